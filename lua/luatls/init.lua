@@ -1,0 +1,68 @@
+-- luatls: Node's tls, net and friends for Lua 5.4, on libuv and OpenSSL.
+--
+-- From a plain lua5.4:
+--   local luatls = require("luatls")
+--   local net = require("luatls.net")      -- or luatls.net
+--   ... make servers and clients ...
+--   luatls.run()                           -- until no work is left
+--
+-- luatls.globals() installs what the luatls interpreter gives every script:
+-- console, process, setTimeout & co., and the short module names ("net",
+-- "tls", "events", ...) for require.
+local loop = require("luatls.loop")
+
+local M = {}
+
+M.version = require("luatls.core").versions().luatls
+
+-- The modules, loaded when first used: luatls.net, luatls.events, ...
+M.modules = {
+  "tls", "net", "events", "fs", "timers", "buffer", "stream", "util",
+  "process", "console", "dns", "errors",
+}
+local known = {}
+for _, name in ipairs(M.modules) do known[name] = true end
+
+setmetatable(M, {
+  __index = function(t, k)
+    if known[k] then
+      local mod = require("luatls." .. k)
+      rawset(t, k, mod)
+      return mod
+    end
+  end,
+})
+
+-- run(): run the event loop until no handle or timer is left (process
+-- 'beforeExit' listeners may add more work). An error that escaped a
+-- callback, and that no 'uncaughtException' listener took, is raised here
+-- with its traceback appended when it is a string.
+function M.run()
+  local process = require("luatls.process")
+  while true do
+    loop.run("default")
+    process:emit("beforeExit", process.exitCode or 0)
+    if not loop.core.alive() and not require("luatls.tick").pending() then
+      break
+    end
+  end
+end
+
+-- globals(): install the interpreter's globals and short module names.
+function M.globals()
+  local timers = require("luatls.timers")
+  _G.console = require("luatls.console")
+  _G.process = require("luatls.process")
+  for _, k in ipairs({ "setTimeout", "clearTimeout", "setInterval",
+                       "clearInterval", "setImmediate", "clearImmediate" }) do
+    _G[k] = timers[k]
+  end
+  for _, name in ipairs(M.modules) do
+    if package.preload[name] == nil and package.loaded[name] == nil then
+      package.preload[name] = function() return require("luatls." .. name) end
+    end
+  end
+  return M
+end
+
+return M

@@ -1,0 +1,129 @@
+-- spec/helper.lua: running the event loop from a busted test.
+--
+--   local helper = require("spec.helper")
+--   helper.leakcheck()              -- in a file's top level: every test in it
+--                                   -- fails if it leaves a handle open
+--   helper.wait(function() return done end, 5000, "the echo")
+--   helper.drain()                  -- ticks + one turn of the loop
+--
+-- Errors raised inside callbacks while the loop runs come out of wait() and
+-- fail the test that was waiting.
+local core = require("luatls.core")
+local loop = require("luatls.loop")
+local tick = require("luatls.tick")
+
+local M = {}
+
+-- Loaded before busted's insulation, so this is the one runtime.
+M.DEFAULT_TIMEOUT = tonumber(os.getenv("LUATLS_SPEC_TIMEOUT")) or 20000
+
+function M.drain()
+  tick.run()
+  core.run("nowait")
+end
+
+-- wait(cond[, timeout_ms][, what]): run the loop until cond() is true.
+-- A timeout fails the test with "timed out after N ms waiting for <what>".
+function M.wait(cond, timeout, what)
+  timeout = timeout or M.DEFAULT_TIMEOUT
+  tick.run()
+  if cond() then return end
+  local deadline = core.hrtime() + timeout * 1000000
+  -- a ticking timer so that run("once") returns even when nothing else moves
+  local guard = core.timer_new()
+  guard:start(5, 5, function() end)
+  local ok, err = pcall(function()
+    while not cond() do
+      if core.hrtime() > deadline then
+        error(string.format("timed out after %d ms waiting for %s", timeout,
+          what or "the condition"), 0)
+      end
+      core.run("once")
+    end
+  end)
+  guard:close()
+  core.run("nowait")
+  if not ok then
+    if type(err) == "string" and not err:find("^timed out") then
+      local tb = loop.lastTraceback()
+      if tb then err = tb end
+    end
+    error(err, 2)
+  end
+end
+
+-- sleep(ms): run the loop for ms milliseconds.
+function M.sleep(ms)
+  local done = false
+  local t = core.timer_new()
+  t:start(ms, 0, function() done = true end)
+  M.wait(function() return done end, ms + M.DEFAULT_TIMEOUT)
+  t:close()
+  core.run("nowait")
+end
+
+-- Let pending closes finish, then list the handles still open.
+function M.openHandles()
+  for _ = 1, 5 do M.drain() end
+  return core.walk()
+end
+
+-- Close whatever is left (so the next test starts clean) and fail listing it.
+function M.assertNoLeaks()
+  local open = M.openHandles()
+  if #open == 0 then return end
+  local names = {}
+  for _, h in ipairs(open) do
+    names[#names + 1] = string.format("%s%s", h.type, h.active and " (active)" or "")
+    if h.handle then h.handle:close() end
+  end
+  for _ = 1, 5 do M.drain() end
+  error("the test left " .. #open .. " handle(s) open: " .. table.concat(names, ", "), 2)
+end
+
+-- Inside a describe block: check every test in it for leaks. (busted gives
+-- each spec file its own environment; after_each is found in the caller's.)
+function M.leakcheck()
+  local fn = debug.getinfo(2, "f").func
+  local env = _G
+  for i = 1, math.huge do
+    local name, value = debug.getupvalue(fn, i)
+    if name == nil then break end
+    if name == "_ENV" then env = value; break end
+  end
+  env.after_each(function() M.assertNoLeaks() end)
+end
+
+-- A free TCP port on 127.0.0.1 (bound and released; fine for loopback tests).
+function M.freePort()
+  local t = core.tcp_new()
+  assert(t:bind("127.0.0.1", 0))
+  local port = t:getsockname().port
+  t:close()
+  M.drain()
+  return port
+end
+
+-- The luatls interpreter running these specs.
+M.luatls = (function()
+  local exe = core.exepath()
+  return exe
+end)()
+
+M.root = (function()
+  local src = debug.getinfo(1, "S").source:gsub("^@", "")
+  local dir = src:match("^(.*)/spec/helper%.lua$")
+  if dir and dir ~= "" then return dir end
+  return "."
+end)()
+
+-- run(cmd): a shell command's output and exit status (for interop peers).
+function M.sh(cmd)
+  local p = io.popen(cmd .. " 2>&1; echo \"::status=$?\"")
+  local out = p:read("a")
+  p:close()
+  local status = tonumber(out:match("::status=(%d+)%s*$"))
+  return out:gsub("::status=%d+%s*$", ""), status
+end
+
+return M

@@ -1,0 +1,98 @@
+local helper = require("spec.helper")
+local timers = require("luatls.timers")
+local core = require("luatls.core")
+
+describe("timers", function()
+  helper.leakcheck()
+
+  it("setTimeout runs once with its arguments, after the delay", function()
+    local got, t0 = nil, core.hrtime()
+    local elapsed
+    timers.setTimeout(function(a, b) got = { a, b }; elapsed = (core.hrtime() - t0) / 1e6 end, 30, "x", 2)
+    helper.wait(function() return got end)
+    assert.same({ "x", 2 }, got)
+    assert.is_true(elapsed >= 25, "fired after " .. elapsed .. " ms")
+  end)
+
+  it("clearTimeout stops a timer; clearing nil or twice is harmless", function()
+    local fired = false
+    local t = timers.setTimeout(function() fired = true end, 10)
+    timers.clearTimeout(t)
+    timers.clearTimeout(t)
+    timers.clearTimeout(nil)
+    helper.sleep(40)
+    assert.is_false(fired)
+  end)
+
+  it("setInterval repeats until cleared", function()
+    local n = 0
+    local iv
+    iv = timers.setInterval(function() n = n + 1; if n == 3 then timers.clearInterval(iv) end end, 5)
+    helper.wait(function() return n == 3 end)
+    helper.sleep(30)
+    assert.equal(3, n)
+  end)
+
+  it("orders nextTick before setImmediate before a 0 ms timeout's later turns", function()
+    local order = {}
+    timers.setImmediate(function() order[#order + 1] = "immediate" end)
+    process.nextTick(function() order[#order + 1] = "tick" end)
+    helper.wait(function() return #order == 2 end)
+    assert.same({ "tick", "immediate" }, order)
+  end)
+
+  it("runs immediates queued by an immediate on the next turn", function()
+    local order = {}
+    timers.setImmediate(function()
+      order[#order + 1] = "a"
+      timers.setImmediate(function() order[#order + 1] = "c" end)
+    end)
+    timers.setImmediate(function() order[#order + 1] = "b" end)
+    helper.wait(function() return #order == 3 end)
+    assert.same({ "a", "b", "c" }, order)
+  end)
+
+  it("clearImmediate cancels", function()
+    local ran = false
+    local im = timers.setImmediate(function() ran = true end)
+    timers.clearImmediate(im)
+    helper.sleep(10)
+    assert.is_false(ran)
+  end)
+
+  it("an unref'd timer does not keep the loop alive; ref() brings it back", function()
+    local t = timers.setTimeout(function() end, 100000)
+    t:unref()
+    assert.is_false(t:hasRef())
+    assert.is_false(core.alive())
+    t:ref()
+    assert.is_true(core.alive())
+    timers.clearTimeout(t)
+  end)
+
+  it("refresh() restarts the delay from now", function()
+    local fired_at
+    local t0 = core.hrtime()
+    local t = timers.setTimeout(function() fired_at = (core.hrtime() - t0) / 1e6 end, 60)
+    helper.sleep(40)
+    t:refresh()
+    helper.wait(function() return fired_at end)
+    assert.is_true(fired_at >= 95, "fired at " .. fired_at)
+  end)
+
+  it("raises ERR_INVALID_ARG_TYPE for a callback that is not a function", function()
+    local ok, err = pcall(timers.setTimeout, "nope", 10)
+    assert.is_false(ok)
+    assert.equal("ERR_INVALID_ARG_TYPE", err.code)
+  end)
+
+  it("an error in a timer callback surfaces from the loop, and the loop goes on", function()
+    timers.setTimeout(function() error("boom in timer") end, 1)
+    local ok, err = pcall(helper.wait, function() return false end, 2000)
+    assert.is_false(ok)
+    assert.matches("boom in timer", tostring(err))
+    local later = false
+    timers.setTimeout(function() later = true end, 1)
+    helper.wait(function() return later end)
+  end)
+end)

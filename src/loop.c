@@ -1,0 +1,287 @@
+/*
+ * loop.c - the event loop: run/stop/alive/walk, the re-entry guard, the one
+ * protected path every callback into Lua takes, and closing the loop when the
+ * Lua state goes away.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "luatls.h"
+
+luatls_loop luatls_L = {NULL, NULL, 0, 0, 0, LUA_NOREF, LUA_NOREF, LUA_NOREF,
+                        LUA_NOREF};
+
+lua_State *luatls_state(void) { return luatls_L.gone ? NULL : luatls_L.L; }
+
+/* Message handler: keep the error value as it is (error objects stay tables)
+ * and remember the traceback beside it. */
+static int msgh(lua_State *L) {
+  const char *msg = NULL;
+  if (lua_type(L, 1) == LUA_TSTRING)
+    msg = lua_tostring(L, 1);
+  else if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+    msg = lua_tostring(L, -1);
+  luaL_traceback(L, L, msg ? msg : "(error object)", 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, "luatls.traceback");
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* An error escaped a callback: it is at the top of the stack. Offer it to the
+ * uncaught handler (process 'uncaughtException'); when nobody takes it, keep
+ * the first one and stop the loop so run() raises it. Pops the error. */
+static void uncaught(lua_State *L) {
+  int err = lua_gettop(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, "luatls.traceback");
+  int tb = lua_gettop(L);
+  if (luatls_L.uncaught_ref != LUA_NOREF) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_L.uncaught_ref);
+    lua_pushvalue(L, err);
+    lua_pushvalue(L, tb);
+    lua_pushcfunction(L, msgh);
+    lua_insert(L, -4);
+    int st = lua_pcall(L, 2, 1, -4);
+    if (st == LUA_OK && lua_toboolean(L, -1)) {
+      lua_settop(L, err - 1);
+      return;
+    }
+    if (st != LUA_OK) { /* the handler itself failed: that error wins */
+      lua_replace(L, err);
+      lua_getfield(L, LUA_REGISTRYINDEX, "luatls.traceback");
+      lua_replace(L, tb);
+    }
+  }
+  if (luatls_L.error_ref == LUA_NOREF) {
+    lua_pushvalue(L, tb);
+    luatls_L.trace_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushvalue(L, err);
+    if (lua_isnil(L, -1)) { /* error(nil): still an error */
+      lua_pop(L, 1);
+      lua_pushliteral(L, "nil");
+    }
+    luatls_L.error_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+  lua_settop(L, err - 1);
+  if (luatls_L.uv)
+    uv_stop(luatls_L.uv);
+}
+
+static int pcall_traced(lua_State *L, int nargs) {
+  int base = lua_gettop(L) - nargs;
+  lua_pushcfunction(L, msgh);
+  lua_insert(L, base);
+  int st = lua_pcall(L, nargs, 0, base);
+  lua_remove(L, base);
+  if (st != LUA_OK)
+    uncaught(L);
+  return st;
+}
+
+void luatls_run_ticks(lua_State *L) {
+  while (luatls_L.tick_pending && luatls_L.tick_ref != LUA_NOREF &&
+         luatls_L.error_ref == LUA_NOREF) {
+    luatls_L.tick_pending = 0;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_L.tick_ref);
+    pcall_traced(L, 0);
+  }
+}
+
+int luatls_call(lua_State *L, int nargs) {
+  int st = pcall_traced(L, nargs);
+  luatls_run_ticks(L);
+  return st;
+}
+
+/* ---- Lua functions ------------------------------------------------------ */
+
+static int raise_pending(lua_State *L) {
+  if (luatls_L.error_ref == LUA_NOREF)
+    return 0;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_L.trace_ref);
+  lua_setfield(L, LUA_REGISTRYINDEX, "luatls.last_traceback");
+  luaL_unref(L, LUA_REGISTRYINDEX, luatls_L.trace_ref);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_L.error_ref);
+  luaL_unref(L, LUA_REGISTRYINDEX, luatls_L.error_ref);
+  luatls_L.error_ref = luatls_L.trace_ref = LUA_NOREF;
+  return lua_error(L);
+}
+
+/* run([mode]) -> alive. mode: "default" (until no work is left), "once"
+ * (one turn, waiting for I/O), "nowait" (one turn, no waiting). An error that
+ * escaped a callback and that no uncaught handler took is raised from here;
+ * last_traceback() gives its traceback. */
+static int l_run(lua_State *L) {
+  static const char *const modes[] = {"default", "once", "nowait", NULL};
+  static const uv_run_mode umodes[] = {UV_RUN_DEFAULT, UV_RUN_ONCE,
+                                       UV_RUN_NOWAIT};
+  int mode = luaL_checkoption(L, 1, "default", modes);
+  if (luatls_L.running)
+    return luaL_error(L, "the event loop is already running");
+  lua_settop(L, 0);
+  lua_State *prev = luatls_L.L;
+  luatls_L.running = 1;
+  luatls_L.L = L;
+  luatls_run_ticks(L);
+  int alive = 1;
+  if (luatls_L.error_ref == LUA_NOREF)
+    alive = uv_run(luatls_L.uv, umodes[mode]);
+  luatls_L.running = 0;
+  luatls_L.L = prev;
+  raise_pending(L);
+  lua_pushboolean(L, alive || uv_loop_alive(luatls_L.uv));
+  return 1;
+}
+
+static int l_stop(lua_State *L) {
+  (void)L;
+  uv_stop(luatls_L.uv);
+  return 0;
+}
+
+static int l_alive(lua_State *L) {
+  lua_pushboolean(L, uv_loop_alive(luatls_L.uv));
+  return 1;
+}
+
+static int l_running(lua_State *L) {
+  lua_pushboolean(L, luatls_L.running);
+  return 1;
+}
+
+static int l_now(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)uv_now(luatls_L.uv));
+  return 1;
+}
+
+static int l_update_time(lua_State *L) {
+  (void)L;
+  uv_update_time(luatls_L.uv);
+  return 0;
+}
+
+static int l_hrtime(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)uv_hrtime());
+  return 1;
+}
+
+static int l_last_traceback(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "luatls.last_traceback");
+  return 1;
+}
+
+/* walk([all]) -> list of { type=, handle=, active=, ref= } for every open
+ * handle; the runtime's internal handles only when `all`. */
+typedef struct {
+  lua_State *L;
+  int all, n;
+} walk_ctx;
+
+static void walk_cb(uv_handle_t *h, void *arg) {
+  walk_ctx *w = arg;
+  luatls_handle *rec = h->data;
+  if (uv_is_closing(h))
+    return;
+  if (rec && (rec->flags & LUATLS_F_INTERNAL) && !w->all)
+    return;
+  lua_State *L = w->L;
+  lua_createtable(L, 0, 4);
+  lua_pushstring(L, uv_handle_type_name(uv_handle_get_type(h)));
+  lua_setfield(L, -2, "type");
+  if (rec && rec->ref != LUA_NOREF) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rec->ref);
+    lua_setfield(L, -2, "handle");
+  }
+  lua_pushboolean(L, uv_is_active(h));
+  lua_setfield(L, -2, "active");
+  lua_pushboolean(L, uv_has_ref(h));
+  lua_setfield(L, -2, "ref");
+  lua_rawseti(L, -2, ++w->n);
+}
+
+static int l_walk(lua_State *L) {
+  walk_ctx w = {L, lua_toboolean(L, 1), 0};
+  lua_newtable(L);
+  uv_walk(luatls_L.uv, walk_cb, &w);
+  return 1;
+}
+
+static int set_ref(lua_State *L, int *ref) {
+  if (!lua_isnoneornil(L, 1))
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_unref(L, LUA_REGISTRYINDEX, *ref);
+  lua_settop(L, 1);
+  *ref = lua_isnil(L, 1) ? LUA_NOREF : luaL_ref(L, LUA_REGISTRYINDEX);
+  return 0;
+}
+
+/* set_tick(fn): fn drains the nextTick queue; request_tick() asks for it. */
+static int l_set_tick(lua_State *L) { return set_ref(L, &luatls_L.tick_ref); }
+/* set_uncaught(fn): fn(err, traceback) -> true when it handled err. */
+static int l_set_uncaught(lua_State *L) {
+  return set_ref(L, &luatls_L.uncaught_ref);
+}
+
+static int l_request_tick(lua_State *L) {
+  (void)L;
+  luatls_L.tick_pending = 1;
+  return 0;
+}
+
+/* The loop is closed when the Lua state closes: every handle's __gc has run
+ * by then (this sentinel is made first, so it is finalized last), so only
+ * close callbacks that free memory are left to run. */
+static void close_walk(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h)) {
+    luatls_handle *rec = h->data;
+    if (rec)
+      rec->h = NULL;
+    h->data = NULL;
+    uv_close(h, (uv_close_cb)free);
+  }
+}
+
+static int sentinel_gc(lua_State *L) {
+  (void)L;
+  luatls_L.gone = 1;
+  luatls_L.L = NULL;
+  uv_walk(luatls_L.uv, close_walk, NULL);
+  uv_run(luatls_L.uv, UV_RUN_DEFAULT);
+  uv_loop_close(luatls_L.uv);
+  return 0;
+}
+
+void luatls_open_loop(lua_State *L) {
+  static const luaL_Reg fns[] = {
+      {"run", l_run},
+      {"stop", l_stop},
+      {"alive", l_alive},
+      {"running", l_running},
+      {"now", l_now},
+      {"update_time", l_update_time},
+      {"hrtime", l_hrtime},
+      {"walk", l_walk},
+      {"last_traceback", l_last_traceback},
+      {"set_tick", l_set_tick},
+      {"set_uncaught", l_set_uncaught},
+      {"request_tick", l_request_tick},
+      {NULL, NULL},
+  };
+  if (luatls_L.uv == NULL || luatls_L.gone) {
+    luatls_L.uv = uv_default_loop();
+    luatls_L.gone = 0;
+    luatls_L.running = 0;
+    luatls_L.tick_pending = 0;
+    luatls_L.L = NULL;
+    luatls_L.tick_ref = luatls_L.uncaught_ref = LUA_NOREF;
+    luatls_L.error_ref = luatls_L.trace_ref = LUA_NOREF;
+  }
+  luaL_setfuncs(L, fns, 0);
+  /* the sentinel lives in the registry, so it is collected at lua_close */
+  lua_newuserdatauv(L, 1, 0);
+  lua_newtable(L);
+  lua_pushcfunction(L, sentinel_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, "luatls.loop_sentinel");
+}
