@@ -21,5 +21,6 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_dns(L);
   luatls_open_fs(L);
   luatls_open_os(L);
+  luatls_open_hash(L);
   return 1;
 }

@@ -141,6 +141,7 @@ void luatls_open_signal(lua_State *L);
 void luatls_open_dns(lua_State *L);
 void luatls_open_fs(lua_State *L);
 void luatls_open_os(lua_State *L);
+void luatls_open_hash(lua_State *L);
 void luatls_open_errors(lua_State *L);
 
 int luaopen_luatls_core(lua_State *L);

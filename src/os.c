@@ -131,6 +131,11 @@ static int l_versions(lua_State *L) {
   lua_setfield(L, -2, "uv");
   lua_pushstring(L, OpenSSL_version(OPENSSL_VERSION));
   lua_setfield(L, -2, "openssl");
+#if defined(__SANITIZE_ADDRESS__)
+  /* ASan keeps freed memory in quarantine: memory figures mean little */
+  lua_pushboolean(L, 1);
+  lua_setfield(L, -2, "sanitized");
+#endif
   return 1;
 }
 

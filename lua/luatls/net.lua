@@ -1,0 +1,736 @@
+-- luatls.net: Node's net module — TCP and Unix-socket servers and clients.
+--
+--   local net = require("net")
+--   local server = net.createServer(function(socket) socket:pipe(socket) end)
+--   server:listen(8124, function() console.log("bound") end)
+--   local client = net.connect(8124, "127.0.0.1", function() client:write("hi") end)
+--
+-- A Socket is a Duplex stream over a handle. The handle is a libuv stream
+-- from luatls.core, or anything with the same methods (read_start,
+-- read_stop, write, shutdown, close, getsockname, getpeername): the TLS layer
+-- puts its C pump in that place, so a TLSSocket is a Socket.
+local loop = require("luatls.loop")
+local stream = require("luatls.stream")
+local EventEmitter = require("luatls.events")
+local errors = require("luatls.errors")
+local tick = require("luatls.tick")
+local timers = require("luatls.timers")
+local core = loop.core
+
+local nextTick = tick.nextTick
+local defineProperty = EventEmitter.defineProperty
+
+local M = {}
+
+-- ---- addresses and arguments --------------------------------------------------
+
+function M.isIP(s)
+  if type(s) ~= "string" then return 0 end
+  return core.ip_family(s)
+end
+function M.isIPv4(s) return M.isIP(s) == 4 end
+function M.isIPv6(s) return M.isIP(s) == 6 end
+
+-- Node's validatePort: a number or numeric string in 0..65535, else
+-- RangeError ERR_SOCKET_BAD_PORT.
+local function validatePort(port, name, level)
+  local n = port
+  if type(port) == "string" and port:match("^%s*%d+%s*$") then n = tonumber(port) end
+  if type(n) ~= "number" or n ~= n or n < 0 or n > 65535 or math.floor(n) ~= n then
+    local shown = type(port) == "string" and string.format("type string ('%s')", port)
+      or port == nil and "nil" or string.format("type %s (%s)", type(port), tostring(port))
+    error(errors.RangeError("ERR_SOCKET_BAD_PORT", string.format(
+      "%s should be >= 0 and < 65536. Received %s.", name or "Port", shown)), (level or 2) + 1)
+  end
+  return math.tointeger(n)
+end
+M._validatePort = validatePort
+
+local function uvMessage(err)
+  local _, text = core.strerror(err.errno or 0)
+  return text
+end
+
+-- Node's form for listen/bind errors: "listen EADDRINUSE: address already in
+-- use 127.0.0.1:8000"
+local function listenError(err, syscall, address, port)
+  if err.errno then
+    err.message = string.format("%s %s: %s %s", syscall, err.code, uvMessage(err),
+      port and (address .. ":" .. port) or address)
+  end
+  err.syscall = syscall
+  err.address = address
+  err.port = port
+  return err
+end
+
+-- Resolve host (an IP literal is used as it is) and call cb(err, list).
+local function lookup(host, family, lookupFn, cb)
+  local fam = core.ip_family(host)
+  if fam ~= 0 then
+    return nextTick(cb, nil, { { address = host, family = fam } })
+  end
+  if lookupFn then
+    return lookupFn(host, { family = family, all = true }, function(err, address, fam2)
+      if err then return cb(err) end
+      if type(address) == "table" then return cb(nil, address) end
+      cb(nil, { { address = address, family = fam2 or core.ip_family(address) } })
+    end)
+  end
+  local ok, err = core.getaddrinfo(host, family or 0, cb)
+  if not ok then nextTick(cb, err) end
+end
+M._lookup = lookup
+
+-- ---- Socket ---------------------------------------------------------------------
+
+local Socket = stream.Duplex:extend("Socket")
+M.Socket = Socket
+
+-- Socket.new([options]): options.allowHalfOpen (default false), and, for the
+-- runtime's own use, options.handle (an open handle to wrap) and
+-- options.server.
+function Socket:init(options)
+  options = options or {}
+  stream.Duplex.init(self, {
+    allowHalfOpen = options.allowHalfOpen == true,
+    emitClose = false, -- 'close' comes when the handle has closed, with hadError
+    autoDestroy = true,
+    readable = options.readable,
+    writable = options.writable,
+    highWaterMark = options.highWaterMark,
+    decodeStrings = false,
+  })
+  self.connecting = false
+  self.bytesRead = 0
+  self._bytesWritten = 0
+  self._handle = nil
+  self._reading = false
+  self._wantRead = false
+  self.server = options.server
+  self._hadError = false
+  self._peer = nil
+  if options.fd ~= nil then
+    local fd = options.fd
+    local kind = core.guess_handle(fd)
+    local h = kind == "tcp" and core.tcp_new() or core.pipe_new(false)
+    local ok, err = h:open(fd)
+    if not ok then h:close(); error(err, 2) end
+    options.handle = h
+  end
+  if options.handle then
+    self:_attach(options.handle)
+  end
+end
+
+function Socket:__tostring() return "Socket" end
+
+-- Take a connected handle: from now on reads and writes go to it.
+function Socket:_attach(handle)
+  self._handle = handle
+  if self._timeoutMs then self:_armTimeout() end
+end
+
+local function onread(self, data, err)
+  if data then
+    self.bytesRead = self.bytesRead + #data
+    self:_activity()
+    if not self:push(data) then
+      self._reading = false
+      if self._handle then self._handle:read_stop() end
+    end
+  elseif err then
+    self:destroy(err)
+  else
+    -- end of stream from the peer
+    self._reading = false
+    if self._handle then self._handle:read_stop() end
+    self:push(nil)
+  end
+end
+
+function Socket:_startReading()
+  local h = self._handle
+  if self._reading or not h or self.destroyed then return end
+  self._reading = true
+  local ok, err = h:read_start(function(data, e) onread(self, data, e) end)
+  if not ok then
+    self._reading = false
+    self:destroy(err)
+  end
+end
+
+function Socket:_read()
+  if self.connecting or not self._handle then
+    self._wantRead = true
+  else
+    self:_startReading()
+  end
+end
+
+local function writeDone(self, cb, bytes)
+  return function(err)
+    if err then
+      self._hadError = true
+      return cb(err)
+    end
+    self._bytesWritten = self._bytesWritten + bytes
+    cb()
+  end
+end
+
+-- data: a string or a list of strings (one writev)
+function Socket:_writeGeneric(data, bytes, cb)
+  if self.connecting then
+    self:once("connect", function() self:_writeGeneric(data, bytes, cb) end)
+    return
+  end
+  local h = self._handle
+  if not h then
+    return cb(errors.new("ERR_SOCKET_CLOSED", "Socket is closed"))
+  end
+  self:_activity()
+  local queued, err = h:write(data, writeDone(self, cb, bytes))
+  if not queued then
+    self._hadError = true
+    return cb(err)
+  end
+  if queued == 0 then
+    -- written at once: the stream defers what follows from a synchronous cb
+    self._bytesWritten = self._bytesWritten + bytes
+    cb()
+  end
+end
+
+function Socket:_write(chunk, _, cb)
+  self:_writeGeneric(chunk, #chunk, cb)
+end
+
+function Socket:_writev(chunks, cb)
+  local list, bytes = {}, 0
+  for i, c in ipairs(chunks) do
+    local s = type(c) == "table" and c.chunk or c
+    list[i] = s
+    bytes = bytes + #s
+  end
+  if #list > 64 then
+    -- the core takes up to 64 buffers in one write
+    list = { table.concat(list) }
+  end
+  self:_writeGeneric(list, bytes, cb)
+end
+
+function Socket:_final(cb)
+  if self.connecting then
+    self:once("connect", function() self:_final(cb) end)
+    return
+  end
+  local h = self._handle
+  if not h then return cb() end
+  local ok, err = h:shutdown(function(e)
+    -- a peer that already went away is no reason to fail end()
+    if e and e.code ~= "ENOTCONN" then return cb(e) end
+    cb()
+  end)
+  if not ok then
+    if err.code == "ENOTCONN" then return cb() end
+    cb(err)
+  end
+end
+
+local function peer(self)
+  if self._peer == nil and self._handle and self._handle.getpeername then
+    local p = self._handle:getpeername()
+    if type(p) == "table" then self._peer = p end
+  end
+  return self._peer
+end
+
+function Socket:_destroy(err, cb)
+  self.connecting = false
+  peer(self) -- remoteAddress & co. stay readable after the close
+  if self._timeout then
+    self._timeout:close()
+    self._timeout = nil
+  end
+  local h = self._handle
+  if err then self._hadError = true end
+  if h then
+    self._handle = nil
+    self._reading = false
+    h:close(function()
+      self:emit("close", self._hadError)
+    end)
+  else
+    nextTick(function() self:emit("close", self._hadError) end)
+  end
+  if self.server then self.server:_connectionClosed(self) end
+  cb(err)
+end
+
+-- ---- connect -----------------------------------------------------------------------
+
+local function normalizeConnectArgs(a, b, c)
+  -- (options[, cb]) | (path[, cb]) | (port[, host][, cb])
+  if type(a) == "table" then
+    return a, type(b) == "function" and b or nil
+  end
+  if type(a) == "string" and not a:match("^%s*%d+%s*$") then
+    return { path = a }, type(b) == "function" and b or nil
+  end
+  if type(b) == "function" then return { port = a }, b end
+  return { port = a, host = b }, type(c) == "function" and c or nil
+end
+M._normalizeConnectArgs = normalizeConnectArgs
+
+local function afterConnect(self, handle, addr)
+  self._handle = handle
+  self.connecting = false
+  self._peer = addr
+  self:emit("connect")
+  self:emit("ready")
+  if self._wantRead or self.readableFlowing then
+    self._wantRead = false
+    self:_startReading()
+  end
+end
+
+local function connectTCP(self, handle, addrs, i, port, lastErr)
+  local a = addrs[i]
+  if not a then
+    handle:close()
+    return self:destroy(lastErr)
+  end
+  local ok, err = handle:connect(a.address, port, function(e)
+    if self.destroyed then return end
+    if e then
+      -- try the next address (e.g. ::1 refused, 127.0.0.1 listening)
+      e.address, e.port = a.address, port
+      if addrs[i + 1] then
+        handle:close()
+        local h2 = core.tcp_new()
+        self._connectingHandle = h2
+        return connectTCP(self, h2, addrs, i + 1, port, e)
+      end
+      self._connectingHandle = nil
+      handle:close()
+      return self:destroy(e)
+    end
+    self._connectingHandle = nil
+    afterConnect(self, handle, { address = a.address, port = port, family = a.family == 6 and "IPv6" or "IPv4" })
+  end)
+  if not ok then
+    err.address, err.port = a.address, port
+    self._connectingHandle = nil
+    handle:close()
+    nextTick(function() self:destroy(err) end)
+  end
+end
+
+-- connect(options[, cb]) | connect(path[, cb]) | connect(port[, host][, cb])
+function Socket:connect(...)
+  local options, cb = normalizeConnectArgs(...)
+  if self.destroyed then
+    error(errors.new("ERR_SOCKET_CLOSED", "Socket is closed"), 2)
+  end
+  if cb then self:once("connect", cb) end
+  self.connecting = true
+  if self._timeoutMs then self:_armTimeout() end
+  if options.path then
+    if type(options.path) ~= "string" then
+      errors.invalidArgType("options.path", "of type string", options.path)
+    end
+    local h = core.pipe_new(false)
+    self._connectingHandle = h
+    h:connect(options.path, function(e)
+      self._connectingHandle = nil
+      if self.destroyed then h:close(); return end
+      if e then
+        h:close()
+        return self:destroy(e)
+      end
+      afterConnect(self, h, nil)
+    end)
+    return self
+  end
+  local port = validatePort(options.port, "Port", 2)
+  local host = options.host or "localhost"
+  if type(host) ~= "string" then
+    errors.invalidArgType("options.host", "of type string", host)
+  end
+  local family = options.family
+  if family ~= nil and family ~= 0 and family ~= 4 and family ~= 6 then
+    error(errors.TypeError("ERR_INVALID_ARG_VALUE",
+      "The property 'options.family' must be one of: 0, 4, 6. Received " .. tostring(family)), 2)
+  end
+  lookup(host, family, options.lookup, function(err, addrs)
+    if self.destroyed then return end
+    if err then
+      err.hostname = err.hostname or host
+      self:emit("lookup", err, nil, nil, host)
+      return self:destroy(err)
+    end
+    if #addrs == 0 then
+      local e = errors.new("ENOTFOUND", "getaddrinfo ENOTFOUND " .. host, { syscall = "getaddrinfo", hostname = host })
+      return self:destroy(e)
+    end
+    self:emit("lookup", nil, addrs[1].address, addrs[1].family, host)
+    local h = core.tcp_new()
+    self._connectingHandle = h
+    if options.localAddress or options.localPort then
+      local ok, e = h:bind(options.localAddress or (addrs[1].family == 6 and "::" or "0.0.0.0"), options.localPort or 0)
+      if not ok then
+        h:close()
+        self._connectingHandle = nil
+        return self:destroy(listenError(e, "bind", options.localAddress, options.localPort))
+      end
+    end
+    connectTCP(self, h, addrs, 1, port)
+  end)
+  return self
+end
+
+-- ---- socket options and addresses --------------------------------------------
+
+function Socket:setNoDelay(noDelay)
+  if noDelay == nil then noDelay = true end
+  local h = self._handle
+  if h and h.nodelay then h:nodelay(noDelay and true or false) end
+  return self
+end
+
+function Socket:setKeepAlive(enable, initialDelay)
+  local h = self._handle
+  if h and h.keepalive then
+    h:keepalive(enable and true or false, math.floor((initialDelay or 0) / 1000))
+  end
+  return self
+end
+
+function Socket:_activity()
+  local t = self._timeout
+  if t then t:refresh() end
+end
+
+function Socket:_armTimeout()
+  if self._timeout then self._timeout:close() end
+  local ms = self._timeoutMs
+  self._timeout = timers.setTimeout(function()
+    self._timeout = nil
+    self:emit("timeout")
+  end, ms)
+  self._timeout:unref()
+end
+
+-- setTimeout(ms[, cb]): 'timeout' after ms of inactivity (0 turns it off).
+-- The socket is not closed: that is up to the 'timeout' listener.
+function Socket:setTimeout(ms, cb)
+  if type(ms) ~= "number" or ms < 0 or ms ~= ms then
+    errors.invalidArgType("msecs", "of type number", ms)
+  end
+  if cb ~= nil then
+    if type(cb) ~= "function" then errors.invalidArgType("callback", "of type function", cb) end
+    if ms == 0 then self:removeListener("timeout", cb) else self:once("timeout", cb) end
+  end
+  if ms == 0 then
+    self._timeoutMs = nil
+    if self._timeout then self._timeout:close(); self._timeout = nil end
+  else
+    self._timeoutMs = ms
+    if not self.destroyed then self:_armTimeout() end
+  end
+  return self
+end
+
+function Socket:address()
+  local h = self._handle
+  if not h then return {} end
+  local a = h:getsockname()
+  return a or {}
+end
+
+defineProperty(Socket, "remoteAddress", function(self) local p = peer(self); return p and p.address end)
+defineProperty(Socket, "remotePort", function(self) local p = peer(self); return p and p.port end)
+defineProperty(Socket, "remoteFamily", function(self) local p = peer(self); return p and p.family end)
+defineProperty(Socket, "localAddress", function(self) return self:address().address end)
+defineProperty(Socket, "localPort", function(self) return self:address().port end)
+defineProperty(Socket, "localFamily", function(self) return self:address().family end)
+defineProperty(Socket, "bytesWritten", function(self) return self._bytesWritten end)
+defineProperty(Socket, "pending", function(self) return self._handle == nil or self.connecting end)
+defineProperty(Socket, "readyState", function(self)
+  if self.connecting then return "opening" end
+  local r, w = self.readable, self.writable
+  if r and w then return "open" end
+  if r then return "readOnly" end
+  if w then return "writeOnly" end
+  return "closed"
+end)
+defineProperty(Socket, "bufferSize", function(self)
+  return self.writableLength + (self._handle and self._handle:write_queue_size() or 0)
+end)
+
+function Socket:ref()
+  local h = self._handle or self._connectingHandle
+  if h then h:ref() end
+  return self
+end
+
+function Socket:unref()
+  local h = self._handle or self._connectingHandle
+  if h then h:unref() end
+  return self
+end
+
+-- resetAndDestroy(): close at once (a TCP RST where the platform allows)
+function Socket:resetAndDestroy()
+  return self:destroy()
+end
+
+-- ---- Server ------------------------------------------------------------------------
+
+local Server = EventEmitter:extend("Server")
+M.Server = Server
+
+-- Server.new([options][, connectionListener]); options.allowHalfOpen,
+-- options.pauseOnConnect.
+function Server:init(options, listener)
+  EventEmitter.init(self)
+  if type(options) == "function" then options, listener = nil, options end
+  options = options or {}
+  if listener ~= nil then
+    if type(listener) ~= "function" then errors.invalidArgType("connectionListener", "of type function", listener) end
+    self:on("connection", listener)
+  end
+  self.allowHalfOpen = options.allowHalfOpen == true
+  self.pauseOnConnect = options.pauseOnConnect == true
+  self.maxConnections = nil
+  self._connections = 0
+  self._sockets = {}
+  self._handle = nil
+  self._unref = false
+end
+
+function Server:__tostring() return "Server" end
+
+defineProperty(Server, "listening", function(self) return self._handle ~= nil end)
+-- deprecated in Node, kept from the older seeds
+defineProperty(Server, "connections", function(self) return self._connections end)
+
+-- How a connected socket is made from an accepted handle; tls.Server
+-- overrides this.
+function Server:_makeSocket(handle)
+  return Socket.new({ handle = handle, server = self, allowHalfOpen = self.allowHalfOpen })
+end
+
+function Server:_onConnection(err)
+  if err then
+    -- accept failures (EMFILE, ...) must not stop the server
+    if self:listenerCount("error") > 0 and err.code ~= "EMFILE" and err.code ~= "ENFILE" then
+      self:emit("error", err)
+    end
+    return
+  end
+  local h = self._handle
+  if not h then return end
+  local client = self._pipe and core.pipe_new(false) or core.tcp_new()
+  local ok = h:accept(client)
+  if not ok then client:close(); return end
+  if self.maxConnections and self._connections >= self.maxConnections then
+    client:close()
+    self:emit("drop", {})
+    return
+  end
+  local socket = self:_makeSocket(client)
+  peer(socket) -- known now; a closed socket cannot tell it later
+  self._connections = self._connections + 1
+  self._sockets[socket] = true
+  if self.pauseOnConnect then socket:pause() end
+  self:emit("connection", socket)
+end
+
+function Server:_connectionClosed(socket)
+  if self._sockets[socket] then
+    self._sockets[socket] = nil
+    self._connections = self._connections - 1
+    self:_emitCloseIfDrained()
+  end
+end
+
+function Server:_emitCloseIfDrained()
+  if self._handle or self._connections > 0 or not self._closing then return end
+  self._closing = false
+  nextTick(function() self:emit("close") end)
+end
+
+local function listenOn(self, handle, backlog, address, port)
+  local ok, err = handle:listen(backlog or 511, function(e) self:_onConnection(e) end)
+  if not ok then
+    handle:close()
+    return listenError(err, "listen", address, port)
+  end
+  self._handle = handle
+  if self._unref then handle:unref() end
+  nextTick(function() self:emit("listening") end)
+end
+
+local function listenTCP(self, address, port, backlog, ipv6Only)
+  local family = core.ip_family(address)
+  local h = core.tcp_new(family)
+  if not h then return errors.new("EAFNOSUPPORT", "socket EAFNOSUPPORT") end
+  local ok, err = h:bind(address, port, ipv6Only)
+  if not ok then
+    h:close()
+    return listenError(err, "listen", address, port)
+  end
+  self._pipe = false
+  return listenOn(self, h, backlog, address, port)
+end
+
+local function listenError_(self, err)
+  nextTick(function() self:emit("error", err) end)
+end
+
+-- listen(port[, host][, backlog][, cb]) | listen(path[, backlog][, cb]) |
+-- listen({ port=, host=, path=, backlog=, ipv6Only= }[, cb])
+function Server:listen(...)
+  local args = table.pack(...)
+  local cb
+  if type(args[args.n]) == "function" then
+    cb = args[args.n]
+    args[args.n] = nil
+    args.n = args.n - 1
+  end
+  local a = args[1]
+  local options
+  if type(a) == "table" then
+    options = a
+  elseif type(a) == "string" and not a:match("^%s*%d+%s*$") then
+    options = { path = a, backlog = args[2] }
+  elseif a == nil and args.n == 0 then
+    options = { port = 0 }
+  else
+    if type(args[2]) == "number" then
+      options = { port = a, backlog = args[2] }
+    else
+      options = { port = a, host = args[2], backlog = args[3] }
+    end
+  end
+  if self._handle then
+    error(errors.new("ERR_SERVER_ALREADY_LISTEN", "Listen method has been called more than once without closing."), 2)
+  end
+  if options.backlog ~= nil and type(options.backlog) ~= "number" then
+    errors.invalidArgType("backlog", "of type number", options.backlog)
+  end
+  if options.path == nil and options.port == nil and options.host == nil then
+    if type(a) == "table" then
+      error(errors.TypeError("ERR_INVALID_ARG_VALUE",
+        "The argument 'options' must have the property \"port\" or \"path\"."), 2)
+    end
+  end
+  if cb then self:once("listening", cb) end
+
+  if options.path then
+    if type(options.path) ~= "string" then
+      errors.invalidArgType("options.path", "of type string", options.path)
+    end
+    local h = core.pipe_new(false)
+    local ok, err = h:bind(options.path)
+    if not ok then
+      h:close()
+      listenError_(self, listenError(err, "listen", options.path))
+      return self
+    end
+    self._pipe = true
+    local e = listenOn(self, h, options.backlog, options.path)
+    if e then listenError_(self, e) end
+    return self
+  end
+
+  local port = validatePort(options.port or 0, "options.port", 2)
+  local host = options.host
+  if host ~= nil and type(host) ~= "string" then
+    errors.invalidArgType("options.host", "of type string", host)
+  end
+  if host == nil then
+    -- as Node: the IPv6 any address, which also takes IPv4, else IPv4's
+    local e = listenTCP(self, "::", port, options.backlog, options.ipv6Only)
+    if e and (e.code == "EAFNOSUPPORT" or e.code == "EADDRNOTAVAIL") then
+      e = listenTCP(self, "0.0.0.0", port, options.backlog)
+    end
+    if e then listenError_(self, e) end
+    return self
+  end
+  self._listenPending = true
+  lookup(host, 0, nil, function(err, addrs)
+    self._listenPending = false
+    if err then return self:emit("error", err) end
+    local e = listenTCP(self, addrs[1].address, port, options.backlog, options.ipv6Only)
+    if e then self:emit("error", e) end
+  end)
+  return self
+end
+
+function Server:address()
+  local h = self._handle
+  if not h then return nil end
+  local a = h:getsockname()
+  return a
+end
+
+-- close([cb]): stop accepting; 'close' once every connection has ended.
+-- cb(err) gets ERR_SERVER_NOT_RUNNING when the server was not listening.
+function Server:close(cb)
+  if cb ~= nil then
+    if type(cb) ~= "function" then errors.invalidArgType("callback", "of type function", cb) end
+    if not self._handle then
+      self:once("close", function()
+        cb(errors.new("ERR_SERVER_NOT_RUNNING", "Server is not running."))
+      end)
+    else
+      self:once("close", function() cb() end)
+    end
+  end
+  local h = self._handle
+  self._handle = nil
+  self._closing = true
+  if h then
+    h:close(function() self:_emitCloseIfDrained() end)
+  else
+    self:_emitCloseIfDrained()
+  end
+  return self
+end
+
+function Server:getConnections(cb)
+  nextTick(cb, nil, self._connections)
+  return self
+end
+
+function Server:ref()
+  self._unref = false
+  if self._handle then self._handle:ref() end
+  return self
+end
+
+function Server:unref()
+  self._unref = true
+  if self._handle then self._handle:unref() end
+  return self
+end
+
+-- ---- module functions -----------------------------------------------------------
+
+function M.createServer(options, listener)
+  return Server.new(options, listener)
+end
+
+-- connect(options[, cb]) | connect(path[, cb]) | connect(port[, host][, cb])
+function M.connect(...)
+  local options, cb = normalizeConnectArgs(...)
+  local socket = Socket.new(options)
+  if options.timeout then socket:setTimeout(options.timeout) end
+  return socket:connect(options, cb)
+end
+M.createConnection = M.connect
+
+return M
