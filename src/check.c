@@ -35,7 +35,8 @@ static int l_idle_new(lua_State *L) {
 /* start(cb) / stop() for both */
 static int l_check_start(lua_State *L) {
   luaL_checkudata(L, 1, CHECK_T);
-  uv_check_t *c = (uv_check_t *)luatls_check_handle(L, 1, LUATLS_KIND_HANDLE)->h;
+  uv_check_t *c =
+      (uv_check_t *)luatls_check_handle(L, 1, LUATLS_KIND_HANDLE)->h;
   luaL_checktype(L, 2, LUA_TFUNCTION);
   luatls_set_slot(L, 1, LUATLS_UV_CB, 2);
   uv_check_start(c, check_cb);
@@ -68,8 +69,8 @@ void luatls_open_check(lua_State *L) {
       {"start", l_check_start}, {"stop", l_check_stop}, {NULL, NULL}};
   static const luaL_Reg idle_methods[] = {
       {"start", l_idle_start}, {"stop", l_idle_stop}, {NULL, NULL}};
-  static const luaL_Reg *const clists[] = {luatls_handle_methods,
-                                           check_methods, NULL};
+  static const luaL_Reg *const clists[] = {luatls_handle_methods, check_methods,
+                                           NULL};
   static const luaL_Reg *const ilists[] = {luatls_handle_methods, idle_methods,
                                            NULL};
   luatls_new_class(L, CHECK_T, LUATLS_KIND_HANDLE, clists);

@@ -12,8 +12,7 @@ const char *luatls_uv_code(int err) {
   case UV_EAI_NONAME:
   case UV_EAI_NODATA:
     return "ENOTFOUND"; /* as Node reports a host that does not resolve */
-  default:
-    return uv_err_name(err);
+  default: return uv_err_name(err);
   }
 }
 
@@ -62,7 +61,8 @@ void luatls_push_uv_error(lua_State *L, int err, const char *syscall,
   }
 }
 
-int luatls_fail(lua_State *L, int err, const char *syscall, const char *detail) {
+int luatls_fail(lua_State *L, int err, const char *syscall,
+                const char *detail) {
   lua_pushnil(L);
   luatls_push_uv_error(L, err, syscall, detail);
   return 2;

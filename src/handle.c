@@ -8,8 +8,7 @@
 
 #include "luatls.h"
 
-luatls_handle *luatls_handle_new(lua_State *L, const char *tname,
-                                 size_t size) {
+luatls_handle *luatls_handle_new(lua_State *L, const char *tname, size_t size) {
   luatls_handle *rec = lua_newuserdatauv(L, sizeof *rec, LUATLS_UV_NSLOTS);
   rec->h = NULL;
   rec->ref = LUA_NOREF;
@@ -42,7 +41,8 @@ luatls_handle *luatls_check_handle(lua_State *L, int idx, unsigned kind) {
     lua_pop(L, 2);
   }
   if (!ok)
-    luaL_typeerror(L, idx, kind & LUATLS_KIND_STREAM ? "stream handle" : "handle");
+    luaL_typeerror(L, idx,
+                   kind & LUATLS_KIND_STREAM ? "stream handle" : "handle");
   if (rec->h == NULL)
     luaL_error(L, "handle is closed");
   return rec;

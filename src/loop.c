@@ -8,8 +8,8 @@
 
 #include "luatls.h"
 
-luatls_loop luatls_L = {NULL, NULL, 0, 0, 0, LUA_NOREF, LUA_NOREF, LUA_NOREF,
-                        LUA_NOREF};
+luatls_loop luatls_L = {NULL,      NULL,      0,         0,        0,
+                        LUA_NOREF, LUA_NOREF, LUA_NOREF, LUA_NOREF};
 
 lua_State *luatls_state(void) { return luatls_L.gone ? NULL : luatls_L.L; }
 

@@ -52,15 +52,15 @@ enum {
 
 /* user value slots of a handle's userdata */
 enum {
-  LUATLS_UV_CB = 1,     /* main callback: read / connection / timer / signal */
-  LUATLS_UV_CLOSECB,    /* close(cb) */
-  LUATLS_UV_EXTRA,      /* type specific */
+  LUATLS_UV_CB = 1,  /* main callback: read / connection / timer / signal */
+  LUATLS_UV_CLOSECB, /* close(cb) */
+  LUATLS_UV_EXTRA,   /* type specific */
   LUATLS_UV_NSLOTS = LUATLS_UV_EXTRA
 };
 
 typedef struct luatls_handle {
   uv_handle_t *h; /* NULL once its close has been requested */
-  int ref;        /* registry ref to this userdata, held until close completes */
+  int ref; /* registry ref to this userdata, held until close completes */
   unsigned flags;
 } luatls_handle;
 

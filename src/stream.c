@@ -160,7 +160,8 @@ static int l_write(lua_State *L) {
 static int l_write_queue_size(lua_State *L) {
   luatls_handle *rec = lua_touserdata(L, 1);
   luaL_argcheck(L, rec != NULL, 1, "handle expected");
-  lua_pushinteger(L, rec->h ? (lua_Integer)((uv_stream_t *)rec->h)->write_queue_size : 0);
+  lua_pushinteger(
+      L, rec->h ? (lua_Integer)((uv_stream_t *)rec->h)->write_queue_size : 0);
   return 1;
 }
 
