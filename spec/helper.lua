@@ -16,6 +16,10 @@ local M = {}
 
 -- Loaded before busted's insulation, so this is the one runtime.
 M.DEFAULT_TIMEOUT = tonumber(os.getenv("LUATLS_SPEC_TIMEOUT")) or 20000
+-- LUATLS_SPEC_GC=1: a full garbage collection every few milliseconds while
+-- a test waits, to flush out use-after-free in __gc and close paths (the
+-- sanitizer run of scripts/test sets it).
+M.AGGRESSIVE_GC = os.getenv("LUATLS_SPEC_GC") == "1"
 
 function M.drain()
   tick.run()
@@ -31,7 +35,7 @@ function M.wait(cond, timeout, what)
   local deadline = core.hrtime() + timeout * 1000000
   -- a ticking timer so that run("once") returns even when nothing else moves
   local guard = core.timer_new()
-  guard:start(5, 5, function() end)
+  guard:start(5, 5, M.AGGRESSIVE_GC and function() collectgarbage() end or function() end)
   local ok, err = pcall(function()
     while not cond() do
       if core.hrtime() > deadline then
