@@ -130,4 +130,62 @@ function M.sh(cmd)
   return out:gsub("::status=%d+%s*$", ""), status
 end
 
+local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+M.quote = quote
+
+-- spawn(cmd[, input]) -> proc: run a shell command in the background while
+-- the test runs the loop (a peer such as openssl s_client). stdin is the
+-- string `input` (or nothing); stdout and stderr are collected.
+-- finish(proc[, timeout]) -> output, exit status (runs the loop meanwhile).
+-- kill(proc) ends it.
+function M.spawn(cmd, input)
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. quote(dir)))
+  local inp = dir .. "/in"
+  local f = assert(io.open(inp, "wb"))
+  f:write(input or "")
+  f:close()
+  local proc = { dir = dir, out = dir .. "/out", status = dir .. "/status", cmd = cmd }
+  local script = string.format("(%s) <%s >%s 2>&1; echo $? >%s.tmp; mv %s.tmp %s",
+    cmd, quote(inp), quote(proc.out), quote(proc.status), quote(proc.status), quote(proc.status))
+  local p = io.popen("setsid sh -c " .. quote(script) .. " >/dev/null 2>&1 & echo $!")
+  proc.pid = tonumber(p:read("a"))
+  p:close()
+  return proc
+end
+
+local function readAll(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+function M.done(proc) return readAll(proc.status) ~= nil end
+
+function M.output(proc) return readAll(proc.out) or "" end
+
+function M.finish(proc, timeout)
+  M.wait(function() return M.done(proc) end, timeout or 30000, "the command: " .. proc.cmd)
+  local out, status = M.output(proc), tonumber(readAll(proc.status))
+  os.execute("rm -rf " .. quote(proc.dir))
+  return out, status
+end
+
+function M.kill(proc)
+  if not M.done(proc) then os.execute("kill -- -" .. proc.pid .. " 2>/dev/null") end
+  M.wait(function() return M.done(proc) end, 5000, "the killed command")
+  local out = M.output(proc)
+  os.execute("rm -rf " .. quote(proc.dir))
+  return out
+end
+
+-- have(cmd): is the program installed?
+function M.have(cmd)
+  local _, status = M.sh("command -v " .. cmd .. " >/dev/null")
+  return status == 0
+end
+
 return M

@@ -22,5 +22,8 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_fs(L);
   luatls_open_os(L);
   luatls_open_hash(L);
+  luatls_open_x509(L);
+  luatls_open_tls_context(L);
+  luatls_open_tls_conn(L);
   return 1;
 }

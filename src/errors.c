@@ -3,7 +3,11 @@
  * { name, message, code, errno, syscall } sharing the "luatls.Error"
  * metatable that lua/luatls/errors.lua also uses.
  */
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <openssl/err.h>
 
 #include "luatls.h"
 
@@ -70,6 +74,119 @@ int luatls_fail(lua_State *L, int err, const char *syscall,
 
 int luatls_raise_uv(lua_State *L, int err, const char *syscall) {
   luatls_push_uv_error(L, err, syscall, NULL);
+  return lua_error(L);
+}
+
+/* An OpenSSL error as Node shows it:
+ *   message "error:0A00010B:SSL routines::wrong version number"
+ *   code "ERR_SSL_WRONG_VERSION_NUMBER" (SSL routines) or
+ *        "ERR_OSSL_PEM_NO_START_LINE" (other libraries), library, reason. */
+static const char *err_lib(unsigned long e) {
+#define V(name)                                                                \
+  case ERR_LIB_##name: return #name;
+  switch (ERR_GET_LIB(e)) {
+    V(SYS)
+    V(BN)
+    V(RSA)
+    V(DH)
+    V(EVP)
+    V(BUF)
+    V(OBJ)
+    V(PEM)
+    V(DSA)
+    V(X509)
+    V(ASN1)
+    V(CONF)
+    V(CRYPTO)
+    V(EC)
+    V(SSL)
+    V(BIO)
+    V(PKCS7)
+    V(X509V3)
+    V(PKCS12)
+    V(RAND)
+    V(DSO)
+    V(ENGINE)
+    V(OCSP)
+    V(UI)
+    V(COMP)
+    V(ECDSA)
+    V(ECDH)
+    V(OSSL_STORE)
+    V(FIPS)
+    V(CMS)
+    V(TS)
+    V(HMAC)
+    V(CT)
+    V(ASYNC)
+    V(KDF)
+    V(SM2)
+    V(USER)
+  default: return NULL;
+  }
+#undef V
+}
+
+void luatls_openssl_code(unsigned long e, char *code, size_t n) {
+  const char *reason = ERR_reason_error_string(e);
+  const char *lib = err_lib(e);
+  if (reason == NULL) {
+    snprintf(code, n, "ERR_OSSL_%lu", (unsigned long)ERR_GET_REASON(e));
+    return;
+  }
+  /* as Node: ERR_SSL_<reason> for SSL routines, ERR_OSSL_<LIB>_<reason>
+   * for the libraries it knows, ERR_OSSL_<reason> for the others */
+  if (lib && strcmp(lib, "SSL") == 0)
+    snprintf(code, n, "ERR_SSL_%s", reason);
+  else if (lib)
+    snprintf(code, n, "ERR_OSSL_%s_%s", lib, reason);
+  else
+    snprintf(code, n, "ERR_OSSL_%s", reason);
+  for (char *c = code; *c; c++)
+    *c = isalnum((unsigned char)*c) ? (char)toupper((unsigned char)*c) : '_';
+}
+
+static void push_openssl(lua_State *L, unsigned long e, const char *context) {
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  const char *lib = ERR_lib_error_string(e);
+  const char *reason = ERR_reason_error_string(e);
+  char code[160];
+  luatls_openssl_code(e, code, sizeof code);
+  if (context)
+    lua_pushfstring(L, "%s: %s", context, buf);
+  else
+    lua_pushstring(L, buf);
+  new_error(L, code, lua_tostring(L, -1));
+  lua_remove(L, -2);
+  if (lib) {
+    lua_pushstring(L, lib);
+    lua_setfield(L, -2, "library");
+  }
+  if (reason) {
+    lua_pushstring(L, reason);
+    lua_setfield(L, -2, "reason");
+  }
+}
+
+int luatls_push_openssl_error(lua_State *L, const char *code,
+                              const char *message) {
+  unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e == 0) {
+    new_error(L, code, message);
+    return 0;
+  }
+  push_openssl(L, e, message);
+  if (code) { /* our code is the one scripts can rely on */
+    lua_pushstring(L, code);
+    lua_setfield(L, -2, "code");
+  }
+  return 1;
+}
+
+int luatls_raise_openssl(lua_State *L, const char *code, const char *message) {
+  luatls_push_openssl_error(L, code, message);
   return lua_error(L);
 }
 

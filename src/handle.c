@@ -13,6 +13,8 @@ luatls_handle *luatls_handle_new(lua_State *L, const char *tname, size_t size) {
   rec->h = NULL;
   rec->ref = LUA_NOREF;
   rec->flags = 0;
+  rec->consumer = NULL;
+  rec->consumer_data = NULL;
   luaL_setmetatable(L, tname);
   uv_handle_t *h = calloc(1, size);
   if (h == NULL)
@@ -126,6 +128,12 @@ static int l_close(lua_State *L) {
     luatls_set_slot(L, 1, LUATLS_UV_CLOSECB, 2);
   close_handle(rec, 0);
   return 0;
+}
+
+void luatls_handle_close(lua_State *L, int idx) {
+  lua_pushcfunction(L, l_close);
+  lua_pushvalue(L, idx);
+  lua_call(L, 1, 0);
 }
 
 /* __gc: only reached when no reference is left (the state is closing, or the

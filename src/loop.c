@@ -77,12 +77,49 @@ static int pcall_traced(lua_State *L, int nargs) {
   return st;
 }
 
+static luatls_deferred *deferred_head, *deferred_tail;
+
+void luatls_defer(luatls_deferred *d) {
+  if (d->queued)
+    return;
+  d->queued = 1;
+  d->next = NULL;
+  d->prev = deferred_tail;
+  if (deferred_tail)
+    deferred_tail->next = d;
+  else
+    deferred_head = d;
+  deferred_tail = d;
+  luatls_L.tick_pending = 1;
+}
+
+void luatls_undefer(luatls_deferred *d) {
+  if (!d->queued)
+    return;
+  if (d->prev)
+    d->prev->next = d->next;
+  else
+    deferred_head = d->next;
+  if (d->next)
+    d->next->prev = d->prev;
+  else
+    deferred_tail = d->prev;
+  d->prev = d->next = NULL;
+  d->queued = 0;
+}
+
 void luatls_run_ticks(lua_State *L) {
-  while (luatls_L.tick_pending && luatls_L.tick_ref != LUA_NOREF &&
-         luatls_L.error_ref == LUA_NOREF) {
+  while (luatls_L.tick_pending && luatls_L.error_ref == LUA_NOREF) {
     luatls_L.tick_pending = 0;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_L.tick_ref);
-    pcall_traced(L, 0);
+    while (deferred_head && luatls_L.error_ref == LUA_NOREF) {
+      luatls_deferred *d = deferred_head;
+      luatls_undefer(d);
+      d->fn(d);
+    }
+    if (luatls_L.tick_ref != LUA_NOREF && luatls_L.error_ref == LUA_NOREF) {
+      lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_L.tick_ref);
+      pcall_traced(L, 0);
+    }
   }
 }
 
@@ -181,7 +218,7 @@ static void walk_cb(uv_handle_t *h, void *arg) {
   luatls_handle *rec = h->data;
   if (uv_is_closing(h))
     return;
-  if (rec && (rec->flags & LUATLS_F_INTERNAL) && !w->all)
+  if ((rec == NULL || (rec->flags & LUATLS_F_INTERNAL)) && !w->all)
     return;
   lua_State *L = w->L;
   lua_createtable(L, 0, 4);

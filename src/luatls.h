@@ -40,6 +40,17 @@ extern luatls_loop luatls_L;
 int luatls_call(lua_State *L, int nargs);
 /* Drain the nextTick queue if Lua asked for it (same error handling). */
 void luatls_run_ticks(lua_State *L);
+
+/* Work C defers out of the call that asked for it (as nextTick does for
+ * Lua): it runs before the next Lua tick, after the current callback. */
+typedef struct luatls_deferred luatls_deferred;
+struct luatls_deferred {
+  void (*fn)(luatls_deferred *d);
+  luatls_deferred *prev, *next;
+  int queued;
+};
+void luatls_defer(luatls_deferred *d);
+void luatls_undefer(luatls_deferred *d);
 /* The Lua state a libuv callback may use, or NULL when none (state gone). */
 lua_State *luatls_state(void);
 
@@ -58,10 +69,17 @@ enum {
   LUATLS_UV_NSLOTS = LUATLS_UV_EXTRA
 };
 
+/* A C consumer takes a stream's reads instead of Lua (the TLS pump takes the
+ * ciphertext of its TCP handle this way). Called with libuv's read result;
+ * buf is the loop's shared read buffer, valid only during the call. */
+typedef void (*luatls_read_fn)(void *data, ssize_t nread, const uv_buf_t *buf);
+
 typedef struct luatls_handle {
   uv_handle_t *h; /* NULL once its close has been requested */
   int ref; /* registry ref to this userdata, held until close completes */
   unsigned flags;
+  luatls_read_fn consumer; /* NULL: reads go to the Lua callback */
+  void *consumer_data;
 } luatls_handle;
 
 #define LUATLS_F_INTERNAL 1u /* the runtime's own handle: walk() skips it */
@@ -88,6 +106,10 @@ void luatls_new_class(lua_State *L, const char *tname, unsigned kind,
                       const luaL_Reg *const *lists);
 extern const luaL_Reg luatls_handle_methods[];
 extern const luaL_Reg luatls_stream_methods[];
+/* Close the handle at idx (as its close method does) */
+void luatls_handle_close(lua_State *L, int idx);
+/* Start reading a stream into its C consumer (rec->consumer set). */
+int luatls_stream_read_start(luatls_handle *rec);
 
 /* ---- requests (req.c) ------------------------------------------------- */
 
@@ -115,6 +137,16 @@ void luatls_push_uv_error(lua_State *L, int err, const char *syscall,
                           const char *detail);
 /* Push an error object with a given code and message. */
 void luatls_push_error(lua_State *L, const char *code, const char *message);
+/* Push an error object for the first error in OpenSSL's queue (and clear
+ * the queue): message "<message>: error:0A00010B:SSL routines::...", code
+ * `code` when given, else the code Node gives it (ERR_SSL_..., ERR_OSSL_...). With an
+ * empty queue: code and message as given. Returns 1 when the queue held one. */
+int luatls_push_openssl_error(lua_State *L, const char *code,
+                              const char *message);
+int luatls_raise_openssl(lua_State *L, const char *code, const char *message);
+/* Node's code for an OpenSSL error (ERR_SSL_WRONG_VERSION_NUMBER,
+ * ERR_OSSL_PEM_NO_START_LINE, ERR_OSSL_BAD_DECRYPT) */
+void luatls_openssl_code(unsigned long e, char *code, size_t n);
 /* nil, err - the usual failure return of a core function. */
 int luatls_fail(lua_State *L, int err, const char *syscall, const char *detail);
 /* Raise for a uv error: for misuse detected synchronously. */
@@ -129,6 +161,47 @@ int luatls_addr(const char *ip, int port, struct sockaddr_storage *ss);
 /* Push { address=, port=, family="IPv4"|"IPv6" } for a sockaddr. */
 void luatls_push_addr(lua_State *L, const struct sockaddr *sa);
 
+/* ---- TLS (tls_context.c, tls_conn.c) --------------------------------- */
+
+#include <openssl/ssl.h>
+
+typedef struct luatls_context {
+  SSL_CTX *ctx;
+  int has_cert;
+} luatls_context;
+
+luatls_context *luatls_check_context(lua_State *L, int idx);
+/* shutdown of a stream with a Lua callback at cbidx: pushes true | nil, err */
+int luatls_stream_shutdown(lua_State *L, uv_stream_t *s, int cbidx);
+/* write bufs to a stream: all at once (returns 0, cb not kept) or queued with
+ * the callback at cbidx and the value at dataidx anchored (returns the bytes
+ * queued); a negative uv error on failure */
+int luatls_stream_write(lua_State *L, uv_stream_t *s, uv_buf_t *bufs, int n,
+                        size_t total, int cbidx, int dataidx);
+
+/* ---- certificates (x509.c) -------------------------------------------- */
+
+#include <openssl/x509.h>
+
+/* Push a table in the form of Node's getPeerCertificate(): subject, issuer,
+ * subjectaltname, infoAccess, ca, bits, modulus, exponent, pubkey (RSA),
+ * bits, asn1Curve, nistCurve, pubkey (EC), valid_from, valid_to,
+ * fingerprint, fingerprint256, fingerprint512, ext_key_usage, serialNumber,
+ * raw. Does not take ownership of cert; NULL gives {}. */
+void luatls_push_x509(lua_State *L, X509 *cert);
+/* getPeerCertificate(true): the leaf's table with issuerCertificate links
+ * through `chain` (may be NULL; may or may not start with the leaf, e.g.
+ * SSL_get_peer_cert_chain on either side, or SSL_get0_verified_chain to
+ * reach the trusted root); a self-signed last certificate is its own
+ * issuerCertificate (the same table). Takes ownership of nothing. */
+void luatls_push_x509_chain(lua_State *L, X509 *leaf, STACK_OF(X509) *chain);
+/* Push an error object { code = "CERT_HAS_EXPIRED", message = "certificate
+ * has expired" } for an SSL_get_verify_result value; nil for X509_V_OK. */
+void luatls_push_verify_error(lua_State *L, long verify_result);
+/* Node's code for an X509_V_ERR_* value (the name without the prefix;
+ * "UNSPECIFIED" when unknown); NULL for X509_V_OK. */
+const char *luatls_verify_code(long verify_result);
+
 /* ---- module parts: each adds its functions to the table on the top ----- */
 
 void luatls_open_loop(lua_State *L);
@@ -142,7 +215,10 @@ void luatls_open_dns(lua_State *L);
 void luatls_open_fs(lua_State *L);
 void luatls_open_os(lua_State *L);
 void luatls_open_hash(lua_State *L);
+void luatls_open_tls_context(lua_State *L);
+void luatls_open_tls_conn(lua_State *L);
 void luatls_open_errors(lua_State *L);
+void luatls_open_x509(lua_State *L); /* x509.c */
 
 int luaopen_luatls_core(lua_State *L);
 

@@ -26,12 +26,17 @@ static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   *buf = uv_buf_init(read_buf, READ_BUF_SIZE);
 }
 
-/* cb(data) for data, cb(nil) at end of stream, cb(nil, err) on error. */
+/* cb(data) for data, cb(nil) at end of stream, cb(nil, err) on error; or
+ * the handle's C consumer. */
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
-  (void)buf;
+  luatls_handle *rec = s->data;
   lua_State *L = luatls_state();
-  if (nread == 0 || L == NULL)
+  if (nread == 0 || L == NULL || rec == NULL)
     return;
+  if (rec->consumer) {
+    rec->consumer(rec->consumer_data, nread, buf);
+    return;
+  }
   if (luatls_push_cb(L, (uv_handle_t *)s, LUATLS_UV_CB) == LUA_TNIL)
     return;
   if (nread > 0) {
@@ -58,6 +63,13 @@ static int l_read_start(lua_State *L) {
   rec->flags |= LUATLS_F_READING;
   lua_pushboolean(L, 1);
   return 1;
+}
+
+int luatls_stream_read_start(luatls_handle *rec) {
+  int err = uv_read_start((uv_stream_t *)rec->h, alloc_cb, read_cb);
+  if (err == 0)
+    rec->flags |= LUATLS_F_READING;
+  return err;
 }
 
 static int l_read_stop(lua_State *L) {
@@ -113,6 +125,40 @@ static void write_cb(uv_write_t *req, int status) {
   free(req);
 }
 
+int luatls_stream_write(lua_State *L, uv_stream_t *s, uv_buf_t *bufs, int n,
+                        size_t total, int cbidx, int dataidx) {
+  int first = 0;
+  if (total == 0)
+    return 0;
+  int w = uv_try_write(s, bufs, (unsigned)n);
+  if (w < 0 && w != UV_EAGAIN && w != UV_ENOSYS)
+    return w;
+  if (w > 0) {
+    size_t done = (size_t)w;
+    if (done == total)
+      return 0;
+    while (done >= bufs[first].len) {
+      done -= bufs[first].len;
+      first++;
+    }
+    bufs[first].base += done;
+    bufs[first].len -= done;
+  }
+  luatls_req *r;
+  uv_write_t *req = luatls_req_new(L, sizeof *req, &r, cbidx);
+  int err = uv_write(req, s, bufs + first, (unsigned)(n - first), write_cb);
+  if (err < 0) {
+    luatls_req_release(L, r);
+    free(req);
+    return err;
+  }
+  if (dataidx) {
+    lua_pushvalue(L, dataidx);
+    r->data_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+  return (int)s->write_queue_size > 0 ? (int)s->write_queue_size : 1;
+}
+
 /* write(data[, cb]) -> queued | nil, err. data: a string or a list of
  * strings. queued == 0: everything went out now, and cb will NOT be called.
  * queued > 0: that many bytes wait in the kernel's stead, cb(err|nil) runs
@@ -122,38 +168,10 @@ static int l_write(lua_State *L) {
   uv_buf_t bufs[MAX_BUFS];
   size_t total;
   int n = get_bufs(L, 2, bufs, &total);
-  int first = 0;
-  if (total == 0) {
-    lua_pushinteger(L, 0);
-    return 1;
-  }
-  int w = uv_try_write(s, bufs, (unsigned)n);
-  if (w < 0 && w != UV_EAGAIN && w != UV_ENOSYS)
-    return luatls_fail(L, w, "write", NULL);
-  if (w > 0) {
-    size_t done = (size_t)w;
-    if (done == total) {
-      lua_pushinteger(L, 0);
-      return 1;
-    }
-    while (done >= bufs[first].len) {
-      done -= bufs[first].len;
-      first++;
-    }
-    bufs[first].base += done;
-    bufs[first].len -= done;
-  }
-  luatls_req *r;
-  uv_write_t *req = luatls_req_new(L, sizeof *req, &r, 3);
-  int err = uv_write(req, s, bufs + first, (unsigned)(n - first), write_cb);
-  if (err < 0) {
-    luatls_req_release(L, r);
-    free(req);
-    return luatls_fail(L, err, "write", NULL);
-  }
-  lua_pushvalue(L, 2);
-  r->data_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_pushinteger(L, (lua_Integer)s->write_queue_size);
+  int q = luatls_stream_write(L, s, bufs, n, total, 3, 2);
+  if (q < 0)
+    return luatls_fail(L, q, "write", NULL);
+  lua_pushinteger(L, q);
   return 1;
 }
 
@@ -180,12 +198,9 @@ static void shutdown_cb(uv_shutdown_t *req, int status) {
   free(req);
 }
 
-/* shutdown([cb]) -> true | nil, err: end the write side once queued writes
- * are out; cb(err|nil). */
-static int l_shutdown(lua_State *L) {
-  uv_stream_t *s = check_stream(L, 1);
+int luatls_stream_shutdown(lua_State *L, uv_stream_t *s, int cbidx) {
   luatls_req *r;
-  uv_shutdown_t *req = luatls_req_new(L, sizeof *req, &r, 2);
+  uv_shutdown_t *req = luatls_req_new(L, sizeof *req, &r, cbidx);
   int err = uv_shutdown(req, s, shutdown_cb);
   if (err < 0) {
     luatls_req_release(L, r);
@@ -194,6 +209,12 @@ static int l_shutdown(lua_State *L) {
   }
   lua_pushboolean(L, 1);
   return 1;
+}
+
+/* shutdown([cb]) -> true | nil, err: end the write side once queued writes
+ * are out; cb(err|nil). */
+static int l_shutdown(lua_State *L) {
+  return luatls_stream_shutdown(L, check_stream(L, 1), 2);
 }
 
 /* ---- servers ------------------------------------------------------------ */

@@ -283,7 +283,10 @@ local function normalizeConnectArgs(a, b, c)
 end
 M._normalizeConnectArgs = normalizeConnectArgs
 
-local function afterConnect(self, handle, addr)
+-- The transport connected: take the handle, emit 'connect' and 'ready', and
+-- start reading if a reader waits. TLSSocket overrides this to put the TLS
+-- pump between the handle and the stream.
+function Socket:_onConnected(handle, addr)
   self._handle = handle
   self.connecting = false
   self._peer = addr
@@ -317,7 +320,7 @@ local function connectTCP(self, handle, addrs, i, port, lastErr)
       return self:destroy(e)
     end
     self._connectingHandle = nil
-    afterConnect(self, handle, { address = a.address, port = port, family = a.family == 6 and "IPv6" or "IPv4" })
+    self:_onConnected(handle, { address = a.address, port = port, family = a.family == 6 and "IPv6" or "IPv4" })
   end)
   if not ok then
     err.address, err.port = a.address, port
@@ -349,7 +352,7 @@ function Socket:connect(...)
         h:close()
         return self:destroy(e)
       end
-      afterConnect(self, h, nil)
+      self:_onConnected(h, nil)
     end)
     return self
   end

@@ -1,0 +1,626 @@
+-- luatls.tls: Node's tls module.
+--
+--   local tls = require("tls")
+--   local server = tls.createServer({ key = k, cert = c }, function(socket)
+--     socket:write("welcome!\n")
+--     socket:pipe(socket)
+--   end)
+--   server:listen(8000)
+--   local client = tls.connect(8000, { ca = { c } }, function() ... end)
+--
+-- A TLSSocket is a net.Socket whose handle is a TLS connection from the C
+-- core (src/tls_conn.c): the ciphertext never reaches Lua; the socket reads
+-- and writes cleartext exactly as a TCP socket does.
+--
+-- TLSSocket.new(socket[, options]) (also callable as tls.TLSSocket(socket,
+-- options)) wraps a connected or connecting net.Socket.
+local loop = require("luatls.loop")
+local net = require("luatls.net")
+local errors = require("luatls.errors")
+local timers = require("luatls.timers")
+local EventEmitter = require("luatls.events")
+local identity = require("luatls.identity")
+local core = loop.core
+
+local defineProperty = EventEmitter.defineProperty
+
+local M = {}
+
+-- ---- module constants ---------------------------------------------------------
+
+M.DEFAULT_CIPHERS = table.concat({
+  "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "DHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA256", "DHE-RSA-AES128-SHA256",
+  "ECDHE-RSA-AES256-SHA384", "DHE-RSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA256",
+  "DHE-RSA-AES256-SHA256", "HIGH", "!aNULL", "!eNULL", "!EXPORT", "!DES", "!RC4",
+  "!MD5", "!PSK", "!SRP", "!CAMELLIA",
+}, ":")
+M.DEFAULT_ECDH_CURVE = "auto"
+M.DEFAULT_MIN_VERSION = "TLSv1.2"
+M.DEFAULT_MAX_VERSION = "TLSv1.3"
+M.CLIENT_RENEG_LIMIT = 3
+M.CLIENT_RENEG_WINDOW = 600
+M.SLAB_BUFFER_SIZE = 10 * 1024 * 1024 -- from the oldest seed; kept for scripts
+M.constants = core.ssl_constants
+
+M.checkServerIdentity = identity.checkServerIdentity
+
+-- ---- createSecureContext ----------------------------------------------------------
+
+local VERSIONS = { ["TLSv1"] = true, ["TLSv1.1"] = true, ["TLSv1.2"] = true, ["TLSv1.3"] = true }
+
+-- secureProtocol method names -> { min, max }
+local METHODS = {
+  TLS_method = {}, SSLv23_method = {},
+  TLSv1_method = { "TLSv1", "TLSv1" },
+  TLSv1_1_method = { "TLSv1.1", "TLSv1.1" },
+  TLSv1_2_method = { "TLSv1.2", "TLSv1.2" },
+}
+for name, range in pairs({ TLS = {}, SSLv23 = {}, TLSv1 = METHODS.TLSv1_method,
+  TLSv1_1 = METHODS.TLSv1_1_method, TLSv1_2 = METHODS.TLSv1_2_method }) do
+  METHODS[name .. "_server_method"] = range
+  METHODS[name .. "_client_method"] = range
+end
+
+local function list(v)
+  if v == nil then return {} end
+  if type(v) == "table" and getmetatable(v) == nil then return v end
+  return { v }
+end
+
+local function checkType(name, v, want)
+  if v ~= nil and type(v) ~= want then
+    errors.invalidArgType("options." .. name, "of type " .. want, v, 4)
+  end
+end
+
+local function pem(name, v)
+  if type(v) ~= "string" then
+    errors.invalidArgType("options." .. name, "a string or a list of strings", v, 5)
+  end
+  return v
+end
+
+local SecureContext = {}
+SecureContext.__index = SecureContext
+SecureContext.__name = "SecureContext"
+M.SecureContext = SecureContext
+
+local function defaultSessionIdContext()
+  local process = require("luatls.process")
+  local hex = require("luatls.buffer").toHex
+  return hex(core.digest("sha1", table.concat(process.argv, " "))):sub(1, 32)
+end
+
+-- createSecureContext([options]) -> SecureContext. Raises an error object
+-- saying what is wrong with bad credentials or settings.
+function M.createSecureContext(options, isServer)
+  options = options or {}
+  if type(options) ~= "table" then errors.invalidArgType("options", "of type table", options) end
+  for _, k in ipairs({ "ciphers", "ecdhCurve", "secureProtocol", "minVersion", "maxVersion",
+                       "sessionIdContext", "sigalgs", "passphrase" }) do
+    if k ~= "ecdhCurve" or options[k] ~= false then checkType(k, options[k], "string") end
+  end
+  checkType("secureOptions", options.secureOptions, "number")
+
+  local ctx = core.secure_context_new()
+
+  -- protocol range
+  local minV, maxV = options.minVersion, options.maxVersion
+  for which, v in pairs({ minimum = minV, maximum = maxV }) do
+    if v ~= nil and not VERSIONS[v] then
+      error(errors.TypeError("ERR_TLS_INVALID_PROTOCOL_VERSION",
+        string.format("%s is not a valid %s TLS protocol version", v, which)), 2)
+    end
+  end
+  if options.secureProtocol then
+    if minV or maxV then
+      error(errors.TypeError("ERR_TLS_PROTOCOL_VERSION_CONFLICT",
+        string.format("TLS protocol version %s conflicts with secureProtocol %s",
+          minV or maxV, options.secureProtocol)), 2)
+    end
+    local range = METHODS[options.secureProtocol]
+    if not range then
+      if options.secureProtocol:match("^SSLv[23]") then
+        error(errors.new("ERR_TLS_INVALID_PROTOCOL_METHOD",
+          options.secureProtocol:match("^(SSLv%d)") .. " methods disabled"), 2)
+      end
+      error(errors.TypeError("ERR_TLS_INVALID_PROTOCOL_METHOD",
+        "Unknown method: " .. options.secureProtocol), 2)
+    end
+    minV, maxV = range[1], range[2]
+  end
+  ctx:set_protocol_range(minV or M.DEFAULT_MIN_VERSION, maxV or M.DEFAULT_MAX_VERSION)
+
+  -- trust: the given CAs, else the system store
+  if options.ca ~= nil then
+    for _, ca in ipairs(list(options.ca)) do ctx:add_ca(pem("ca", ca)) end
+  else
+    ctx:use_system_ca()
+  end
+
+  -- our certificates and keys
+  for _, cert in ipairs(list(options.cert)) do ctx:add_cert(pem("cert", cert)) end
+  local keys = list(options.key)
+  for _, key in ipairs(keys) do
+    if type(key) == "table" then
+      ctx:add_key(pem("key.pem", key.pem), key.passphrase or options.passphrase)
+    else
+      ctx:add_key(pem("key", key), options.passphrase)
+    end
+  end
+  if #keys > 0 and options.cert ~= nil then ctx:check_key() end
+  for _, pfx in ipairs(list(options.pfx)) do
+    if type(pfx) == "table" then
+      ctx:load_pfx(pem("pfx.buf", pfx.buf), pfx.passphrase or options.passphrase)
+    else
+      ctx:load_pfx(pem("pfx", pfx), options.passphrase)
+    end
+  end
+  for _, crl in ipairs(list(options.crl)) do ctx:add_crl(pem("crl", crl)) end
+
+  -- ciphers: TLS 1.3 suites (TLS_*) and the TLS 1.2 cipher list apart
+  local ciphers = options.ciphers or M.DEFAULT_CIPHERS
+  local suites, rest = {}, {}
+  for c in ciphers:gmatch("[^:]+") do
+    if c:match("^TLS_") then suites[#suites + 1] = c else rest[#rest + 1] = c end
+  end
+  if #suites == 0 and #rest == 0 then
+    error(errors.new("ERR_SSL_NO_CIPHER_MATCH", "no cipher match"), 2)
+  end
+  ctx:set_ciphers(#rest > 0 and table.concat(rest, ":") or nil,
+    #suites > 0 and table.concat(suites, ":") or nil)
+  if #rest == 0 then ctx:set_protocol_range("TLSv1.3", nil) end
+
+  local curve = options.ecdhCurve
+  if curve == nil then curve = M.DEFAULT_ECDH_CURVE end
+  if curve == false then
+    ctx:set_groups("ffdhe2048:ffdhe3072:ffdhe4096")
+  elseif curve ~= "auto" then
+    ctx:set_groups(curve)
+  end
+  if options.dhparam ~= nil then ctx:set_dhparam(pem("dhparam", options.dhparam)) end
+  if options.sigalgs then ctx:set_sigalgs(options.sigalgs) end
+
+  local honor = options.honorCipherOrder
+  if honor == nil then honor = isServer == true end
+  if honor then ctx:set_options(core.ssl_constants.SSL_OP_CIPHER_SERVER_PREFERENCE) end
+  if options.secureOptions then ctx:set_options(math.tointeger(options.secureOptions)) end
+  if options.sessionIdContext or isServer then
+    ctx:set_session_id_context(options.sessionIdContext or defaultSessionIdContext())
+  end
+
+  return setmetatable({ context = ctx }, SecureContext)
+end
+
+local function contextOf(options, isServer)
+  local sc = options.secureContext
+  if sc ~= nil then
+    if getmetatable(sc) ~= SecureContext then
+      errors.invalidArgType("options.secureContext", "a SecureContext", sc, 3)
+    end
+    return sc
+  end
+  return M.createSecureContext(options, isServer)
+end
+
+function M.getCiphers()
+  local out, seen = {}, {}
+  local ctx = core.secure_context_new()
+  ctx:set_ciphers("ALL", nil)
+  for _, name in ipairs(ctx:ciphers()) do
+    local n = name:lower()
+    if not seen[n] then seen[n] = true; out[#out + 1] = n end
+  end
+  table.sort(out)
+  return out
+end
+
+-- ---- TLSSocket --------------------------------------------------------------------
+
+local TLSSocket = net.Socket:extend("TLSSocket")
+M.TLSSocket = TLSSocket
+
+-- TLSSocket.new(socket[, options]): socket is a net.Socket (connected or
+-- connecting) or nil (then connect() it). options: isServer, server,
+-- secureContext (or createSecureContext options), requestCert,
+-- rejectUnauthorized, servername, session, checkServerIdentity, minDHSize.
+function TLSSocket:init(socket, options)
+  if type(socket) == "table" and options == nil and not EventEmitter.instanceOf(socket, net.Socket) then
+    socket, options = nil, socket
+  end
+  options = options or {}
+  net.Socket.init(self, { allowHalfOpen = options.allowHalfOpen, server = options.server })
+  self.encrypted = true
+  self.authorized = false
+  self.authorizationError = nil
+  self.servername = nil
+  self.alpnProtocol = false
+  self._tls = options
+  self._isServer = options.isServer == true
+  self._secure = false
+  self._context = contextOf(options, self._isServer)
+  self._rejectUnauthorized = options.rejectUnauthorized
+  if self._rejectUnauthorized == nil then self._rejectUnauthorized = not self._isServer or options.requestCert == true end
+  self._parent = socket
+
+  if options._handle then
+    -- a connection the server accepted
+    self:_wrap(options._handle)
+  elseif socket then
+    if not EventEmitter.instanceOf(socket, net.Socket) then
+      errors.invalidArgType("socket", "a net.Socket", socket, 3)
+    end
+    local function take()
+      local h = socket._handle
+      socket._handle = nil
+      socket._reading = false
+      self._peer = socket._peer
+      self:_wrap(h)
+    end
+    if socket._handle and not socket.connecting then
+      take()
+    else
+      self.connecting = true
+      socket:once("connect", function()
+        self.connecting = false
+        take()
+        self:emit("connect")
+      end)
+      socket:once("error", function(err) self:destroy(err) end)
+    end
+    self:once("close", function() if not socket.destroyed then socket:destroy() end end)
+  end
+end
+
+TLSSocket.__tostring = function() return "TLSSocket" end
+
+-- net.Socket calls this when its own connect() succeeded
+function TLSSocket:_onConnected(handle, addr)
+  self._peer = addr
+  self.connecting = false
+  self:_wrap(handle)
+  self:emit("connect")
+  self:emit("ready")
+end
+
+-- Put the TLS pump on a connected transport handle and start the handshake.
+function TLSSocket:_wrap(transport)
+  local w = core.tls_wrap(transport, self._context.context, self._isServer)
+  self._handle = w
+  w:on("handshake", function() self:_onHandshake() end)
+  w:on("error", function(err) self:_onTlsError(err) end)
+  local o = self._tls
+  if self._isServer then
+    w:set_verify(o.requestCert == true, self._rejectUnauthorized)
+  else
+    local name = o.servername
+    if name and name ~= "" and net.isIP(name) == 0 then w:set_servername(name) end
+    if o.session then w:set_session(o.session) end
+  end
+  if self:listenerCount("keylog") > 0 or (self.server and self.server:listenerCount("keylog") > 0) then
+    self:_enableKeylog()
+  end
+  w:start()
+  if self._wantRead or self.readableFlowing then
+    self._wantRead = false
+    self:_startReading()
+  end
+end
+
+function TLSSocket:_enableKeylog()
+  local w = self._handle
+  if not w or self._keylogOn then return end
+  self._keylogOn = true
+  w:on("keylog", function(line)
+    self:emit("keylog", line)
+    if self.server then self.server:emit("keylog", line, self) end
+  end)
+end
+
+function TLSSocket:on(name, fn)
+  local r = net.Socket.on(self, name, fn)
+  if name == "keylog" then self:_enableKeylog() end
+  return r
+end
+TLSSocket.addListener = TLSSocket.on
+
+function TLSSocket:_onHandshake()
+  local w = self._handle
+  if not w then return end
+  self._secure = true
+  if self._handshakeTimer then
+    self._handshakeTimer:close()
+    self._handshakeTimer = nil
+  end
+  if self._isServer then
+    self.servername = w:get_servername()
+    if self._tls.requestCert then
+      local verr = w:verify_error()
+      if verr then
+        self.authorized = false
+        self.authorizationError = verr.code
+        if self._rejectUnauthorized then
+          return self:_onTlsError(verr)
+        end
+      else
+        self.authorized = true
+      end
+    end
+    self:emit("secure")
+    if self.server then self.server:emit("secureConnection", self) end
+  else
+    local verr = w:verify_error()
+    if not verr then
+      local check = self._tls.checkServerIdentity or identity.checkServerIdentity
+      local host = self._tls.servername or self._tls.host or "localhost"
+      local ok, res = pcall(check, host, self:getPeerCertificate())
+      if not ok then
+        -- an override that raises: its error ends the connection
+        verr = type(res) == "table" and res or errors.new("ERR_TLS_CHECK_SERVER_IDENTITY", tostring(res))
+      else
+        verr = res
+      end
+    end
+    if verr then
+      self.authorized = false
+      self.authorizationError = verr.code or verr.message
+      if self._rejectUnauthorized then
+        return self:destroy(verr)
+      end
+    else
+      self.authorized = true
+    end
+    -- minDHSize (default 1024): refuse a server's weak DH parameters
+    local minDH = self._tls.minDHSize or 1024
+    local eki = w:get_ephemeral_key_info()
+    if eki and eki.type == "DH" and eki.size and eki.size < minDH then
+      return self:destroy(errors.new("ERR_TLS_DH_PARAM_SIZE",
+        "DH parameter size " .. eki.size .. " is less than " .. minDH))
+    end
+    self:emit("secure")
+    self:emit("secureConnect")
+  end
+  self:emit("_tlsReady")
+end
+
+function TLSSocket:_onTlsError(err)
+  if self._isServer and not self._secure or (self._isServer and self.server and not self._reported) then
+    self._reported = true
+    local server = self.server
+    if server then
+      server:emit("tlsClientError", err, self)
+      if server:listenerCount("clientError") > 0 then server:emit("clientError", err, self) end
+    end
+    return self:destroy()
+  end
+  self:destroy(err)
+end
+
+function TLSSocket:_destroy(err, cb)
+  if self._handshakeTimer then
+    self._handshakeTimer:close()
+    self._handshakeTimer = nil
+  end
+  return net.Socket._destroy(self, err, cb)
+end
+
+-- Writes and end() wait for the handshake.
+function TLSSocket:_writeGeneric(data, bytes, cb)
+  if not self._secure and not self.destroyed then
+    self:once("_tlsReady", function() self:_writeGeneric(data, bytes, cb) end)
+    return
+  end
+  return net.Socket._writeGeneric(self, data, bytes, cb)
+end
+
+function TLSSocket:_final(cb)
+  if not self._secure and not self.destroyed and self._handle then
+    self:once("_tlsReady", function() self:_final(cb) end)
+    return
+  end
+  return net.Socket._final(self, cb)
+end
+
+-- ---- what the connection knows ------------------------------------------------
+
+local function call(self, method, ...)
+  local w = self._handle
+  if not w or w:is_closing() then return nil end
+  return w[method](w, ...)
+end
+
+function TLSSocket:getPeerCertificate(detailed)
+  return call(self, "get_peer_certificate", detailed) or {}
+end
+function TLSSocket:getCertificate() return call(self, "get_certificate") or {} end
+function TLSSocket:getCipher() return call(self, "get_cipher") end
+function TLSSocket:getProtocol() return call(self, "get_protocol") end
+function TLSSocket:getSession() return call(self, "get_session") end
+function TLSSocket:getTLSTicket() return call(self, "get_tls_ticket") end
+function TLSSocket:isSessionReused() return call(self, "is_session_reused") == true end
+function TLSSocket:getFinished() return call(self, "get_finished") end
+function TLSSocket:getPeerFinished() return call(self, "get_peer_finished") end
+function TLSSocket:getEphemeralKeyInfo()
+  if self._isServer then return nil end
+  return call(self, "get_ephemeral_key_info") or {}
+end
+
+function TLSSocket:exportKeyingMaterial(length, label, context)
+  if type(length) ~= "number" then errors.invalidArgType("length", "of type number", length) end
+  if type(label) ~= "string" then errors.invalidArgType("label", "of type string", label) end
+  local w = self._handle
+  if not w then
+    error(errors.new("ERR_TLS_INVALID_STATE", "TLS socket connection must be securely established"), 2)
+  end
+  return w:export_keying_material(length, label, context)
+end
+
+function TLSSocket:setMaxSendFragment(size)
+  if type(size) ~= "number" then errors.invalidArgType("size", "of type number", size) end
+  return call(self, "set_max_send_fragment", math.tointeger(size) or 0) == true
+end
+
+function TLSSocket:setServername(name)
+  if type(name) ~= "string" then errors.invalidArgType("name", "of type string", name) end
+  if self._isServer then
+    error(errors.new("ERR_TLS_SNI_FROM_SERVER", "Cannot issue SNI from a TLS server-side socket"), 2)
+  end
+  self._tls.servername = name
+  if self._handle then self._handle:set_servername(name) end
+end
+
+-- ---- Server -------------------------------------------------------------------------
+
+local Server = net.Server:extend("Server")
+M.Server = Server
+
+-- tls.createServer([options][, secureConnectionListener])
+function Server:init(options, listener)
+  if type(options) == "function" then options, listener = nil, options end
+  options = options or {}
+  if type(options) ~= "table" then errors.invalidArgType("options", "of type table", options) end
+  net.Server.init(self, { allowHalfOpen = options.allowHalfOpen, pauseOnConnect = options.pauseOnConnect })
+  if listener ~= nil then
+    if type(listener) ~= "function" then errors.invalidArgType("listener", "of type function", listener) end
+    self:on("secureConnection", listener)
+  end
+  local ht = options.handshakeTimeout
+  if ht ~= nil and (type(ht) ~= "number" or ht < 0) then
+    errors.invalidArgType("options.handshakeTimeout", "a non-negative number", ht)
+  end
+  self._handshakeTimeout = ht or 120000
+  self._options = options
+  self._secureContext = contextOf(options, true)
+  self.requestCert = options.requestCert == true
+  self.rejectUnauthorized = options.rejectUnauthorized ~= false
+end
+
+function Server:_makeSocket(handle)
+  local o = self._options
+  local socket = TLSSocket.new(nil, {
+    isServer = true,
+    server = self,
+    _handle = handle,
+    secureContext = self._secureContext,
+    requestCert = self.requestCert,
+    rejectUnauthorized = self.rejectUnauthorized,
+    allowHalfOpen = o.allowHalfOpen,
+  })
+  if self._handshakeTimeout > 0 then
+    socket._handshakeTimer = timers.setTimeout(function()
+      socket._handshakeTimer = nil
+      if socket._secure or socket.destroyed then return end
+      -- unlike Node, the socket is closed: a client that never finishes
+      -- its handshake must not hold a descriptor
+      socket:_onTlsError(errors.new("ERR_TLS_HANDSHAKE_TIMEOUT", "TLS handshake timeout"))
+    end, self._handshakeTimeout)
+    socket._handshakeTimer:unref()
+  end
+  return socket
+end
+
+-- setSecureContext(options): credentials for connections from now on
+function Server:setSecureContext(options)
+  self._secureContext = contextOf(options, true)
+end
+
+-- ---- connect -------------------------------------------------------------------------
+
+-- connect(options[, cb]) | connect(port[, host][, options][, cb]) |
+-- connect(path[, options][, cb])
+local function normalizeArgs(...)
+  local args = table.pack(...)
+  local cb
+  if type(args[args.n]) == "function" then
+    cb = args[args.n]
+    args[args.n] = nil
+    args.n = args.n - 1
+  end
+  local a, b, c = args[1], args[2], args[3]
+  local options = {}
+  local function merge(t)
+    if type(t) == "table" then for k, v in pairs(t) do options[k] = v end end
+  end
+  if type(a) == "table" then
+    merge(a)
+  elseif type(a) == "string" and not a:match("^%s*%d+%s*$") then
+    options.path = a
+    merge(b)
+  else
+    options.port = a
+    if type(b) == "string" then
+      options.host = b
+      merge(c)
+    else
+      merge(b)
+    end
+  end
+  return options, cb
+end
+
+function M.connect(...)
+  local options, cb = normalizeArgs(...)
+  if options.minDHSize ~= nil and (type(options.minDHSize) ~= "number" or options.minDHSize <= 0) then
+    error(errors.TypeError("ERR_INVALID_ARG_VALUE",
+      "The property 'options.minDHSize' must be a positive number. Received " .. tostring(options.minDHSize)), 2)
+  end
+  options.host = options.host or "localhost"
+  if options.servername == nil and net.isIP(options.host) == 0 and not options.path then
+    options.servername = options.host
+  end
+  if options.rejectUnauthorized == nil then options.rejectUnauthorized = true end
+  options.isServer = false
+  local socket = TLSSocket.new(options.socket, options)
+  if cb then socket:once("secureConnect", cb) end
+  if not options.socket then
+    socket:connect({
+      port = options.port, host = options.host, path = options.path,
+      family = options.family, lookup = options.lookup,
+      localAddress = options.localAddress, localPort = options.localPort,
+    })
+  end
+  if options.timeout then socket:setTimeout(options.timeout) end
+  return socket
+end
+
+function M.createServer(options, listener)
+  return Server.new(options, listener)
+end
+
+-- tls.rootCertificates: the system's trusted CAs as PEM strings (read when
+-- first used). Node ships Mozilla's list; luatls trusts what the system does.
+local function rootCertificates()
+  local file = core.default_cert_file()
+  local f = io.open(file, "r")
+  local out = {}
+  if f then
+    local all = f:read("a")
+    f:close()
+    for pemText in all:gmatch("%-%-%-%-%-BEGIN CERTIFICATE%-%-%-%-%-.-%-%-%-%-%-END CERTIFICATE%-%-%-%-%-") do
+      out[#out + 1] = pemText .. "\n"
+    end
+  end
+  return out
+end
+
+setmetatable(M, {
+  __index = function(t, k)
+    if k == "rootCertificates" then
+      local v = rootCertificates()
+      rawset(t, k, v)
+      return v
+    end
+  end,
+})
+
+-- tls.TLSSocket(socket, options) works as TLSSocket.new(socket, options)
+getmetatable(TLSSocket).__call = function(_, socket, options)
+  return TLSSocket.new(socket, options)
+end
+
+defineProperty(TLSSocket, "secureConnecting", function(self) return not self._secure end)
+
+return M

@@ -1,0 +1,1005 @@
+/*
+ * tls_conn.c - a TLS connection over a TCP (or pipe) handle: the SSL, its
+ * memory BIOs, and the pump that moves bytes between them.
+ *
+ * The pump has four directions, all in C:
+ *   ciphertext in   the TCP handle's reads go to this connection (the handle's
+ *                   C consumer), straight into the read BIO;
+ *   cleartext out   SSL_read until it would block, one Lua string per read
+ *                   event (not one per record);
+ *   cleartext in    write() calls SSL_write at once;
+ *   ciphertext out  what OpenSSL wrote to the write BIO leaves in one
+ *                   uv_try_write, the rest in one uv_write.
+ * cycle() drives them, guarded against re-entry; after every call into Lua
+ * it re-checks that the connection is still open (a callback may have
+ * closed it).
+ *
+ * To Lua a connection looks like a stream handle (read_start, read_stop,
+ * write, shutdown, close, getsockname, ...), so net.Socket drives a
+ * TLSSocket as it drives a TCP socket. Events of the handshake reach Lua
+ * through callbacks set with on(name, fn): "handshake" (done), "error" (the
+ * handshake failed; the connection is unusable), "keylog" (NSS key log
+ * lines).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "luatls.h"
+
+#define TLS_T "luatls.tls"
+
+/* user values of a connection's userdata */
+enum {
+  S_READCB = 1, /* read_start(cb) */
+  S_CLOSECB,    /* close(cb) */
+  S_EVENTS,     /* { handshake=, error=, keylog= } */
+  S_TCP,        /* the transport handle's userdata */
+  S_CONTEXT,    /* the SecureContext */
+  S_NSLOTS = S_CONTEXT
+};
+
+typedef struct tls_conn tls_conn;
+struct tls_conn {
+  luatls_deferred later; /* a cycle that must not run inline; first member */
+  SSL *ssl;
+  BIO *rbio, *wbio; /* network side; owned by ssl */
+  luatls_handle *tcp;
+  int ref; /* registry ref to this userdata while open */
+  unsigned is_server : 1, started : 1, handshake_done : 1, reading : 1,
+      eof_in : 1, eof_out : 1, failed : 1, closing : 1, in_cycle : 1, again : 1,
+      keylog : 1;
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static tls_conn *check_conn(lua_State *L, int idx) {
+  tls_conn *c = luaL_checkudata(L, idx, TLS_T);
+  if (c->closing || c->tcp == NULL)
+    luaL_error(L, "TLS connection is closed");
+  return c;
+}
+
+static uv_stream_t *tcp_stream(tls_conn *c) {
+  return c->tcp && c->tcp->h ? (uv_stream_t *)c->tcp->h : NULL;
+}
+
+static int push_self(lua_State *L, tls_conn *c) {
+  if (c->ref == LUA_NOREF)
+    return 0;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
+  return 1;
+}
+
+/* Push the event callback `name`; 0 (nothing pushed) when none. */
+static int push_event(lua_State *L, tls_conn *c, const char *name) {
+  if (!push_self(L, c))
+    return 0;
+  lua_getiuservalue(L, -1, S_EVENTS);
+  lua_remove(L, -2);
+  if (lua_type(L, -1) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  lua_getfield(L, -1, name);
+  lua_remove(L, -2);
+  if (!lua_isfunction(L, -1)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  return 1;
+}
+
+static int gone(tls_conn *c) { return c->closing || c->tcp == NULL; }
+
+/* ---- ciphertext out ----------------------------------------------------- */
+
+typedef struct {
+  uv_write_t req;
+  int cb_ref;
+  tls_conn *conn; /* for errors without a callback; NULL once closed */
+  size_t len;
+  char data[];
+} flush_req;
+
+static void report_error(tls_conn *c, lua_State *L);
+
+static void flush_cb(uv_write_t *req, int status) {
+  flush_req *f = (flush_req *)req;
+  lua_State *L = luatls_state();
+  if (L == NULL) {
+    free(f);
+    return;
+  }
+  if (f->cb_ref != LUA_NOREF) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, f->cb_ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, f->cb_ref);
+    free(f);
+    if (status < 0)
+      luatls_push_uv_error(L, status, "write", NULL);
+    else
+      lua_pushnil(L);
+    luatls_call(L, 1);
+    return;
+  }
+  tls_conn *c = f->conn;
+  free(f);
+  if (status < 0 && status != UV_ECANCELED && c && !gone(c) && !c->failed) {
+    luatls_push_uv_error(L, status, "write", NULL);
+    report_error(c, L);
+  }
+}
+
+/* Send what OpenSSL wrote to the write BIO. With cbidx, the Lua callback
+ * there runs once it is all written (unless everything went out now:
+ * returns 0 and the callback is not kept). Returns the bytes queued, or a
+ * negative uv error. */
+static int flush(tls_conn *c, lua_State *L, int cbidx) {
+  uv_stream_t *s = tcp_stream(c);
+  BUF_MEM *bm;
+  BIO_get_mem_ptr(c->wbio, &bm);
+  size_t n = bm->length;
+  if (n == 0 || s == NULL)
+    return 0;
+  uv_buf_t b = uv_buf_init(bm->data, (unsigned)n);
+  int w = uv_try_write(s, &b, 1);
+  if (w < 0 && w != UV_EAGAIN) {
+    (void)BIO_reset(c->wbio);
+    return w;
+  }
+  size_t done = w > 0 ? (size_t)w : 0;
+  if (done == n) {
+    (void)BIO_reset(c->wbio);
+    return 0;
+  }
+  flush_req *f = malloc(sizeof *f + (n - done));
+  if (f == NULL) {
+    (void)BIO_reset(c->wbio);
+    return UV_ENOMEM;
+  }
+  f->len = n - done;
+  memcpy(f->data, bm->data + done, f->len);
+  (void)BIO_reset(c->wbio);
+  f->conn = c;
+  f->cb_ref = LUA_NOREF;
+  if (L && cbidx && lua_isfunction(L, cbidx)) {
+    lua_pushvalue(L, cbidx);
+    f->cb_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+  b = uv_buf_init(f->data, (unsigned)f->len);
+  int err = uv_write(&f->req, s, &b, 1, flush_cb);
+  if (err < 0) {
+    if (L)
+      luaL_unref(L, LUA_REGISTRYINDEX, f->cb_ref);
+    free(f);
+    return err;
+  }
+  return (int)f->len;
+}
+
+/* ---- failures ------------------------------------------------------------ */
+
+/* The error object on the top of the stack ends this connection: a reader
+ * after the handshake gets it as a read error, else it goes to the "error"
+ * event. Pops it. */
+static void report_error(tls_conn *c, lua_State *L) {
+  c->failed = 1;
+  int err = lua_gettop(L);
+  int pushed = 0;
+  if (c->handshake_done && c->reading && push_self(L, c)) {
+    lua_getiuservalue(L, -1, S_READCB);
+    lua_remove(L, -2);
+    if (lua_isfunction(L, -1)) {
+      lua_pushnil(L);
+      lua_pushvalue(L, err);
+      luatls_call(L, 2);
+      pushed = 1;
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+  if (!pushed && push_event(L, c, "error")) {
+    lua_pushvalue(L, err);
+    luatls_call(L, 1);
+  }
+  lua_settop(L, err - 1);
+}
+
+/* An OpenSSL failure: push the error for the queue, send the alert OpenSSL
+ * wrote, and report it. */
+static void fail_ssl(tls_conn *c, lua_State *L, const char *what) {
+  luatls_push_openssl_error(L, NULL, what);
+  flush(c, L, 0);
+  report_error(c, L);
+}
+
+/* ---- the pump ------------------------------------------------------------ */
+
+static void handshake_step(tls_conn *c, lua_State *L) {
+  ERR_clear_error();
+  int r = SSL_do_handshake(c->ssl);
+  if (r == 1) {
+    c->handshake_done = 1;
+    flush(c, L, 0);
+    if (push_event(L, c, "handshake"))
+      luatls_call(L, 0);
+    return;
+  }
+  int e = SSL_get_error(c->ssl, r);
+  if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+    flush(c, L, 0);
+    if (c->eof_in) {
+      /* Node's words for a peer that left in the middle of the handshake */
+      luatls_push_error(L, "ECONNRESET",
+                        "Client network socket disconnected before secure "
+                        "TLS connection was established");
+      report_error(c, L);
+    }
+    return;
+  }
+  fail_ssl(c, L, NULL);
+}
+
+#define CLEAR_BUF (64 * 1024)
+static char clear_buf[CLEAR_BUF];
+
+static void deliver(tls_conn *c, lua_State *L, size_t n, int eof) {
+  if (!push_self(L, c))
+    return;
+  lua_getiuservalue(L, -1, S_READCB);
+  lua_remove(L, -2);
+  if (!lua_isfunction(L, -1)) {
+    lua_pop(L, 1);
+    return;
+  }
+  if (eof)
+    lua_pushnil(L);
+  else
+    lua_pushlstring(L, clear_buf, n);
+  luatls_call(L, 1);
+}
+
+static void read_step(tls_conn *c, lua_State *L) {
+  while (c->reading && !gone(c) && !c->failed && !c->eof_out) {
+    size_t n = 0;
+    int r = 0, e = SSL_ERROR_NONE;
+    ERR_clear_error();
+    while (n < CLEAR_BUF) {
+      r = SSL_read(c->ssl, clear_buf + n, (int)(CLEAR_BUF - n));
+      if (r <= 0) {
+        e = SSL_get_error(c->ssl, r);
+        break;
+      }
+      n += (size_t)r;
+    }
+    /* a handshake message (TLS 1.3 tickets, key updates) may want out */
+    flush(c, L, 0);
+    if (n > 0) {
+      deliver(c, L, n, 0);
+      if (r > 0)
+        continue; /* the buffer filled up: there may be more */
+    }
+    if (gone(c) || !c->reading)
+      return;
+    if (r > 0)
+      continue;
+    if (e == SSL_ERROR_WANT_READ) {
+      if (c->eof_in) { /* the peer closed TCP without close_notify */
+        c->eof_out = 1;
+        deliver(c, L, 0, 1);
+      }
+      return;
+    }
+    if (e == SSL_ERROR_ZERO_RETURN) { /* close_notify */
+      c->eof_out = 1;
+      deliver(c, L, 0, 1);
+      return;
+    }
+    if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+      c->eof_out = 1;
+      deliver(c, L, 0, 1);
+      return;
+    }
+    fail_ssl(c, L, NULL);
+    return;
+  }
+}
+
+static void cycle(tls_conn *c) {
+  lua_State *L = luatls_state();
+  if (L == NULL || gone(c))
+    return;
+  if (c->in_cycle) {
+    c->again = 1;
+    return;
+  }
+  c->in_cycle = 1;
+  int top = lua_gettop(L);
+  do {
+    c->again = 0;
+    if (!c->handshake_done && !c->failed)
+      handshake_step(c, L);
+    if (gone(c) || c->failed)
+      break;
+    if (c->handshake_done && c->reading)
+      read_step(c, L);
+    if (gone(c))
+      break;
+    flush(c, L, 0);
+  } while (c->again && !gone(c));
+  lua_settop(L, top);
+  c->in_cycle = 0;
+  /* keep the transport's reads in step with the reader: a slow reader
+   * stops TCP reads instead of growing the read BIO */
+  if (!gone(c) && c->started && c->tcp->h) {
+    int want = !c->handshake_done || c->reading;
+    int is = (c->tcp->flags & LUATLS_F_READING) != 0;
+    if (want && !is && !c->eof_in)
+      luatls_stream_read_start(c->tcp);
+    else if (!want && is) {
+      uv_read_stop((uv_stream_t *)c->tcp->h);
+      c->tcp->flags &= ~LUATLS_F_READING;
+    }
+  }
+}
+
+/* ciphertext in: the transport's reads */
+static void on_transport_read(void *data, ssize_t nread, const uv_buf_t *buf) {
+  tls_conn *c = data;
+  lua_State *L = luatls_state();
+  if (L == NULL || gone(c))
+    return;
+  if (nread > 0) {
+    BIO_write(c->rbio, buf->base, (int)nread);
+  } else if (nread == UV_EOF) {
+    c->eof_in = 1;
+    uv_read_stop((uv_stream_t *)c->tcp->h);
+    c->tcp->flags &= ~LUATLS_F_READING;
+  } else {
+    uv_read_stop((uv_stream_t *)c->tcp->h);
+    c->tcp->flags &= ~LUATLS_F_READING;
+    c->eof_in = 1;
+    if (!c->failed) {
+      luatls_push_uv_error(L, (int)nread, "read", NULL);
+      report_error(c, L);
+      return;
+    }
+  }
+  cycle(c);
+}
+
+/* ---- deferred cycles: work that must not run inline (start, read_start) */
+
+static void run_later(luatls_deferred *d) { cycle((tls_conn *)d); }
+
+static void schedule(tls_conn *c) {
+  c->later.fn = run_later;
+  luatls_defer(&c->later);
+}
+
+static void unqueue(tls_conn *c) { luatls_undefer(&c->later); }
+
+/* ---- keylog ------------------------------------------------------------- */
+
+static void keylog_cb(const SSL *ssl, const char *line) {
+  tls_conn *c = SSL_get_app_data(ssl);
+  lua_State *L = luatls_state();
+  if (c == NULL || L == NULL || !c->keylog || gone(c))
+    return;
+  if (push_event(L, c, "keylog")) {
+    lua_pushfstring(L, "%s\n", line);
+    luatls_call(L, 1);
+  }
+}
+
+/* Server side with requestCert: accept whatever the client sends during the
+ * handshake; the verdict (authorized, authorizationError) is read after it,
+ * as Node does. */
+static int verify_accept(int ok, X509_STORE_CTX *ctx) {
+  (void)ok;
+  (void)ctx;
+  return 1;
+}
+
+/* ---- Lua API ------------------------------------------------------------ */
+
+/* tls_wrap(transport, context, is_server) -> connection. The transport (an
+ * open TCP or pipe handle) is taken over: its reads now feed the pump. */
+static int l_wrap(lua_State *L) {
+  luatls_handle *tcp = luatls_check_handle(L, 1, LUATLS_KIND_STREAM);
+  luatls_context *ctx = luatls_check_context(L, 2);
+  int is_server = lua_toboolean(L, 3);
+  if (tcp->consumer)
+    return luaL_error(L, "the handle already belongs to a TLS connection");
+  tls_conn *c = lua_newuserdatauv(L, sizeof *c, S_NSLOTS);
+  memset(c, 0, sizeof *c);
+  c->ref = LUA_NOREF;
+  luaL_setmetatable(L, TLS_T);
+  ERR_clear_error();
+  c->ssl = SSL_new(ctx->ctx);
+  c->rbio = BIO_new(BIO_s_mem());
+  c->wbio = BIO_new(BIO_s_mem());
+  if (c->ssl == NULL || c->rbio == NULL || c->wbio == NULL) {
+    BIO_free(c->rbio);
+    BIO_free(c->wbio);
+    SSL_free(c->ssl);
+    c->ssl = NULL;
+    return luatls_raise_openssl(L, NULL, "cannot make a TLS connection");
+  }
+  /* an empty read BIO means "would block", not end of file */
+  BIO_set_mem_eof_return(c->rbio, -1);
+  SSL_set_bio(c->ssl, c->rbio, c->wbio);
+  SSL_set_app_data(c->ssl, c);
+  c->is_server = is_server;
+  if (is_server)
+    SSL_set_accept_state(c->ssl);
+  else
+    SSL_set_connect_state(c->ssl);
+  /* clients: OpenSSL verifies the chain and records the result; the
+   * verdict is taken after the handshake (rejectUnauthorized) */
+  SSL_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
+  c->tcp = tcp;
+  tcp->consumer = on_transport_read;
+  tcp->consumer_data = c;
+  int self = lua_gettop(L);
+  lua_pushvalue(L, 1);
+  lua_setiuservalue(L, self, S_TCP);
+  lua_pushvalue(L, 2);
+  lua_setiuservalue(L, self, S_CONTEXT);
+  lua_newtable(L);
+  lua_setiuservalue(L, self, S_EVENTS);
+  lua_pushvalue(L, self);
+  c->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return 1;
+}
+
+/* on(name, fn): "handshake", "error", "keylog" */
+static int l_on(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  const char *name = luaL_checkstring(L, 2);
+  if (!lua_isnoneornil(L, 3))
+    luaL_checktype(L, 3, LUA_TFUNCTION);
+  lua_getiuservalue(L, 1, S_EVENTS);
+  lua_pushvalue(L, 3);
+  lua_setfield(L, -2, name);
+  if (strcmp(name, "keylog") == 0 && c->ssl) {
+    c->keylog = lua_isfunction(L, 3);
+    if (c->keylog)
+      SSL_CTX_set_keylog_callback(SSL_get_SSL_CTX(c->ssl), keylog_cb);
+  }
+  return 0;
+}
+
+/* start(): begin the handshake (a client sends its ClientHello now) */
+static int l_start(lua_State *L) {
+  tls_conn *c = check_conn(L, 1);
+  if (c->started)
+    return 0;
+  c->started = 1;
+  int err = luatls_stream_read_start(c->tcp);
+  if (err < 0)
+    return luatls_fail(L, err, "read", NULL);
+  schedule(c); /* the first step runs from the loop, not inline */
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int l_read_start(lua_State *L) {
+  tls_conn *c = check_conn(L, 1);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 2);
+  lua_setiuservalue(L, 1, S_READCB);
+  c->reading = 1;
+  if (c->started)
+    schedule(c);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int l_read_stop(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  c->reading = 0;
+  if (!gone(c) && c->handshake_done && c->tcp->h &&
+      (c->tcp->flags & LUATLS_F_READING)) {
+    uv_read_stop((uv_stream_t *)c->tcp->h);
+    c->tcp->flags &= ~LUATLS_F_READING;
+  }
+  return 0;
+}
+
+/* write(data[, cb]) -> queued | nil, err: as a stream's write. Only after
+ * the handshake (TLSSocket waits for it). */
+static int l_write(lua_State *L) {
+  tls_conn *c = check_conn(L, 1);
+  if (!c->handshake_done || c->failed) {
+    lua_pushnil(L);
+    luatls_push_error(L, "ERR_TLS_NOT_READY",
+                      c->failed ? "the TLS connection failed"
+                                : "write before the TLS handshake completed");
+    return 2;
+  }
+  int n = 1;
+  if (lua_type(L, 2) == LUA_TTABLE)
+    n = (int)luaL_len(L, 2);
+  else
+    luaL_checktype(L, 2, LUA_TSTRING);
+  for (int i = 1; i <= n; i++) {
+    size_t len;
+    const char *p;
+    if (lua_type(L, 2) == LUA_TTABLE) {
+      lua_rawgeti(L, 2, i);
+      if (lua_type(L, -1) != LUA_TSTRING)
+        return luaL_error(L, "bad buffer #%d (string expected)", i);
+      p = lua_tolstring(L, -1, &len);
+      lua_pop(L, 1); /* the table keeps it alive */
+    } else {
+      p = lua_tolstring(L, 2, &len);
+    }
+    if (len == 0)
+      continue;
+    ERR_clear_error();
+    int r = SSL_write(c->ssl, p, (int)len);
+    if (r <= 0) {
+      lua_pushnil(L);
+      luatls_push_openssl_error(L, NULL, "write");
+      return 2;
+    }
+  }
+  int q = flush(c, L, 3);
+  if (q < 0)
+    return luatls_fail(L, q, "write", NULL);
+  lua_pushinteger(L, q);
+  return 1;
+}
+
+static int l_write_queue_size(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  uv_stream_t *s = gone(c) ? NULL : tcp_stream(c);
+  lua_pushinteger(L, s ? (lua_Integer)s->write_queue_size : 0);
+  return 1;
+}
+
+/* shutdown([cb]): close_notify, then the transport's write side */
+static int l_shutdown(lua_State *L) {
+  tls_conn *c = check_conn(L, 1);
+  if (c->handshake_done && !c->failed) {
+    ERR_clear_error();
+    SSL_shutdown(c->ssl);
+    ERR_clear_error();
+    flush(c, L, 0);
+  }
+  return luatls_stream_shutdown(L, tcp_stream(c), 2);
+}
+
+/* the transport closed: free the SSL, tell Lua, let go */
+static int transport_closed(lua_State *L) {
+  tls_conn *c = lua_touserdata(L, lua_upvalueindex(1));
+  unqueue(c);
+  if (c->ssl) {
+    SSL_free(c->ssl);
+    c->ssl = NULL;
+  }
+  c->tcp = NULL;
+  int ref = c->ref;
+  c->ref = LUA_NOREF;
+  lua_pushvalue(L, lua_upvalueindex(1));
+  int self = lua_gettop(L);
+  if (lua_getiuservalue(L, self, S_CLOSECB) == LUA_TFUNCTION) {
+    lua_pushvalue(L, self);
+    luatls_call(L, 1);
+  } else {
+    lua_pop(L, 1);
+  }
+  for (int i = 1; i <= S_NSLOTS; i++) {
+    lua_pushnil(L);
+    lua_setiuservalue(L, self, i);
+  }
+  luaL_unref(L, LUA_REGISTRYINDEX, ref);
+  return 0;
+}
+
+/* close([cb]): close the transport (and with it this connection). Safe to
+ * call twice. Also __close. */
+static int l_close(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  if (c->closing || c->tcp == NULL)
+    return 0;
+  c->closing = 1;
+  unqueue(c);
+  if (lua_isfunction(L, 2)) {
+    lua_pushvalue(L, 2);
+    lua_setiuservalue(L, 1, S_CLOSECB);
+  }
+  c->tcp->consumer = NULL;
+  c->tcp->consumer_data = NULL;
+  lua_getiuservalue(L, 1, S_TCP);
+  int tcp = lua_gettop(L);
+  lua_pushvalue(L, 1);
+  lua_pushcclosure(L, transport_closed, 1);
+  luatls_set_slot(L, tcp, LUATLS_UV_CLOSECB, -1);
+  lua_pop(L, 1);
+  luatls_handle_close(L, tcp);
+  return 0;
+}
+
+static int l_gc(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  unqueue(c);
+  if (c->tcp && c->tcp->consumer_data == c) {
+    c->tcp->consumer = NULL;
+    c->tcp->consumer_data = NULL;
+  }
+  if (c->ssl) {
+    SSL_free(c->ssl);
+    c->ssl = NULL;
+  }
+  c->tcp = NULL;
+  return 0;
+}
+
+/* ---- delegated to the transport ----------------------------------------- */
+
+static int delegate(lua_State *L, const char *method) {
+  luaL_checkudata(L, 1, TLS_T);
+  int n = lua_gettop(L);
+  lua_getiuservalue(L, 1, S_TCP);
+  if (lua_isnil(L, -1)) {
+    lua_pushnil(L);
+    luatls_push_error(L, "EBADF", "TLS connection is closed");
+    return 2;
+  }
+  lua_getfield(L, -1, method);
+  lua_insert(L, -2);
+  for (int i = 2; i <= n; i++)
+    lua_pushvalue(L, i);
+  lua_call(L, n, LUA_MULTRET);
+  return lua_gettop(L) - n;
+}
+
+static int l_getsockname(lua_State *L) { return delegate(L, "getsockname"); }
+static int l_getpeername(lua_State *L) { return delegate(L, "getpeername"); }
+static int l_nodelay(lua_State *L) { return delegate(L, "nodelay"); }
+static int l_keepalive(lua_State *L) { return delegate(L, "keepalive"); }
+static int l_ref(lua_State *L) { return delegate(L, "ref"); }
+static int l_unref(lua_State *L) { return delegate(L, "unref"); }
+static int l_fileno(lua_State *L) { return delegate(L, "fileno"); }
+
+static int l_is_closing(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  lua_pushboolean(L, gone(c));
+  return 1;
+}
+
+/* ---- what the connection knows ------------------------------------------ */
+
+static SSL *live_ssl(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  return c->ssl;
+}
+
+/* set_servername(name): SNI a client sends */
+static int l_set_servername(lua_State *L) {
+  tls_conn *c = check_conn(L, 1);
+  const char *name = luaL_checkstring(L, 2);
+  ERR_clear_error();
+  if (SSL_set_tlsext_host_name(c->ssl, name) != 1)
+    return luatls_raise_openssl(L, "ERR_TLS_INVALID_SERVERNAME",
+                                "invalid server name");
+  return 0;
+}
+
+static int l_get_servername(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  const char *name =
+      ssl ? SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) : NULL;
+  if (name)
+    lua_pushstring(L, name);
+  else
+    lua_pushnil(L);
+  return 1;
+}
+
+/* set_verify(request_cert, reject_unauthorized): a server asking for client
+ * certificates */
+static int l_set_verify(lua_State *L) {
+  tls_conn *c = check_conn(L, 1);
+  int request = lua_toboolean(L, 2), reject = lua_toboolean(L, 3);
+  int mode = SSL_VERIFY_NONE;
+  if (c->is_server && request) {
+    mode = SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE;
+    if (reject)
+      mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+  }
+  SSL_set_verify(c->ssl, mode, mode == SSL_VERIFY_NONE ? NULL : verify_accept);
+  return 0;
+}
+
+/* verify_error() -> nil when the peer's chain verified, else an error
+ * object (code DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED, ...) */
+static int l_verify_error(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  if (ssl == NULL)
+    return 0;
+  X509 *peer = SSL_get0_peer_certificate(ssl);
+  if (peer == NULL) {
+    tls_conn *c = lua_touserdata(L, 1);
+    if (c->is_server)
+      luatls_push_error(L, "UNABLE_TO_GET_ISSUER_CERT",
+                        "the peer sent no certificate");
+    else
+      luatls_push_error(L, "UNABLE_TO_GET_ISSUER_CERT",
+                        "unable to get issuer certificate");
+    return 1;
+  }
+  long v = SSL_get_verify_result(ssl);
+  if (v == X509_V_OK)
+    return 0;
+  luatls_push_verify_error(L, v);
+  return 1;
+}
+
+static int l_get_peer_certificate(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  int detailed = lua_toboolean(L, 2);
+  X509 *peer = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+  if (peer == NULL)
+    return 0;
+  if (detailed) {
+    /* the verified chain reaches the trusted root, as Node shows it; an
+     * unverified one is what the peer sent */
+    STACK_OF(X509) *chain = SSL_get_verify_result(ssl) == X509_V_OK
+                                ? SSL_get0_verified_chain(ssl)
+                                : NULL;
+    if (chain == NULL)
+      chain = SSL_get_peer_cert_chain(ssl);
+    luatls_push_x509_chain(L, peer, chain);
+  } else {
+    luatls_push_x509(L, peer);
+  }
+  return 1;
+}
+
+static int l_get_certificate(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  X509 *own = ssl ? SSL_get_certificate(ssl) : NULL;
+  if (own == NULL)
+    return 0;
+  luatls_push_x509(L, own);
+  return 1;
+}
+
+/* get_cipher() -> { name=, standardName=, version= } */
+static int l_get_cipher(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  const SSL_CIPHER *ci = ssl ? SSL_get_current_cipher(ssl) : NULL;
+  if (ci == NULL)
+    return 0;
+  lua_createtable(L, 0, 3);
+  lua_pushstring(L, SSL_CIPHER_get_name(ci));
+  lua_setfield(L, -2, "name");
+  lua_pushstring(L, SSL_CIPHER_standard_name(ci));
+  lua_setfield(L, -2, "standardName");
+  lua_pushstring(L, SSL_CIPHER_get_version(ci));
+  lua_setfield(L, -2, "version");
+  return 1;
+}
+
+static int l_get_protocol(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  if (ssl == NULL)
+    return 0;
+  tls_conn *c = lua_touserdata(L, 1);
+  lua_pushstring(L, c->handshake_done ? SSL_get_version(ssl) : "unknown");
+  return 1;
+}
+
+/* get_session() -> DER bytes of the session, or nil */
+static int l_get_session(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  SSL_SESSION *sess = ssl ? SSL_get_session(ssl) : NULL;
+  if (sess == NULL)
+    return 0;
+  int n = i2d_SSL_SESSION(sess, NULL);
+  if (n <= 0)
+    return 0;
+  luaL_Buffer b;
+  unsigned char *p = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)n);
+  i2d_SSL_SESSION(sess, &p);
+  luaL_pushresultsize(&b, (size_t)n);
+  return 1;
+}
+
+/* set_session(der) -> true | false (unusable bytes are ignored, as Node) */
+static int l_set_session(lua_State *L) {
+  tls_conn *c = check_conn(L, 1);
+  size_t len;
+  const unsigned char *p = (const unsigned char *)luaL_checklstring(L, 2, &len);
+  SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p, (long)len);
+  ERR_clear_error();
+  if (sess == NULL) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  int ok = SSL_set_session(c->ssl, sess);
+  SSL_SESSION_free(sess);
+  ERR_clear_error();
+  lua_pushboolean(L, ok == 1);
+  return 1;
+}
+
+static int l_is_session_reused(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  lua_pushboolean(L, ssl && SSL_session_reused(ssl));
+  return 1;
+}
+
+/* get_tls_ticket() -> the session ticket the server sent, or nil */
+static int l_get_tls_ticket(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  SSL_SESSION *sess = ssl ? SSL_get_session(ssl) : NULL;
+  if (sess == NULL || !SSL_SESSION_has_ticket(sess))
+    return 0;
+  const unsigned char *t;
+  size_t len;
+  SSL_SESSION_get0_ticket(sess, &t, &len);
+  lua_pushlstring(L, (const char *)t, len);
+  return 1;
+}
+
+static int finished(lua_State *L, int peer) {
+  SSL *ssl = live_ssl(L);
+  if (ssl == NULL)
+    return 0;
+  char buf[EVP_MAX_MD_SIZE];
+  size_t n = peer ? SSL_get_peer_finished(ssl, buf, sizeof buf)
+                  : SSL_get_finished(ssl, buf, sizeof buf);
+  if (n == 0)
+    return 0;
+  lua_pushlstring(L, buf, n);
+  return 1;
+}
+
+static int l_get_finished(lua_State *L) { return finished(L, 0); }
+static int l_get_peer_finished(lua_State *L) { return finished(L, 1); }
+
+/* export_keying_material(length, label[, context]) */
+static int l_export_keying_material(lua_State *L) {
+  tls_conn *c = check_conn(L, 1);
+  lua_Integer n = luaL_checkinteger(L, 2);
+  size_t llen, clen = 0;
+  const char *label = luaL_checklstring(L, 3, &llen);
+  const char *context = luaL_optlstring(L, 4, NULL, &clen);
+  luaL_argcheck(L, n > 0 && n <= 1 << 20, 2, "length out of range");
+  if (!c->handshake_done) {
+    luatls_push_error(L, "ERR_TLS_INVALID_STATE",
+                      "TLS socket connection must be securely established");
+    return lua_error(L);
+  }
+  luaL_Buffer b;
+  unsigned char *out = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)n);
+  ERR_clear_error();
+  if (SSL_export_keying_material(c->ssl, out, (size_t)n, label, llen,
+                                 (const unsigned char *)context, clen,
+                                 context != NULL) != 1)
+    return luatls_raise_openssl(L, NULL, "cannot export keying material");
+  luaL_pushresultsize(&b, (size_t)n);
+  return 1;
+}
+
+/* set_max_send_fragment(n) -> true | false (512..16384) */
+static int l_set_max_send_fragment(lua_State *L) {
+  tls_conn *c = check_conn(L, 1);
+  lua_Integer n = luaL_checkinteger(L, 2);
+  lua_pushboolean(L, n >= 512 && n <= 16384 &&
+                         SSL_set_max_send_fragment(c->ssl, (long)n) == 1);
+  return 1;
+}
+
+/* get_ephemeral_key_info() -> { type=, name=, size= } (client side) */
+static int l_get_ephemeral_key_info(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  tls_conn *c = lua_touserdata(L, 1);
+  if (ssl == NULL || c->is_server)
+    return 0;
+  EVP_PKEY *key = NULL;
+  lua_newtable(L);
+  if (!SSL_get_peer_tmp_key(ssl, &key))
+    return 1;
+  int id = EVP_PKEY_get_base_id(key);
+  int bits = EVP_PKEY_get_bits(key);
+  if (id == EVP_PKEY_DH) {
+    lua_pushliteral(L, "DH");
+    lua_setfield(L, -2, "type");
+  } else if (id == EVP_PKEY_EC || id == EVP_PKEY_X25519 ||
+             id == EVP_PKEY_X448) {
+    lua_pushliteral(L, "ECDH");
+    lua_setfield(L, -2, "type");
+    const char *name = NULL;
+    char gname[64];
+    if (id == EVP_PKEY_EC) {
+      size_t glen;
+      if (EVP_PKEY_get_utf8_string_param(key, "group", gname, sizeof gname,
+                                         &glen))
+        name = OBJ_nid2sn(OBJ_sn2nid(gname)) ? gname : NULL;
+    } else {
+      name = id == EVP_PKEY_X25519 ? "X25519" : "X448";
+    }
+    if (name) {
+      /* Node gives the curve's short name (prime256v1, X25519) */
+      lua_pushstring(L, name);
+      lua_setfield(L, -2, "name");
+    }
+  }
+  lua_pushinteger(L, bits);
+  lua_setfield(L, -2, "size");
+  EVP_PKEY_free(key);
+  return 1;
+}
+
+static int l_handshake_done(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  lua_pushboolean(L, c->handshake_done);
+  return 1;
+}
+
+static int l_tostring(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  lua_pushfstring(L, "luatls.tls: %p%s", (void *)c, gone(c) ? " (closed)" : "");
+  return 1;
+}
+
+void luatls_open_tls_conn(lua_State *L) {
+  static const luaL_Reg methods[] = {
+      {"on", l_on},
+      {"start", l_start},
+      {"read_start", l_read_start},
+      {"read_stop", l_read_stop},
+      {"write", l_write},
+      {"write_queue_size", l_write_queue_size},
+      {"shutdown", l_shutdown},
+      {"close", l_close},
+      {"is_closing", l_is_closing},
+      {"getsockname", l_getsockname},
+      {"getpeername", l_getpeername},
+      {"nodelay", l_nodelay},
+      {"keepalive", l_keepalive},
+      {"ref", l_ref},
+      {"unref", l_unref},
+      {"fileno", l_fileno},
+      {"set_servername", l_set_servername},
+      {"get_servername", l_get_servername},
+      {"set_verify", l_set_verify},
+      {"verify_error", l_verify_error},
+      {"get_peer_certificate", l_get_peer_certificate},
+      {"get_certificate", l_get_certificate},
+      {"get_cipher", l_get_cipher},
+      {"get_protocol", l_get_protocol},
+      {"get_session", l_get_session},
+      {"set_session", l_set_session},
+      {"is_session_reused", l_is_session_reused},
+      {"get_tls_ticket", l_get_tls_ticket},
+      {"get_finished", l_get_finished},
+      {"get_peer_finished", l_get_peer_finished},
+      {"export_keying_material", l_export_keying_material},
+      {"set_max_send_fragment", l_set_max_send_fragment},
+      {"get_ephemeral_key_info", l_get_ephemeral_key_info},
+      {"handshake_done", l_handshake_done},
+      {NULL, NULL},
+  };
+  luaL_newmetatable(L, TLS_T);
+  luaL_setfuncs(L, methods, 0);
+  lua_pushcfunction(L, l_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, l_close);
+  lua_setfield(L, -2, "__close");
+  lua_pushcfunction(L, l_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, l_wrap);
+  lua_setfield(L, -2, "tls_wrap");
+}
