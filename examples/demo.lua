@@ -1,10 +1,22 @@
--- The README's demo: an echo server and a client in one script.
--- (A TCP echo for now; it becomes a TLS echo when the tls module lands.)
+-- The README's demo: a TLS echo server and a TLS client in one script.
 --   build/luatls examples/demo.lua
-local net = require("net")
+-- It makes its certificates first (examples/make-certs.sh) when they are
+-- missing.
+local tls = require("tls")
+local fs = require("fs")
 
-local server = net.createServer(function(socket)
-  console.log("server: client connected from", socket.remoteAddress)
+local here = arg[0]:match("^(.*)/") or "."
+local certs = here .. "/certs/"
+if not fs.existsSync(certs .. ".complete") then
+  assert(os.execute("bash " .. here .. "/make-certs.sh"), "making the certificates failed")
+end
+
+local server = tls.createServer({
+  key = fs.readFileSync(certs .. "server-key.pem"),
+  cert = fs.readFileSync(certs .. "server-cert.pem"),
+}, function(socket)
+  console.log(string.format("server: secure connection from %s (%s, %s)",
+    socket.remoteAddress, socket:getProtocol(), socket:getCipher().name))
   socket:write("welcome!\n")
   socket:pipe(socket)
 end)
@@ -14,8 +26,11 @@ server:listen(0, "127.0.0.1", function()
   console.log("server: listening on 127.0.0.1:" .. port)
 
   local client
-  client = net.connect(port, "127.0.0.1", function()
-    console.log("client: connected")
+  client = tls.connect(port, {
+    ca = { fs.readFileSync(certs .. "server-cert.pem") }, -- trust the self-signed server
+  }, function()
+    console.log("client: connected,", client.authorized and "authorized" or "unauthorized",
+      "by", client:getPeerCertificate().subject.CN)
     client:write("hello from luatls\n")
     client:done()
   end)

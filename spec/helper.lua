@@ -176,7 +176,10 @@ end
 
 function M.kill(proc)
   if not M.done(proc) then os.execute("kill -- -" .. proc.pid .. " 2>/dev/null") end
-  M.wait(function() return M.done(proc) end, 5000, "the killed command")
+  -- the wrapper shell dies with its group: wait for the group to be gone
+  M.wait(function()
+    return M.done(proc) or not os.execute("kill -0 -- -" .. proc.pid .. " 2>/dev/null")
+  end, 5000, "the killed command")
   local out = M.output(proc)
   os.execute("rm -rf " .. quote(proc.dir))
   return out

@@ -1,0 +1,73 @@
+-- The examples run as they are, as separate luatls processes.
+local helper = require("spec.helper")
+local net = require("luatls.net")
+
+local root = helper.root
+local luatls = helper.luatls
+
+local function run(script, args, input)
+  return helper.spawn(string.format("cd %s && timeout 30 %s examples/%s %s",
+    helper.quote(root), helper.quote(luatls), script, args or ""), input)
+end
+
+-- wait until something listens on the port
+local function waitListening(port)
+  local ok = false
+  for _ = 1, 100 do
+    local done, failed = false, false
+    local c = net.connect(port, "127.0.0.1", function() done = true end)
+    c:on("error", function() failed = true end)
+    helper.wait(function() return done or failed end)
+    c:destroy()
+    helper.drain()
+    if done then ok = true; break end
+    helper.sleep(50)
+  end
+  assert.is_true(ok, "nothing listens on " .. port)
+end
+
+describe("examples", function()
+  helper.leakcheck()
+
+  setup(function()
+    local out, status = helper.sh("bash " .. helper.quote(root .. "/examples/make-certs.sh"))
+    assert.equal(0, status, out)
+  end)
+
+  it("demo.lua: a TLS echo in one script", function()
+    local out, status = helper.finish(run("demo.lua"))
+    assert.equal(0, status, out)
+    assert.matches("client: connected, authorized by localhost", out)
+    assert.matches("server: secure connection from 127%.0%.0%.1 %(TLSv1%.3", out)
+    assert.matches("hello from luatls", out)
+    assert.matches("server: closed; bye", out)
+  end)
+
+  for _, variant in ipairs({ { "tls-echo-server.lua", "tls-echo-client.lua" },
+                             { "tls-echo-server-pfx.lua", "tls-echo-client-pfx.lua" },
+                             { "tls-echo-server.lua", "tls-echo-client-pfx.lua" } }) do
+    it(variant[1] .. " and " .. variant[2] .. " (the seed's echo, client certificates)", function()
+      local port = helper.freePort()
+      local server = run(variant[1], port)
+      waitListening(port)
+      local out, status = helper.finish(run(variant[2], port, "hello from stdin\n"))
+      local serverOut = helper.kill(server)
+      assert.equal(0, status, out)
+      assert.matches("client connected authorized", out)
+      assert.matches("welcome!", out)
+      assert.matches("hello from stdin", out)
+      assert.matches("server bound", serverOut)
+      assert.matches("server connected authorized", serverOut)
+    end)
+  end
+
+  it("tcp-echo-server.lua and tcp-echo-client.lua", function()
+    local port = helper.freePort()
+    local server = run("tcp-echo-server.lua", port)
+    waitListening(port)
+    local out, status = helper.finish(run("tcp-echo-client.lua", port .. " 127.0.0.1 ping"))
+    helper.kill(server)
+    assert.equal(0, status, out)
+    assert.matches("echoed: ping", out)
+  end)
+end)
