@@ -218,12 +218,46 @@ static void fail_ssl(tls_conn *c, lua_State *L, const char *what) {
 
 /* ---- the pump ------------------------------------------------------------ */
 
+static BIO *new_rbio(void) {
+  BIO *b = BIO_new(BIO_s_mem());
+  /* an empty read BIO means "would block", not end of file */
+  if (b)
+    BIO_set_mem_eof_return(b, -1);
+  return b;
+}
+
+/* The handshake's flights (certificate chains) leave the memory BIOs at
+ * their peak size; an idle connection need not keep that. Swap in empty
+ * ones once they are drained. */
+static void shrink_bios(tls_conn *c) {
+  BUF_MEM *bm;
+  BIO_get_mem_ptr(c->rbio, &bm);
+  if (bm->length == 0 && bm->max > 0) {
+    BIO *b = new_rbio();
+    if (b) {
+      SSL_set0_rbio(c->ssl, b);
+      c->rbio = b;
+    }
+  }
+  BIO_get_mem_ptr(c->wbio, &bm);
+  if (bm->length == 0 && bm->max > 0) {
+    BIO *b = BIO_new(BIO_s_mem());
+    if (b) {
+      BIO_up_ref(b); /* SSL_set0_wbio takes one reference */
+      SSL_set0_wbio(c->ssl, b);
+      BIO_free(b);
+      c->wbio = b;
+    }
+  }
+}
+
 static void handshake_step(tls_conn *c, lua_State *L) {
   ERR_clear_error();
   int r = SSL_do_handshake(c->ssl);
   if (r == 1) {
     c->handshake_done = 1;
     flush(c, L, 0);
+    shrink_bios(c);
     if (push_event(L, c, "handshake"))
       luatls_call(L, 0);
     return;
@@ -420,7 +454,7 @@ static int l_wrap(lua_State *L) {
   luaL_setmetatable(L, TLS_T);
   ERR_clear_error();
   c->ssl = SSL_new(ctx->ctx);
-  c->rbio = BIO_new(BIO_s_mem());
+  c->rbio = new_rbio();
   c->wbio = BIO_new(BIO_s_mem());
   if (c->ssl == NULL || c->rbio == NULL || c->wbio == NULL) {
     BIO_free(c->rbio);
@@ -429,8 +463,6 @@ static int l_wrap(lua_State *L) {
     c->ssl = NULL;
     return luatls_raise_openssl(L, NULL, "cannot make a TLS connection");
   }
-  /* an empty read BIO means "would block", not end of file */
-  BIO_set_mem_eof_return(c->rbio, -1);
   SSL_set_bio(c->ssl, c->rbio, c->wbio);
   SSL_set_app_data(c->ssl, c);
   c->is_server = is_server;
