@@ -37,6 +37,7 @@ assert(line == "listening", "the server did not start")
 
 local sockets, ready = {}, 0
 local base
+local base0 = rss(pid)
 local function open(i)
   if i > N then return end
   local s
@@ -62,5 +63,4 @@ local function open(i)
   sockets[#sockets + 1] = s
   setImmediate(open, i + 1)
 end
-base0 = rss(pid)
 open(1)

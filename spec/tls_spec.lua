@@ -108,14 +108,15 @@ describe("tls", function()
       })
       tls.createSecureContext({ key = { { pem = read("server-key-enc.pem"), passphrase = "secret" } },
         cert = read("server-cert.pem") })
-      tls.createSecureContext({ key = read("server-key-enc.pem"), passphrase = "secret", cert = read("server-cert.pem") })
-      tls.createSecureContext({ pfx = certs.readBinary and certs.readBinary("server.pfx") or read("server.pfx"), passphrase = "secret" })
+      tls.createSecureContext({ key = read("server-key-enc.pem"), passphrase = "secret",
+        cert = read("server-cert.pem") })
+      tls.createSecureContext({ pfx = read("server.pfx"), passphrase = "secret" })
       tls.createSecureContext({ pfx = { { buf = read("server.pfx"), passphrase = "secret" } } })
       tls.createSecureContext({ pfx = read("server-nopass.pfx") })
       tls.createSecureContext({ dhparam = read("dhparam-2048.pem"), ecdhCurve = "P-256:X25519",
-        ciphers = "ECDHE-RSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256", secureProtocol = "TLSv1_2_method",
-        secureOptions = tls.constants.SSL_OP_NO_TICKET, sessionIdContext = "abc", sigalgs = "RSA-PSS+SHA256:ECDSA+SHA256",
-        honorCipherOrder = true, crl = nil })
+        ciphers = "ECDHE-RSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256",
+        secureProtocol = "TLSv1_2_method", secureOptions = tls.constants.SSL_OP_NO_TICKET,
+        sessionIdContext = "abc", sigalgs = "RSA-PSS+SHA256:ECDSA+SHA256", honorCipherOrder = true })
     end)
 
     local function raises(options, code, pattern)
@@ -277,7 +278,8 @@ describe("tls", function()
       local connected = false
       raw2 = net.connect(port, "127.0.0.1", function() connected = true end)
       helper.wait(function() return connected end)
-      local s = tls.TLSSocket(raw2, { servername = "localhost", secureContext = tls.createSecureContext({ ca = read("ca-cert.pem") }) })
+      local s = tls.TLSSocket(raw2, { servername = "localhost",
+        secureContext = tls.createSecureContext({ ca = read("ca-cert.pem") }) })
       local secure, got2, done2 = false, {}, false
       s:on("secure", function() secure = true; s:done("wrapped") end)
       s:on("data", function(d) got2[#got2 + 1] = d end)
@@ -320,7 +322,8 @@ describe("tls", function()
       local results
       local c
       c = tls.connect(clientOptions(port), function()
-        results = { c:setMaxSendFragment(511), c:setMaxSendFragment(512), c:setMaxSendFragment(16384), c:setMaxSendFragment(16385) }
+        results = { c:setMaxSendFragment(511), c:setMaxSendFragment(512),
+          c:setMaxSendFragment(16384), c:setMaxSendFragment(16385) }
         c:done()
       end)
       c:resume()

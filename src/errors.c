@@ -169,8 +169,8 @@ static void push_openssl(lua_State *L, unsigned long e, const char *context) {
   }
 }
 
-int luatls_push_openssl_error(lua_State *L, const char *code,
-                              const char *message) {
+static int push_queued(lua_State *L, const char *code, const char *message,
+                       int ours_first) {
   unsigned long e = ERR_get_error();
   ERR_clear_error();
   if (e == 0) {
@@ -178,11 +178,21 @@ int luatls_push_openssl_error(lua_State *L, const char *code,
     return 0;
   }
   push_openssl(L, e, message);
-  if (code) { /* our code is the one scripts can rely on */
+  if (code && ours_first) { /* our code is the one scripts can rely on */
     lua_pushstring(L, code);
     lua_setfield(L, -2, "code");
   }
   return 1;
+}
+
+int luatls_push_openssl_error(lua_State *L, const char *code,
+                              const char *message) {
+  return push_queued(L, code, message, 1);
+}
+
+int luatls_push_openssl_error_or(lua_State *L, const char *fallback,
+                                 const char *message) {
+  return push_queued(L, fallback, message, 0);
 }
 
 int luatls_raise_openssl(lua_State *L, const char *code, const char *message) {

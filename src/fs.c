@@ -16,8 +16,8 @@
 
 #include "luatls.h"
 
-enum { OP_READ, OP_WRITE, OP_ACCESS, OP_STAT, OP_UNLINK, OP_MKDIR, OP_RMDIR,
-       OP_MKDTEMP, OP_READDIR, OP_RENAME };
+enum { OP_READ, OP_WRITE, OP_ACCESS, OP_STAT, OP_LSTAT, OP_UNLINK, OP_MKDIR,
+       OP_RMDIR, OP_MKDTEMP, OP_READDIR, OP_RENAME };
 
 typedef struct fs_op {
   uv_work_t work;
@@ -155,6 +155,9 @@ static void run_op(fs_op *op) {
   case OP_STAT:
     if (stat(op->path, &op->st) < 0) fail(op, "stat");
     break;
+  case OP_LSTAT:
+    if (lstat(op->path, &op->st) < 0) fail(op, "lstat");
+    break;
   case OP_UNLINK:
     if (unlink(op->path) < 0) fail(op, "unlink");
     break;
@@ -168,7 +171,11 @@ static void run_op(fs_op *op) {
     if (rename(op->path, op->path2) < 0) fail(op, "rename");
     break;
   case OP_MKDTEMP:
-    if (mkdtemp(op->path) == NULL) fail(op, "mkdtemp");
+    if (mkdtemp(op->path) == NULL) {
+      fail(op, "mkdtemp");
+      /* the message names the template, as Node's does */
+      memcpy(op->path + strlen(op->path) - 6, "XXXXXX", 6);
+    }
     break;
   case OP_READDIR: read_dir(op); break;
   }
@@ -223,7 +230,8 @@ static int push_result(lua_State *L, fs_op *op) {
   switch (op->kind) {
   case OP_READ: lua_pushlstring(L, op->out, op->outlen); break;
   case OP_ACCESS: lua_pushboolean(L, 1); break;
-  case OP_STAT: push_stat(L, &op->st); break;
+  case OP_STAT:
+  case OP_LSTAT: push_stat(L, &op->st); break;
   case OP_MKDTEMP: lua_pushstring(L, op->path); break;
   case OP_READDIR: {
     lua_newtable(L);
@@ -356,6 +364,7 @@ static int l_access(lua_State *L) {
 }
 
 static int l_stat(lua_State *L) { return submit(L, new_op(L, OP_STAT), 2, 0); }
+static int l_lstat(lua_State *L) { return submit(L, new_op(L, OP_LSTAT), 2, 0); }
 static int l_unlink(lua_State *L) { return submit(L, new_op(L, OP_UNLINK), 2, 0); }
 static int l_rmdir(lua_State *L) { return submit(L, new_op(L, OP_RMDIR), 2, 0); }
 static int l_readdir(lua_State *L) { return submit(L, new_op(L, OP_READDIR), 2, 0); }
@@ -371,6 +380,7 @@ static int l_mkdir(lua_State *L) {
 static int l_mkdtemp(lua_State *L) {
   size_t len;
   const char *prefix = luaL_checklstring(L, 1, &len);
+  luaL_argcheck(L, strlen(prefix) == len, 1, "path must not contain NUL bytes");
   fs_op *op = calloc(1, sizeof *op);
   char *path = malloc(len + 7);
   if (op == NULL || path == NULL) {
@@ -397,6 +407,7 @@ void luatls_open_fs(lua_State *L) {
   static const luaL_Reg fns[] = {
       {"fs_readfile", l_readfile}, {"fs_writefile", l_writefile},
       {"fs_access", l_access},     {"fs_stat", l_stat},
+      {"fs_lstat", l_lstat},
       {"fs_unlink", l_unlink},     {"fs_mkdir", l_mkdir},
       {"fs_rmdir", l_rmdir},       {"fs_mkdtemp", l_mkdtemp},
       {"fs_readdir", l_readdir},   {"fs_rename", l_rename},

@@ -127,6 +127,10 @@ void *luatls_req_new(lua_State *L, size_t size, luatls_req **r, int cbidx);
  * callback was pushed; 0 when none (or the state is gone). Does not free. */
 int luatls_req_take_cb(lua_State *L, luatls_req *r);
 void luatls_req_release(lua_State *L, luatls_req *r);
+/* The usual completion: cb(err | nil), with err a uv error object for
+ * syscall (and detail); frees req. */
+void luatls_req_complete(uv_req_t *req, int status, const char *syscall,
+                         const char *detail);
 
 /* ---- errors (errors.c) ------------------------------------------------ */
 
@@ -143,6 +147,9 @@ void luatls_push_error(lua_State *L, const char *code, const char *message);
  * empty queue: code and message as given. Returns 1 when the queue held one. */
 int luatls_push_openssl_error(lua_State *L, const char *code,
                               const char *message);
+/* The same, keeping OpenSSL's code; `fallback` only for an empty queue. */
+int luatls_push_openssl_error_or(lua_State *L, const char *fallback,
+                                 const char *message);
 int luatls_raise_openssl(lua_State *L, const char *code, const char *message);
 /* Node's code for an OpenSSL error (ERR_SSL_WRONG_VERSION_NUMBER,
  * ERR_OSSL_PEM_NO_START_LINE, ERR_OSSL_BAD_DECRYPT) */

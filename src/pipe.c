@@ -50,18 +50,8 @@ typedef struct {
 } connect_req;
 
 static void connect_cb(uv_connect_t *req, int status) {
-  luatls_req *r = req->data;
-  lua_State *L = luatls_state();
-  if (luatls_req_take_cb(L, r)) {
-    if (status < 0)
-      luatls_push_uv_error(L, status, "connect", ((connect_req *)req)->path);
-    else
-      lua_pushnil(L);
-    free(req);
-    luatls_call(L, 1);
-    return;
-  }
-  free(req);
+  luatls_req_complete((uv_req_t *)req, status, "connect",
+                      ((connect_req *)req)->path);
 }
 
 /* connect(path, cb); cb(err|nil). uv_pipe_connect reports every failure

@@ -42,3 +42,19 @@ int luatls_req_take_cb(lua_State *L, luatls_req *r) {
   luatls_req_release(L, r);
   return has;
 }
+
+void luatls_req_complete(uv_req_t *req, int status, const char *syscall,
+                         const char *detail) {
+  luatls_req *r = req->data;
+  lua_State *L = luatls_state();
+  if (!luatls_req_take_cb(L, r)) {
+    free(req);
+    return;
+  }
+  if (status < 0)
+    luatls_push_uv_error(L, status, syscall, detail);
+  else
+    lua_pushnil(L);
+  free(req); /* detail may live in req: the error object has copied it */
+  luatls_call(L, 1);
+}

@@ -17,7 +17,15 @@ static const struct {
     {"SIGUSR2", SIGUSR2}, {"SIGPIPE", SIGPIPE},   {"SIGALRM", SIGALRM},
     {"SIGTERM", SIGTERM}, {"SIGCHLD", SIGCHLD},   {"SIGCONT", SIGCONT},
     {"SIGSTOP", SIGSTOP}, {"SIGTSTP", SIGTSTP},   {"SIGTTIN", SIGTTIN},
-    {"SIGTTOU", SIGTTOU}, {"SIGWINCH", SIGWINCH}, {NULL, 0},
+    {"SIGTTOU", SIGTTOU}, {"SIGWINCH", SIGWINCH}, {"SIGTRAP", SIGTRAP},
+    {"SIGBUS", SIGBUS},   {"SIGFPE", SIGFPE},     {"SIGSEGV", SIGSEGV},
+    {"SIGSYS", SIGSYS},   {"SIGURG", SIGURG},     {"SIGXCPU", SIGXCPU},
+    {"SIGXFSZ", SIGXFSZ}, {"SIGVTALRM", SIGVTALRM}, {"SIGPROF", SIGPROF},
+    {"SIGIO", SIGIO},
+#ifdef SIGPWR
+    {"SIGPWR", SIGPWR},
+#endif
+    {NULL, 0},
 };
 
 static int signum(lua_State *L, int idx) {
@@ -90,6 +98,32 @@ static int l_kill(lua_State *L) {
   return 1;
 }
 
+/* reset_ignored() -> count: a signal ignored when the process started (a
+ * shell starts background jobs with SIGINT and SIGQUIT ignored) gets its
+ * default action back, as Node does at startup, so that SIGINT ends a
+ * script that has no listener for it. SIGPIPE and SIGXFSZ stay ignored (a
+ * failed write reports EPIPE instead). For the interpreter only: a host
+ * program that loads luatls.core keeps its own dispositions. */
+static int l_reset_ignored(lua_State *L) {
+  int n = 0;
+  for (int nr = 1; nr < 32; nr++) {
+    if (nr == SIGKILL || nr == SIGSTOP || nr == SIGPIPE || nr == SIGXFSZ)
+      continue;
+    struct sigaction old;
+    if (sigaction(nr, NULL, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
+        old.sa_handler == SIG_IGN) {
+      struct sigaction act;
+      memset(&act, 0, sizeof act);
+      act.sa_handler = SIG_DFL;
+      sigemptyset(&act.sa_mask);
+      if (sigaction(nr, &act, NULL) == 0)
+        n++;
+    }
+  }
+  lua_pushinteger(L, n);
+  return 1;
+}
+
 void luatls_open_signal(lua_State *L) {
   static const luaL_Reg methods[] = {
       {"start", l_start}, {"stop", l_stop}, {NULL, NULL}};
@@ -99,6 +133,8 @@ void luatls_open_signal(lua_State *L) {
   lua_setfield(L, -2, "signal_new");
   lua_pushcfunction(L, l_kill);
   lua_setfield(L, -2, "kill");
+  lua_pushcfunction(L, l_reset_ignored);
+  lua_setfield(L, -2, "reset_ignored_signals");
   lua_newtable(L);
   for (int i = 0; signals[i].name; i++) {
     lua_pushinteger(L, signals[i].num);

@@ -111,18 +111,7 @@ static int get_bufs(lua_State *L, int idx, uv_buf_t *bufs, size_t *total) {
 }
 
 static void write_cb(uv_write_t *req, int status) {
-  luatls_req *r = req->data;
-  lua_State *L = luatls_state();
-  if (luatls_req_take_cb(L, r)) {
-    if (status < 0)
-      luatls_push_uv_error(L, status, "write", NULL);
-    else
-      lua_pushnil(L);
-    free(req);
-    luatls_call(L, 1);
-    return;
-  }
-  free(req);
+  luatls_req_complete((uv_req_t *)req, status, "write", NULL);
 }
 
 int luatls_stream_write(lua_State *L, uv_stream_t *s, uv_buf_t *bufs, int n,
@@ -184,18 +173,7 @@ static int l_write_queue_size(lua_State *L) {
 }
 
 static void shutdown_cb(uv_shutdown_t *req, int status) {
-  luatls_req *r = req->data;
-  lua_State *L = luatls_state();
-  if (luatls_req_take_cb(L, r)) {
-    if (status < 0)
-      luatls_push_uv_error(L, status, "shutdown", NULL);
-    else
-      lua_pushnil(L);
-    free(req);
-    luatls_call(L, 1);
-    return;
-  }
-  free(req);
+  luatls_req_complete((uv_req_t *)req, status, "shutdown", NULL);
 }
 
 int luatls_stream_shutdown(lua_State *L, uv_stream_t *s, int cbidx) {

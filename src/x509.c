@@ -146,35 +146,11 @@ void luatls_push_verify_error(lua_State *L, long verify_result) {
 
 /* ---- OpenSSL errors while parsing, with Node's ERR_OSSL_* codes --------- */
 
-/* Push nil and an error object: message "<what> (<library>: <reason>)",
- * code as Node forms it from the first queued OpenSSL error
- * (ERR_OSSL_PEM_NO_START_LINE, ...), or `fallback` when the queue is
- * empty. Clears the queue. */
+/* Push nil and an error object for the first queued OpenSSL error (Node's
+ * ERR_OSSL_* code), or with code `fallback` when the queue is empty. */
 static int parse_fail(lua_State *L, const char *what, const char *fallback) {
-  unsigned long e = ERR_get_error();
-  const char *lib = e ? ERR_lib_error_string(e) : NULL;
-  const char *reason = e ? ERR_reason_error_string(e) : NULL;
-  char code[160];
-  ERR_clear_error();
-  if (e)
-    luatls_openssl_code(e, code, sizeof code);
-  else
-    snprintf(code, sizeof code, "%s", fallback);
   lua_pushnil(L);
-  if (reason != NULL)
-    lua_pushfstring(L, "%s (%s: %s)", what, lib ? lib : "OpenSSL", reason);
-  else
-    lua_pushstring(L, what);
-  luatls_push_error(L, code, lua_tostring(L, -1));
-  lua_remove(L, -2);
-  if (lib) {
-    lua_pushstring(L, lib);
-    lua_setfield(L, -2, "library");
-  }
-  if (reason) {
-    lua_pushstring(L, reason);
-    lua_setfield(L, -2, "reason");
-  }
+  luatls_push_openssl_error_or(L, fallback, what);
   return 2;
 }
 

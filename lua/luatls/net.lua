@@ -270,6 +270,20 @@ end
 
 -- ---- connect -----------------------------------------------------------------------
 
+-- The arguments of a call whose last one may be a callback: (packed
+-- arguments without it, the callback or nil).
+local function splitCallback(...)
+  local args = table.pack(...)
+  local cb
+  if type(args[args.n]) == "function" then
+    cb = args[args.n]
+    args[args.n] = nil
+    args.n = args.n - 1
+  end
+  return args, cb
+end
+M._splitCallback = splitCallback
+
 local function normalizeConnectArgs(a, b, c)
   -- (options[, cb]) | (path[, cb]) | (port[, host][, cb])
   if type(a) == "table" then
@@ -596,13 +610,7 @@ end
 -- listen(port[, host][, backlog][, cb]) | listen(path[, backlog][, cb]) |
 -- listen({ port=, host=, path=, backlog=, ipv6Only= }[, cb])
 function Server:listen(...)
-  local args = table.pack(...)
-  local cb
-  if type(args[args.n]) == "function" then
-    cb = args[args.n]
-    args[args.n] = nil
-    args.n = args.n - 1
-  end
+  local args, cb = splitCallback(...)
   local a = args[1]
   local options
   if type(a) == "table" then

@@ -243,7 +243,9 @@ function TLSSocket:init(socket, options)
   self._secure = false
   self._context = contextOf(options, self._isServer)
   self._rejectUnauthorized = options.rejectUnauthorized
-  if self._rejectUnauthorized == nil then self._rejectUnauthorized = not self._isServer or options.requestCert == true end
+  -- as Node: true unless told otherwise (a server only uses it with
+  -- requestCert)
+  if self._rejectUnauthorized == nil then self._rejectUnauthorized = true end
   self._parent = socket
 
   if options._handle then
@@ -532,13 +534,7 @@ end
 -- connect(options[, cb]) | connect(port[, host][, options][, cb]) |
 -- connect(path[, options][, cb])
 local function normalizeArgs(...)
-  local args = table.pack(...)
-  local cb
-  if type(args[args.n]) == "function" then
-    cb = args[args.n]
-    args[args.n] = nil
-    args.n = args.n - 1
-  end
+  local args, cb = net._splitCallback(...)
   local a, b, c = args[1], args[2], args[3]
   local options = {}
   local function merge(t)
