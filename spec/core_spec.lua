@@ -96,6 +96,30 @@ describe("luatls.core", function()
     for _, w in ipairs(core.walk()) do if w.handle then w.handle:close() end end
   end)
 
+  it("luatls.run(): 'beforeExit' errors go to 'uncaughtException' like any callback's", function()
+    local luatls = require("luatls")
+    local process = require("luatls.process")
+    local caught, n = nil, 0
+    local function onBefore()
+      n = n + 1
+      if n == 1 then error("raised in beforeExit") end
+    end
+    local function onUncaught(err) caught = err end
+    process:on("beforeExit", onBefore)
+    process:on("uncaughtException", onUncaught)
+    local ok, err = pcall(luatls.run)
+    process:removeListener("uncaughtException", onUncaught)
+    assert.is_true(ok, tostring(err))
+    assert.matches("raised in beforeExit", tostring(caught))
+    -- without a listener it is raised from run()
+    n = 0
+    ok, err = pcall(luatls.run)
+    process:removeListener("beforeExit", onBefore)
+    assert.is_false(ok)
+    assert.matches("raised in beforeExit", tostring(err))
+    assert.matches("stack traceback", require("luatls.loop").lastTraceback())
+  end)
+
   it("hashes with OpenSSL digests", function()
     local hex = require("luatls.buffer").toHex
     assert.equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",

@@ -80,6 +80,18 @@ describe("timers", function()
     assert.is_true(fired_at >= 95, "fired at " .. fired_at)
   end)
 
+  it("counts a delay from when setTimeout was called, even after a busy callback", function()
+    local elapsed
+    timers.setTimeout(function()
+      local t = core.hrtime()
+      while core.hrtime() - t < 100e6 do end -- 100 ms of work
+      local t1 = core.hrtime()
+      timers.setTimeout(function() elapsed = (core.hrtime() - t1) / 1e6 end, 50)
+    end, 1)
+    helper.wait(function() return elapsed end)
+    assert.is_true(elapsed >= 45, "fired after " .. elapsed .. " ms")
+  end)
+
   it("raises ERR_INVALID_ARG_TYPE for a callback that is not a function", function()
     local ok, err = pcall(timers.setTimeout, "nope", 10)
     assert.is_false(ok)

@@ -169,6 +169,17 @@ static int l_run(lua_State *L) {
   return 1;
 }
 
+/* invoke(fn, ...): call fn as the loop calls a callback: an error goes to
+ * the uncaught handler ('uncaughtException'), and when nobody takes it, it
+ * is raised from here (last_traceback() has its traceback). Then the
+ * nextTick queue is drained. */
+static int l_invoke(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  luatls_call(L, lua_gettop(L) - 1);
+  raise_pending(L);
+  return 0;
+}
+
 static int l_stop(lua_State *L) {
   (void)L;
   uv_stop(luatls_L.uv);
@@ -291,6 +302,7 @@ static int sentinel_gc(lua_State *L) {
 void luatls_open_loop(lua_State *L) {
   static const luaL_Reg fns[] = {
       {"run", l_run},
+      {"invoke", l_invoke},
       {"stop", l_stop},
       {"alive", l_alive},
       {"running", l_running},

@@ -31,9 +31,9 @@ static int l_start(lua_State *L) {
   luaL_argcheck(L, timeout >= 0, 2, "must not be negative");
   luaL_argcheck(L, repeat >= 0, 3, "must not be negative");
   luatls_set_slot(L, 1, LUATLS_UV_CB, 4);
-  /* outside run() the loop's clock may be old: count from now */
-  if (!luatls_L.running)
-    uv_update_time(luatls_L.uv);
+  /* count from now, not from when the loop last woke: a callback may have
+   * been busy for a while (libuv's clock is cached per loop turn) */
+  uv_update_time(luatls_L.uv);
   uv_timer_start(t, timer_cb, (uint64_t)timeout, (uint64_t)repeat);
   return 0;
 }

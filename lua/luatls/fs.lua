@@ -13,9 +13,15 @@ local M = {}
 
 M.constants = { F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4 }
 
-local function checkPath(path, level)
+local function checkPath(path, level, name)
+  name = name or "path"
   if type(path) ~= "string" then
-    errors.invalidArgType("path", "of type string", path, (level or 2) + 1)
+    errors.invalidArgType(name, "of type string", path, (level or 2) + 1)
+  end
+  if path:find("\0", 1, true) then
+    error(errors.TypeError("ERR_INVALID_ARG_VALUE", string.format(
+      "The argument '%s' must be a string without null bytes. Received %q", name, path)),
+      (level or 2) + 1)
   end
 end
 
@@ -31,11 +37,14 @@ local function opts(o)
   return o or {}
 end
 
+local function raw(encoding)
+  return encoding == nil or encoding == "utf8" or encoding == "utf-8"
+      or encoding == "binary" or encoding == "latin1" or encoding == "buffer"
+end
+
+-- file bytes -> the string the caller asked for (hex, base64, ...)
 local function decode(data, encoding)
-  if encoding == nil or encoding == "utf8" or encoding == "utf-8"
-      or encoding == "binary" or encoding == "latin1" or encoding == "buffer" then
-    return data
-  end
+  if raw(encoding) then return data end
   return require("luatls.buffer").toString(data, encoding)
 end
 
@@ -67,22 +76,26 @@ function M.readFileSync(path, options)
   return decode(data, opts(options).encoding)
 end
 
-local function toData(data)
-  if type(data) == "string" then return data end
-  if type(data) == "number" then return tostring(data) end
-  errors.invalidArgType("data", "of type string", data, 4)
+-- data to write -> the bytes (a string given with encoding "hex" is decoded)
+local function toData(data, encoding)
+  if type(data) == "number" then data = tostring(data) end
+  if type(data) ~= "string" then
+    errors.invalidArgType("data", "of type string", data, 4)
+  end
+  if raw(encoding) then return data end
+  return require("luatls.buffer").from(data, encoding)
 end
 
 function M.writeFileSync(path, data, options)
   checkPath(path)
   local o = opts(options)
-  local ok, err = core.fs_writefile(path, toData(data), o.flag or "w", o.mode or 438)
+  local ok, err = core.fs_writefile(path, toData(data, o.encoding), o.flag or "w", o.mode or 438)
   if not ok then raise(err) end
 end
 
 function M.appendFileSync(path, data, options)
   local o = opts(options)
-  M.writeFileSync(path, data, { flag = o.flag or "a", mode = o.mode })
+  M.writeFileSync(path, data, { flag = o.flag or "a", mode = o.mode, encoding = o.encoding })
 end
 
 function M.existsSync(path)
@@ -103,6 +116,14 @@ function M.statSync(path)
   return stats(st)
 end
 
+-- lstatSync(path): as statSync, but a symbolic link is not followed
+function M.lstatSync(path)
+  checkPath(path)
+  local st, err = core.fs_lstat(path)
+  if not st then raise(err) end
+  return stats(st)
+end
+
 function M.unlinkSync(path)
   checkPath(path)
   local ok, err = core.fs_unlink(path)
@@ -116,8 +137,8 @@ function M.rmdirSync(path)
 end
 
 function M.renameSync(from, to)
-  checkPath(from)
-  checkPath(to)
+  checkPath(from, 2, "oldPath")
+  checkPath(to, 2, "newPath")
   local ok, err = core.fs_rename(from, to)
   if not ok then raise(err) end
 end
@@ -134,14 +155,24 @@ function M.mkdirSync(path, options)
   end
   local first
   local prefix = path:sub(1, 1) == "/" and "/" or ""
-  for part in path:gmatch("[^/]+") do
+  local parts = {}
+  for part in path:gmatch("[^/]+") do parts[#parts + 1] = part end
+  for i, part in ipairs(parts) do
     prefix = prefix .. part
     local ok, err = core.fs_mkdir(prefix, o.mode or 511)
     if ok then first = first or prefix
     elseif err.code ~= "EEXIST" then raise(err)
     else
       local st = core.fs_stat(prefix)
-      if not st or st.type ~= "directory" then raise(err) end
+      if not st or st.type ~= "directory" then
+        if i == #parts then raise(err) end
+        -- a file in the way: the next mkdir fails with ENOTDIR, which Node
+        -- reports for the whole path
+        local _, e = core.fs_mkdir(prefix .. "/" .. parts[i + 1], o.mode or 511)
+        e.message = e.message:match("^[^,]*") .. ", mkdir '" .. path .. "'"
+        e.path = path
+        raise(e)
+      end
     end
     prefix = prefix .. "/"
   end
@@ -167,7 +198,8 @@ end
 function M.rmSync(path, options)
   checkPath(path)
   local o = options or {}
-  local st, err = core.fs_stat(path)
+  -- lstat: a symbolic link is removed, never followed (not even with recursive)
+  local st, err = core.fs_lstat(path)
   if not st then
     if o.force and err.code == "ENOENT" then return end
     raise(err)
@@ -209,7 +241,7 @@ function M.writeFile(path, data, options, cb)
   checkPath(path)
   checkCallback(cb)
   local o = opts(options)
-  local ok, err = core.fs_writefile(path, toData(data), o.flag or "w", o.mode or 438,
+  local ok, err = core.fs_writefile(path, toData(data, o.encoding), o.flag or "w", o.mode or 438,
     function(e) cb(e) end)
   if not ok then require("luatls.tick").nextTick(cb, err) end
 end
@@ -217,7 +249,7 @@ end
 function M.appendFile(path, data, options, cb)
   options, cb = split(options, cb)
   local o = opts(options)
-  return M.writeFile(path, data, { flag = o.flag or "a", mode = o.mode }, cb)
+  return M.writeFile(path, data, { flag = o.flag or "a", mode = o.mode, encoding = o.encoding }, cb)
 end
 
 local function async1(name, wrap)
@@ -232,6 +264,7 @@ local function async1(name, wrap)
 end
 
 M.stat = async1("fs_stat", stats)
+M.lstat = async1("fs_lstat", stats)
 M.unlink = async1("fs_unlink")
 M.rmdir = async1("fs_rmdir")
 M.readdir = async1("fs_readdir", function(names) table.sort(names); return names end)

@@ -33,16 +33,18 @@ setmetatable(M, {
   end,
 })
 
--- run(): run the event loop until no handle or timer is left (process
--- 'beforeExit' listeners may add more work). An error that escaped a
--- callback, and that no 'uncaughtException' listener took, is raised here
--- with its traceback appended when it is a string.
+-- run(): run the event loop until no handle or timer is left, then emit
+-- process 'beforeExit' (its listeners may add work: then the loop goes on).
+-- An error that escaped a callback (or a 'beforeExit' listener), and that no
+-- 'uncaughtException' listener took, is raised here; luatls.loop's
+-- lastTraceback() has its traceback.
 function M.run()
   local process = require("luatls.process")
+  local core = loop.core
   while true do
     loop.run("default")
-    process:emit("beforeExit", process.exitCode or 0)
-    if not loop.core.alive() and not require("luatls.tick").pending() then
+    core.invoke(process.emit, process, "beforeExit", math.tointeger(tonumber(process.exitCode)) or 0)
+    if not core.alive() and not require("luatls.tick").pending() then
       break
     end
   end

@@ -22,6 +22,18 @@ With no script: an interactive prompt on a terminal, else the script is read
 from standard input.
 ]]
 
+-- resolve(cwd, path): an absolute path without "." and ".." parts, as
+-- Node's path.resolve (no symbolic links are followed)
+local function resolve(cwd, path)
+  if path:sub(1, 1) ~= "/" then path = cwd .. "/" .. path end
+  local parts = {}
+  for part in path:gmatch("[^/]+") do
+    if part == ".." then parts[#parts] = nil
+    elseif part ~= "." then parts[#parts + 1] = part end
+  end
+  return "/" .. table.concat(parts, "/")
+end
+
 local function versionLine()
   local v = require("luatls.core").versions()
   local line = string.format("luatls %s (Lua %s, libuv %s", v.luatls, v.lua, v.uv)
@@ -32,8 +44,11 @@ end
 -- Print an uncaught error the way Node does: message, then the stack.
 local function report(err, traceback)
   local msg = tostring(err)
-  if type(err) == "table" then
-    local ok, util = pcall(require, "luatls.util")
+  local ok, util = pcall(require, "luatls.util")
+  if type(err) == "table" and not (getmetatable(err) or {}).__tostring then
+    -- a plain table: show what it holds (its code, message, ...)
+    msg = ok and util.inspect(err) or msg
+  elseif type(err) == "table" then
     local extra = {}
     for _, k in ipairs({ "code", "errno", "syscall", "address", "port", "path", "hostname" }) do
       if err[k] ~= nil then
@@ -86,108 +101,153 @@ local function finish(code)
   return res
 end
 
--- Run the loop until no work is left. Returns false after an uncaught error.
-local function runLoop()
-  local ok, err = pcall(require("luatls").run)
-  if not ok then report(err, require("luatls.loop").lastTraceback()) end
-  return ok
+-- Run the loop until no work is left (luatls.run: 'beforeExit' included).
+-- Returns false after an uncaught error; with keepGoing (the prompt) an
+-- uncaught error is printed and the loop goes on while keepGoing() says so.
+local function runLoop(keepGoing)
+  local luatls = require("luatls")
+  local loop = require("luatls.loop")
+  while true do
+    local ok, err = pcall(luatls.run)
+    if ok then return true end
+    report(err, loop.lastTraceback())
+    if not (keepGoing and keepGoing()) then return false end
+  end
+end
+
+local function exitCode()
+  return math.tointeger(tonumber(require("luatls.process").exitCode)) or 0
 end
 
 local function runChunk(chunk, args)
   local ok = protect(chunk, table.unpack(args, 1, args.n))
   if ok then ok = runLoop() end
-  local process = require("luatls.process")
   if not ok then return finish(1) end
-  return finish(math.tointeger(tonumber(process.exitCode)) or 0)
+  return finish(exitCode())
 end
 
+-- The interactive prompt. Lines come from process.stdin while the event loop
+-- runs, so timers, servers and sockets made at the prompt work between lines
+-- (as in Node's REPL). An expression's values are printed; a chunk that is
+-- not complete yet (an open "function ... ") asks for more with ">> ".
+-- End of input (Ctrl-D) ends the process, with process.exitCode.
 local function repl()
-  local loop = require("luatls.loop")
-  io.stdout:write(versionLine(), "\n")
+  local process = require("luatls.process")
   local util = require("luatls.util")
-  local buffer = ""
-  while true do
+  io.stdout:write(versionLine(), "\n")
+  local buffer, pending, open = "", "", true
+
+  local function prompt()
     io.stdout:write(buffer == "" and "> " or ">> ")
     io.stdout:flush()
-    local line = io.stdin:read("l")
-    if line == nil then io.stdout:write("\n"); break end
+  end
+
+  local function eval(line)
     buffer = buffer == "" and line or (buffer .. "\n" .. line)
     local chunk, err = load("return " .. buffer, "=stdin")
     if not chunk then chunk, err = load(buffer, "=stdin") end
-    if chunk then
-      buffer = ""
-      local res = table.pack(xpcall(chunk, traceback))
-      if res[1] then
-        local out = {}
-        for i = 2, res.n do out[#out + 1] = util.inspect(res[i]) end
-        if #out > 0 then io.stdout:write(table.concat(out, "\t"), "\n") end
-      else
-        report(res[2].err, res[2].tb)
+    if not chunk then
+      if not err:match("<eof>$") then
+        buffer = ""
+        io.stderr:write(err, "\n")
       end
-      local ok, e = pcall(loop.drain)
-      if not ok then report(e, loop.lastTraceback()) end
-    elseif not err:match("<eof>$") then
-      buffer = ""
-      io.stderr:write(err, "\n")
+      return
+    end
+    buffer = ""
+    local res = table.pack(xpcall(chunk, traceback))
+    if res[1] then
+      local out = {}
+      for i = 2, res.n do out[#out + 1] = util.inspect(res[i]) end
+      if #out > 0 then io.stdout:write(table.concat(out, "\t"), "\n") end
+    else
+      report(res[2].err, res[2].tb)
     end
   end
-  return runLoop() and finish(0) or finish(1)
+
+  local stdin = process.stdin
+  stdin:on("data", function(data)
+    pending = pending .. data
+    while true do
+      local line, rest = pending:match("^([^\n]*)\n(.*)$")
+      if not line then break end
+      pending = rest
+      eval((line:gsub("\r$", "")))
+      prompt()
+    end
+  end)
+  stdin:on("end", function()
+    open = false
+    if pending ~= "" then eval(pending) end
+    io.stdout:write("\n")
+    io.stdout:flush()
+    process.exit(exitCode())
+  end)
+  prompt()
+  -- an error from a callback is printed; the prompt goes on
+  local ok = runLoop(function() prompt(); return open end)
+  return finish(ok and exitCode() or 1)
 end
 
 function M.main(argv)
+  -- signals ignored by whoever started us (SIGINT in a shell's background
+  -- job) get their default action back, as in Node
+  require("luatls.core").reset_ignored_signals()
   require("luatls").globals()
   local process = require("luatls.process")
   local exe = argv[0]
+  -- one option at most, then the script (or -e's code) and its arguments
   local i, code, script = 1, nil, nil
-  while argv[i] do
-    local a = argv[i]
-    if a == "-v" or a == "--version" then
-      io.stdout:write(versionLine(), "\n")
-      return 0
-    elseif a == "-h" or a == "--help" then
-      io.stdout:write(USAGE)
-      return 0
-    elseif a == "-e" then
-      code = argv[i + 1]
-      if not code then
-        io.stderr:write("luatls: -e needs an argument\n", USAGE)
-        return 9
-      end
-      i = i + 2
-      break
-    elseif a == "-" then
-      script = "-"
-      i = i + 1
-      break
-    elseif a == "--" then
-      script = argv[i + 1]
-      i = i + 2
-      break
-    elseif a:sub(1, 1) == "-" then
-      io.stderr:write("luatls: unknown option: ", a, "\n", USAGE)
+  local a = argv[1]
+  if a == "-v" or a == "--version" then
+    io.stdout:write(versionLine(), "\n")
+    return 0
+  elseif a == "-h" or a == "--help" then
+    io.stdout:write(USAGE)
+    return 0
+  elseif a == "-e" then
+    code = argv[2]
+    if not code then
+      io.stderr:write("luatls: -e needs an argument\n", USAGE)
       return 9
-    else
-      script = a
-      i = i + 1
-      break
     end
+    i = 3
+    if argv[i] == "--" then i = i + 1 end -- as node: -e code -- -x
+  elseif a == "-" then
+    script, i = "-", 2
+  elseif a == "--" then
+    script, i = argv[2], 3
+  elseif a ~= nil and a:sub(1, 1) == "-" then
+    io.stderr:write("luatls: unknown option: ", a, "\n", USAGE)
+    return 9
+  elseif a ~= nil then
+    script, i = a, 2
   end
 
-  -- arg as lua sets it (arg[0] the script, arg[-1] the interpreter) and
-  -- process.argv as Node does (1-based: interpreter, script, arguments)
+  -- arg as lua sets it: arg[0] the script ("-" for stdin, "-e" for code),
+  -- arg[1..] its arguments, the interpreter and options before the script at
+  -- arg[-1], arg[-2], ... (with no script at all: arg[0] the interpreter).
+  -- process.argv as Node does, in a 1-based list: the interpreter, the
+  -- script's absolute path ("-" for stdin; none for -e or a script piped
+  -- with no arguments), then the arguments.
   local args = { n = 0 }
-  local arg = { [-1] = exe, [0] = script or (code and "-e") or exe }
+  local arg = {}
+  local base = i - 1 -- argv index of the script (or of -e's code)
+  if code then
+    arg[0], arg[-1] = "-e", exe
+  else
+    for j = 0, base do arg[j - base] = argv[j] end
+  end
   for j = i, #argv do
     args.n = args.n + 1
     args[args.n] = argv[j]
-    arg[#arg + 1] = argv[j]
+    arg[args.n] = argv[j]
   end
   _G.arg = arg
   process.argv = { process.argv[1] }
-  if script and script ~= "-" then
-    local p = script
-    if p:sub(1, 1) ~= "/" then p = process.cwd() .. "/" .. p end
-    process.argv[2] = p
+  if script == "-" then
+    process.argv[2] = "-"
+  elseif script then
+    process.argv[2] = resolve(process.cwd(), script)
   end
   for j = 1, args.n do process.argv[#process.argv + 1] = args[j] end
 
@@ -195,7 +255,7 @@ function M.main(argv)
   if code then
     chunk, err = load(code, "=(command line)")
   elseif script == "-" or (script == nil and require("luatls.core").guess_handle(0) ~= "tty") then
-    chunk, err = load(io.stdin:read("a"), "=stdin")
+    chunk, err = loadfile() -- stdin, "=stdin"; a first line starting with # is skipped
   elseif script then
     chunk, err = loadfile(script)
   else

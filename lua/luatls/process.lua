@@ -110,7 +110,11 @@ process:on("newListener", function(name)
     local h = core.signal_new()
     h:set_internal()
     h:unref() -- as in Node, a signal listener does not keep the process alive
-    h:start(name, function(sig) process:emit(sig, sig) end)
+    local ok, err = h:start(name, function(sig) process:emit(sig, sig) end)
+    if not ok then -- SIGKILL, SIGSTOP: as Node, refuse the listener
+      h:close()
+      error(err, 4)
+    end
     signalHandles[name] = h
   end
 end)
@@ -127,13 +131,19 @@ end)
 
 -- stdout and stderr write synchronously, as Node does for files, TTYs and
 -- pipes on Linux, and share the C stdio buffers with print and console.
+local errnoCodes = { [5] = "EIO", [9] = "EBADF", [11] = "EAGAIN", [28] = "ENOSPC", [32] = "EPIPE" }
+
 local function stdWritable(file, fd)
   local stream = require("luatls.stream")
   local w = stream.Writable.new({
     write = function(_, chunk, _, cb)
-      file:write(chunk)
-      file:flush()
-      cb()
+      local ok, _, errno = file:write(chunk)
+      if ok then ok, _, errno = file:flush() end
+      if ok then return cb() end
+      -- a reader that went away (EPIPE), a full disk: an 'error' on the
+      -- stream, as in Node (SIGPIPE is ignored, so the write fails instead)
+      local code = errnoCodes[errno] or "EIO"
+      cb(errors.new(code, "write " .. code, { errno = -(errno or 5), syscall = "write" }))
     end,
   })
   w.fd = fd
