@@ -16,8 +16,19 @@
 
 #include "luatls.h"
 
-enum { OP_READ, OP_WRITE, OP_ACCESS, OP_STAT, OP_LSTAT, OP_UNLINK, OP_MKDIR,
-       OP_RMDIR, OP_MKDTEMP, OP_READDIR, OP_RENAME };
+enum {
+  OP_READ,
+  OP_WRITE,
+  OP_ACCESS,
+  OP_STAT,
+  OP_LSTAT,
+  OP_UNLINK,
+  OP_MKDIR,
+  OP_RMDIR,
+  OP_MKDTEMP,
+  OP_READDIR,
+  OP_RENAME
+};
 
 typedef struct fs_op {
   uv_work_t work;
@@ -150,25 +161,32 @@ static void run_op(fs_op *op) {
   case OP_READ: read_all(op); break;
   case OP_WRITE: write_all(op); break;
   case OP_ACCESS:
-    if (access(op->path, op->mode) < 0) fail(op, "access");
+    if (access(op->path, op->mode) < 0)
+      fail(op, "access");
     break;
   case OP_STAT:
-    if (stat(op->path, &op->st) < 0) fail(op, "stat");
+    if (stat(op->path, &op->st) < 0)
+      fail(op, "stat");
     break;
   case OP_LSTAT:
-    if (lstat(op->path, &op->st) < 0) fail(op, "lstat");
+    if (lstat(op->path, &op->st) < 0)
+      fail(op, "lstat");
     break;
   case OP_UNLINK:
-    if (unlink(op->path) < 0) fail(op, "unlink");
+    if (unlink(op->path) < 0)
+      fail(op, "unlink");
     break;
   case OP_MKDIR:
-    if (mkdir(op->path, op->mode) < 0) fail(op, "mkdir");
+    if (mkdir(op->path, op->mode) < 0)
+      fail(op, "mkdir");
     break;
   case OP_RMDIR:
-    if (rmdir(op->path) < 0) fail(op, "rmdir");
+    if (rmdir(op->path) < 0)
+      fail(op, "rmdir");
     break;
   case OP_RENAME:
-    if (rename(op->path, op->path2) < 0) fail(op, "rename");
+    if (rename(op->path, op->path2) < 0)
+      fail(op, "rename");
     break;
   case OP_MKDTEMP:
     if (mkdtemp(op->path) == NULL) {
@@ -193,7 +211,8 @@ static void push_stat(lua_State *L, const struct stat *st) {
                                              : "unknown";
   lua_pushstring(L, type);
   lua_setfield(L, -2, "type");
-#define F(name, v) (lua_pushinteger(L, (lua_Integer)(v)), lua_setfield(L, -2, name))
+#define F(name, v)                                                             \
+  (lua_pushinteger(L, (lua_Integer)(v)), lua_setfield(L, -2, name))
   F("size", st->st_size);
   F("mode", st->st_mode);
   F("uid", st->st_uid);
@@ -202,11 +221,14 @@ static void push_stat(lua_State *L, const struct stat *st) {
   F("dev", st->st_dev);
   F("nlink", st->st_nlink);
 #undef F
-  lua_pushnumber(L, (lua_Number)st->st_mtim.tv_sec * 1e3 + st->st_mtim.tv_nsec / 1e6);
+  lua_pushnumber(L, (lua_Number)st->st_mtim.tv_sec * 1e3 +
+                        st->st_mtim.tv_nsec / 1e6);
   lua_setfield(L, -2, "mtimeMs");
-  lua_pushnumber(L, (lua_Number)st->st_atim.tv_sec * 1e3 + st->st_atim.tv_nsec / 1e6);
+  lua_pushnumber(L, (lua_Number)st->st_atim.tv_sec * 1e3 +
+                        st->st_atim.tv_nsec / 1e6);
   lua_setfield(L, -2, "atimeMs");
-  lua_pushnumber(L, (lua_Number)st->st_ctim.tv_sec * 1e3 + st->st_ctim.tv_nsec / 1e6);
+  lua_pushnumber(L, (lua_Number)st->st_ctim.tv_sec * 1e3 +
+                        st->st_ctim.tv_nsec / 1e6);
   lua_setfield(L, -2, "ctimeMs");
 }
 
@@ -364,10 +386,18 @@ static int l_access(lua_State *L) {
 }
 
 static int l_stat(lua_State *L) { return submit(L, new_op(L, OP_STAT), 2, 0); }
-static int l_lstat(lua_State *L) { return submit(L, new_op(L, OP_LSTAT), 2, 0); }
-static int l_unlink(lua_State *L) { return submit(L, new_op(L, OP_UNLINK), 2, 0); }
-static int l_rmdir(lua_State *L) { return submit(L, new_op(L, OP_RMDIR), 2, 0); }
-static int l_readdir(lua_State *L) { return submit(L, new_op(L, OP_READDIR), 2, 0); }
+static int l_lstat(lua_State *L) {
+  return submit(L, new_op(L, OP_LSTAT), 2, 0);
+}
+static int l_unlink(lua_State *L) {
+  return submit(L, new_op(L, OP_UNLINK), 2, 0);
+}
+static int l_rmdir(lua_State *L) {
+  return submit(L, new_op(L, OP_RMDIR), 2, 0);
+}
+static int l_readdir(lua_State *L) {
+  return submit(L, new_op(L, OP_READDIR), 2, 0);
+}
 
 /* mkdir(path[, mode][, cb]) */
 static int l_mkdir(lua_State *L) {
@@ -407,11 +437,10 @@ void luatls_open_fs(lua_State *L) {
   static const luaL_Reg fns[] = {
       {"fs_readfile", l_readfile}, {"fs_writefile", l_writefile},
       {"fs_access", l_access},     {"fs_stat", l_stat},
-      {"fs_lstat", l_lstat},
-      {"fs_unlink", l_unlink},     {"fs_mkdir", l_mkdir},
-      {"fs_rmdir", l_rmdir},       {"fs_mkdtemp", l_mkdtemp},
-      {"fs_readdir", l_readdir},   {"fs_rename", l_rename},
-      {NULL, NULL},
+      {"fs_lstat", l_lstat},       {"fs_unlink", l_unlink},
+      {"fs_mkdir", l_mkdir},       {"fs_rmdir", l_rmdir},
+      {"fs_mkdtemp", l_mkdtemp},   {"fs_readdir", l_readdir},
+      {"fs_rename", l_rename},     {NULL, NULL},
   };
   luaL_setfuncs(L, fns, 0);
 }

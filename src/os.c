@@ -125,7 +125,8 @@ static int l_versions(lua_State *L) {
   lua_newtable(L);
   lua_pushliteral(L, LUATLS_VERSION);
   lua_setfield(L, -2, "luatls");
-  lua_pushliteral(L, LUA_VERSION_MAJOR "." LUA_VERSION_MINOR "." LUA_VERSION_RELEASE);
+  lua_pushliteral(L, LUA_VERSION_MAJOR "." LUA_VERSION_MINOR
+                                       "." LUA_VERSION_RELEASE);
   lua_setfield(L, -2, "lua");
   lua_pushstring(L, uv_version_string());
   lua_setfield(L, -2, "uv");
@@ -141,11 +142,16 @@ static int l_versions(lua_State *L) {
 
 void luatls_open_os(lua_State *L) {
   static const luaL_Reg fns[] = {
-      {"getpid", l_getpid},     {"getppid", l_getppid},
-      {"cwd", l_cwd},           {"chdir", l_chdir},
-      {"environ", l_environ},   {"setenv", l_setenv},
-      {"hostname", l_hostname}, {"uname", l_uname},
-      {"exepath", l_exepath},   {"rss", l_rss},
+      {"getpid", l_getpid},
+      {"getppid", l_getppid},
+      {"cwd", l_cwd},
+      {"chdir", l_chdir},
+      {"environ", l_environ},
+      {"setenv", l_setenv},
+      {"hostname", l_hostname},
+      {"uname", l_uname},
+      {"exepath", l_exepath},
+      {"rss", l_rss},
       {"guess_handle", l_guess_handle},
       {"versions", l_versions},
       {NULL, NULL},

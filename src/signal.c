@@ -12,15 +12,33 @@ static const struct {
   const char *name;
   int num;
 } signals[] = {
-    {"SIGHUP", SIGHUP},   {"SIGINT", SIGINT},     {"SIGQUIT", SIGQUIT},
-    {"SIGABRT", SIGABRT}, {"SIGKILL", SIGKILL},   {"SIGUSR1", SIGUSR1},
-    {"SIGUSR2", SIGUSR2}, {"SIGPIPE", SIGPIPE},   {"SIGALRM", SIGALRM},
-    {"SIGTERM", SIGTERM}, {"SIGCHLD", SIGCHLD},   {"SIGCONT", SIGCONT},
-    {"SIGSTOP", SIGSTOP}, {"SIGTSTP", SIGTSTP},   {"SIGTTIN", SIGTTIN},
-    {"SIGTTOU", SIGTTOU}, {"SIGWINCH", SIGWINCH}, {"SIGTRAP", SIGTRAP},
-    {"SIGBUS", SIGBUS},   {"SIGFPE", SIGFPE},     {"SIGSEGV", SIGSEGV},
-    {"SIGSYS", SIGSYS},   {"SIGURG", SIGURG},     {"SIGXCPU", SIGXCPU},
-    {"SIGXFSZ", SIGXFSZ}, {"SIGVTALRM", SIGVTALRM}, {"SIGPROF", SIGPROF},
+    {"SIGHUP", SIGHUP},
+    {"SIGINT", SIGINT},
+    {"SIGQUIT", SIGQUIT},
+    {"SIGABRT", SIGABRT},
+    {"SIGKILL", SIGKILL},
+    {"SIGUSR1", SIGUSR1},
+    {"SIGUSR2", SIGUSR2},
+    {"SIGPIPE", SIGPIPE},
+    {"SIGALRM", SIGALRM},
+    {"SIGTERM", SIGTERM},
+    {"SIGCHLD", SIGCHLD},
+    {"SIGCONT", SIGCONT},
+    {"SIGSTOP", SIGSTOP},
+    {"SIGTSTP", SIGTSTP},
+    {"SIGTTIN", SIGTTIN},
+    {"SIGTTOU", SIGTTOU},
+    {"SIGWINCH", SIGWINCH},
+    {"SIGTRAP", SIGTRAP},
+    {"SIGBUS", SIGBUS},
+    {"SIGFPE", SIGFPE},
+    {"SIGSEGV", SIGSEGV},
+    {"SIGSYS", SIGSYS},
+    {"SIGURG", SIGURG},
+    {"SIGXCPU", SIGXCPU},
+    {"SIGXFSZ", SIGXFSZ},
+    {"SIGVTALRM", SIGVTALRM},
+    {"SIGPROF", SIGPROF},
     {"SIGIO", SIGIO},
 #ifdef SIGPWR
     {"SIGPWR", SIGPWR},
@@ -57,7 +75,8 @@ static int l_signal_new(lua_State *L) {
 
 static void signal_cb(uv_signal_t *s, int num) {
   lua_State *L = luatls_state();
-  if (L == NULL || luatls_push_cb(L, (uv_handle_t *)s, LUATLS_UV_CB) == LUA_TNIL)
+  if (L == NULL ||
+      luatls_push_cb(L, (uv_handle_t *)s, LUATLS_UV_CB) == LUA_TNIL)
     return;
   const char *name = signame(num);
   if (name)
@@ -70,7 +89,8 @@ static void signal_cb(uv_signal_t *s, int num) {
 /* start(signal, cb): signal by name ("SIGINT") or number; cb(name) */
 static int l_start(lua_State *L) {
   luaL_checkudata(L, 1, SIGNAL_T);
-  uv_signal_t *s = (uv_signal_t *)luatls_check_handle(L, 1, LUATLS_KIND_HANDLE)->h;
+  uv_signal_t *s =
+      (uv_signal_t *)luatls_check_handle(L, 1, LUATLS_KIND_HANDLE)->h;
   int num = signum(L, 2);
   luaL_checktype(L, 3, LUA_TFUNCTION);
   luatls_set_slot(L, 1, LUATLS_UV_CB, 3);
@@ -83,7 +103,8 @@ static int l_start(lua_State *L) {
 
 static int l_stop(lua_State *L) {
   luaL_checkudata(L, 1, SIGNAL_T);
-  uv_signal_stop((uv_signal_t *)luatls_check_handle(L, 1, LUATLS_KIND_HANDLE)->h);
+  uv_signal_stop(
+      (uv_signal_t *)luatls_check_handle(L, 1, LUATLS_KIND_HANDLE)->h);
   return 0;
 }
 
