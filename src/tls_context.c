@@ -395,6 +395,22 @@ static int l_set_session_id_context(lua_State *L) {
   return 0;
 }
 
+/* set_timeout(seconds) -> the previous value: how long sessions made by
+ * this context stay resumable (sessionTimeout) */
+static int l_set_timeout(lua_State *L) {
+  luatls_context *c = luatls_check_context(L, 1);
+  lua_Integer t = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, t >= 0, 2, "must not be negative");
+  lua_pushinteger(L, (lua_Integer)SSL_CTX_set_timeout(c->ctx, (long)t));
+  return 1;
+}
+
+static int l_get_timeout(lua_State *L) {
+  lua_pushinteger(
+      L, (lua_Integer)SSL_CTX_get_timeout(luatls_check_context(L, 1)->ctx));
+  return 1;
+}
+
 static int l_set_sigalgs(lua_State *L) {
   luatls_context *c = luatls_check_context(L, 1);
   const char *s = luaL_checkstring(L, 2);
@@ -453,6 +469,8 @@ void luatls_open_tls_context(lua_State *L) {
       {"clear_options", l_clear_options},
       {"set_session_id_context", l_set_session_id_context},
       {"set_sigalgs", l_set_sigalgs},
+      {"set_timeout", l_set_timeout},
+      {"get_timeout", l_get_timeout},
       {"has_cert", l_has_cert},
       {"ciphers", l_ciphers},
       {NULL, NULL},

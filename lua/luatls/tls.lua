@@ -104,6 +104,7 @@ function M.createSecureContext(options, isServer)
     if k ~= "ecdhCurve" or options[k] ~= false then checkType(k, options[k], "string") end
   end
   checkType("secureOptions", options.secureOptions, "number")
+  checkType("sessionTimeout", options.sessionTimeout, "number")
 
   local ctx = core.secure_context_new()
 
@@ -188,6 +189,10 @@ function M.createSecureContext(options, isServer)
   if honor == nil then honor = isServer == true end
   if honor then ctx:set_options(core.ssl_constants.SSL_OP_CIPHER_SERVER_PREFERENCE) end
   if options.secureOptions then ctx:set_options(math.tointeger(options.secureOptions)) end
+  -- Node's default is 300 s (OpenSSL's would be 7200)
+  local timeout = options.sessionTimeout or 300
+  if timeout < 0 then errors.outOfRange("options.sessionTimeout", ">= 0", timeout, 3) end
+  ctx:set_timeout(math.floor(timeout))
   if options.sessionIdContext or isServer then
     ctx:set_session_id_context(options.sessionIdContext or defaultSessionIdContext())
   end
