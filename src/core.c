@@ -25,5 +25,6 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_x509(L);
   luatls_open_tls_context(L);
   luatls_open_tls_conn(L);
+  luatls_open_tls_hooks(L);
   return 1;
 }

@@ -178,6 +178,8 @@ typedef struct luatls_context {
 } luatls_context;
 
 luatls_context *luatls_check_context(lua_State *L, int idx);
+/* the per-connection handshake hooks (SNI, ALPN, NPN) on a context */
+void luatls_tls_install_hooks(SSL_CTX *ctx);
 /* shutdown of a stream with a Lua callback at cbidx: pushes true | nil, err */
 int luatls_stream_shutdown(lua_State *L, uv_stream_t *s, int cbidx);
 /* write bufs to a stream: all at once (returns 0, cb not kept) or queued with
@@ -224,6 +226,7 @@ void luatls_open_os(lua_State *L);
 void luatls_open_hash(lua_State *L);
 void luatls_open_tls_context(lua_State *L);
 void luatls_open_tls_conn(lua_State *L);
+void luatls_open_tls_hooks(lua_State *L);
 void luatls_open_errors(lua_State *L);
 void luatls_open_x509(lua_State *L); /* x509.c */
 

@@ -28,35 +28,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "luatls.h"
-
-#define TLS_T "luatls.tls"
-
-/* user values of a connection's userdata */
-enum {
-  S_READCB = 1, /* read_start(cb) */
-  S_CLOSECB,    /* close(cb) */
-  S_EVENTS,     /* { handshake=, error=, keylog= } */
-  S_TCP,        /* the transport handle's userdata */
-  S_CONTEXT,    /* the SecureContext */
-  S_NSLOTS = S_CONTEXT
-};
-
-typedef struct tls_conn tls_conn;
-struct tls_conn {
-  luatls_deferred later; /* a cycle that must not run inline; first member */
-  SSL *ssl;
-  BIO *rbio, *wbio; /* network side; owned by ssl */
-  luatls_handle *tcp;
-  int ref; /* registry ref to this userdata while open */
-  unsigned is_server : 1, started : 1, handshake_done : 1, reading : 1,
-      eof_in : 1, eof_out : 1, failed : 1, closing : 1, in_cycle : 1, again : 1,
-      keylog : 1;
-};
+#include "tls_conn.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static tls_conn *check_conn(lua_State *L, int idx) {
+tls_conn *luatls_tls_check(lua_State *L, int idx) {
   tls_conn *c = luaL_checkudata(L, idx, TLS_T);
   if (c->closing || c->tcp == NULL)
     luaL_error(L, "TLS connection is closed");
@@ -75,7 +51,7 @@ static int push_self(lua_State *L, tls_conn *c) {
 }
 
 /* Push the event callback `name`; 0 (nothing pushed) when none. */
-static int push_event(lua_State *L, tls_conn *c, const char *name) {
+int luatls_tls_push_event(lua_State *L, tls_conn *c, const char *name) {
   if (!push_self(L, c))
     return 0;
   lua_getiuservalue(L, -1, S_EVENTS);
@@ -93,7 +69,7 @@ static int push_event(lua_State *L, tls_conn *c, const char *name) {
   return 1;
 }
 
-static int gone(tls_conn *c) { return c->closing || c->tcp == NULL; }
+int luatls_tls_gone(tls_conn *c) { return c->closing || c->tcp == NULL; }
 
 /* ---- ciphertext out ----------------------------------------------------- */
 
@@ -127,7 +103,8 @@ static void flush_cb(uv_write_t *req, int status) {
   }
   tls_conn *c = f->conn;
   free(f);
-  if (status < 0 && status != UV_ECANCELED && c && !gone(c) && !c->failed) {
+  if (status < 0 && status != UV_ECANCELED && c && !luatls_tls_gone(c) &&
+      !c->failed) {
     luatls_push_uv_error(L, status, "write", NULL);
     report_error(c, L);
   }
@@ -201,7 +178,7 @@ static void report_error(tls_conn *c, lua_State *L) {
       lua_pop(L, 1);
     }
   }
-  if (!pushed && push_event(L, c, "error")) {
+  if (!pushed && luatls_tls_push_event(L, c, "error")) {
     lua_pushvalue(L, err);
     luatls_call(L, 1);
   }
@@ -258,11 +235,15 @@ static void handshake_step(tls_conn *c, lua_State *L) {
     c->handshake_done = 1;
     flush(c, L, 0);
     shrink_bios(c);
-    if (push_event(L, c, "handshake"))
+    if (luatls_tls_push_event(L, c, "handshake"))
       luatls_call(L, 0);
     return;
   }
   int e = SSL_get_error(c->ssl, r);
+  if (e == SSL_ERROR_WANT_CLIENT_HELLO_CB) {
+    flush(c, L, 0); /* a hook (SNI) waits for Lua's answer */
+    return;
+  }
   if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
     flush(c, L, 0);
     if (c->eof_in) {
@@ -272,6 +253,16 @@ static void handshake_step(tls_conn *c, lua_State *L) {
                         "TLS connection was established");
       report_error(c, L);
     }
+    return;
+  }
+  if (c->hook_err_ref != LUA_NOREF) {
+    /* a hook ended the handshake: its error, not OpenSSL's */
+    ERR_clear_error();
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->hook_err_ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, c->hook_err_ref);
+    c->hook_err_ref = LUA_NOREF;
+    flush(c, L, 0);
+    report_error(c, L);
     return;
   }
   fail_ssl(c, L, NULL);
@@ -297,7 +288,7 @@ static void deliver(tls_conn *c, lua_State *L, size_t n, int eof) {
 }
 
 static void read_step(tls_conn *c, lua_State *L) {
-  while (c->reading && !gone(c) && !c->failed && !c->eof_out) {
+  while (c->reading && !luatls_tls_gone(c) && !c->failed && !c->eof_out) {
     size_t n = 0;
     int r = 0, e = SSL_ERROR_NONE;
     ERR_clear_error();
@@ -316,7 +307,7 @@ static void read_step(tls_conn *c, lua_State *L) {
       if (r > 0)
         continue; /* the buffer filled up: there may be more */
     }
-    if (gone(c) || !c->reading)
+    if (luatls_tls_gone(c) || !c->reading)
       return;
     if (r > 0)
       continue;
@@ -344,7 +335,7 @@ static void read_step(tls_conn *c, lua_State *L) {
 
 static void cycle(tls_conn *c) {
   lua_State *L = luatls_state();
-  if (L == NULL || gone(c))
+  if (L == NULL || luatls_tls_gone(c))
     return;
   if (c->in_cycle) {
     c->again = 1;
@@ -356,19 +347,19 @@ static void cycle(tls_conn *c) {
     c->again = 0;
     if (!c->handshake_done && !c->failed)
       handshake_step(c, L);
-    if (gone(c) || c->failed)
+    if (luatls_tls_gone(c) || c->failed)
       break;
     if (c->handshake_done && c->reading)
       read_step(c, L);
-    if (gone(c))
+    if (luatls_tls_gone(c))
       break;
     flush(c, L, 0);
-  } while (c->again && !gone(c));
+  } while (c->again && !luatls_tls_gone(c));
   lua_settop(L, top);
   c->in_cycle = 0;
   /* keep the transport's reads in step with the reader: a slow reader
    * stops TCP reads instead of growing the read BIO */
-  if (!gone(c) && c->started && c->tcp->h) {
+  if (!luatls_tls_gone(c) && c->started && c->tcp->h) {
     int want = !c->handshake_done || c->reading;
     int is = (c->tcp->flags & LUATLS_F_READING) != 0;
     if (want && !is && !c->eof_in)
@@ -384,7 +375,7 @@ static void cycle(tls_conn *c) {
 static void on_transport_read(void *data, ssize_t nread, const uv_buf_t *buf) {
   tls_conn *c = data;
   lua_State *L = luatls_state();
-  if (L == NULL || gone(c))
+  if (L == NULL || luatls_tls_gone(c))
     return;
   if (nread > 0) {
     BIO_write(c->rbio, buf->base, (int)nread);
@@ -409,7 +400,7 @@ static void on_transport_read(void *data, ssize_t nread, const uv_buf_t *buf) {
 
 static void run_later(luatls_deferred *d) { cycle((tls_conn *)d); }
 
-static void schedule(tls_conn *c) {
+void luatls_tls_schedule(tls_conn *c) {
   c->later.fn = run_later;
   luatls_defer(&c->later);
 }
@@ -421,9 +412,9 @@ static void unqueue(tls_conn *c) { luatls_undefer(&c->later); }
 static void keylog_cb(const SSL *ssl, const char *line) {
   tls_conn *c = SSL_get_app_data(ssl);
   lua_State *L = luatls_state();
-  if (c == NULL || L == NULL || !c->keylog || gone(c))
+  if (c == NULL || L == NULL || !c->keylog || luatls_tls_gone(c))
     return;
-  if (push_event(L, c, "keylog")) {
+  if (luatls_tls_push_event(L, c, "keylog")) {
     lua_pushfstring(L, "%s\n", line);
     luatls_call(L, 1);
   }
@@ -451,6 +442,7 @@ static int l_wrap(lua_State *L) {
   tls_conn *c = lua_newuserdatauv(L, sizeof *c, S_NSLOTS);
   memset(c, 0, sizeof *c);
   c->ref = LUA_NOREF;
+  c->hook_err_ref = LUA_NOREF;
   luaL_setmetatable(L, TLS_T);
   ERR_clear_error();
   c->ssl = SSL_new(ctx->ctx);
@@ -507,26 +499,26 @@ static int l_on(lua_State *L) {
 
 /* start(): begin the handshake (a client sends its ClientHello now) */
 static int l_start(lua_State *L) {
-  tls_conn *c = check_conn(L, 1);
+  tls_conn *c = luatls_tls_check(L, 1);
   if (c->started)
     return 0;
   c->started = 1;
   int err = luatls_stream_read_start(c->tcp);
   if (err < 0)
     return luatls_fail(L, err, "read", NULL);
-  schedule(c); /* the first step runs from the loop, not inline */
+  luatls_tls_schedule(c); /* the first step runs from the loop, not inline */
   lua_pushboolean(L, 1);
   return 1;
 }
 
 static int l_read_start(lua_State *L) {
-  tls_conn *c = check_conn(L, 1);
+  tls_conn *c = luatls_tls_check(L, 1);
   luaL_checktype(L, 2, LUA_TFUNCTION);
   lua_pushvalue(L, 2);
   lua_setiuservalue(L, 1, S_READCB);
   c->reading = 1;
   if (c->started)
-    schedule(c);
+    luatls_tls_schedule(c);
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -534,7 +526,7 @@ static int l_read_start(lua_State *L) {
 static int l_read_stop(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
   c->reading = 0;
-  if (!gone(c) && c->handshake_done && c->tcp->h &&
+  if (!luatls_tls_gone(c) && c->handshake_done && c->tcp->h &&
       (c->tcp->flags & LUATLS_F_READING)) {
     uv_read_stop((uv_stream_t *)c->tcp->h);
     c->tcp->flags &= ~LUATLS_F_READING;
@@ -545,7 +537,7 @@ static int l_read_stop(lua_State *L) {
 /* write(data[, cb]) -> queued | nil, err: as a stream's write. Only after
  * the handshake (TLSSocket waits for it). */
 static int l_write(lua_State *L) {
-  tls_conn *c = check_conn(L, 1);
+  tls_conn *c = luatls_tls_check(L, 1);
   if (!c->handshake_done || c->failed) {
     lua_pushnil(L);
     luatls_push_error(L, "ERR_TLS_NOT_READY",
@@ -589,14 +581,14 @@ static int l_write(lua_State *L) {
 
 static int l_write_queue_size(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  uv_stream_t *s = gone(c) ? NULL : tcp_stream(c);
+  uv_stream_t *s = luatls_tls_gone(c) ? NULL : tcp_stream(c);
   lua_pushinteger(L, s ? (lua_Integer)s->write_queue_size : 0);
   return 1;
 }
 
 /* shutdown([cb]): close_notify, then the transport's write side */
 static int l_shutdown(lua_State *L) {
-  tls_conn *c = check_conn(L, 1);
+  tls_conn *c = luatls_tls_check(L, 1);
   if (c->handshake_done && !c->failed) {
     ERR_clear_error();
     SSL_shutdown(c->ssl);
@@ -610,6 +602,7 @@ static int l_shutdown(lua_State *L) {
 static int transport_closed(lua_State *L) {
   tls_conn *c = lua_touserdata(L, lua_upvalueindex(1));
   unqueue(c);
+  luatls_tls_hooks_free(L, c);
   if (c->ssl) {
     SSL_free(c->ssl);
     c->ssl = NULL;
@@ -660,6 +653,7 @@ static int l_close(lua_State *L) {
 static int l_gc(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
   unqueue(c);
+  luatls_tls_hooks_free(luatls_state() ? L : NULL, c);
   if (c->tcp && c->tcp->consumer_data == c) {
     c->tcp->consumer = NULL;
     c->tcp->consumer_data = NULL;
@@ -701,7 +695,7 @@ static int l_fileno(lua_State *L) { return delegate(L, "fileno"); }
 
 static int l_is_closing(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  lua_pushboolean(L, gone(c));
+  lua_pushboolean(L, luatls_tls_gone(c));
   return 1;
 }
 
@@ -714,7 +708,7 @@ static SSL *live_ssl(lua_State *L) {
 
 /* set_servername(name): SNI a client sends */
 static int l_set_servername(lua_State *L) {
-  tls_conn *c = check_conn(L, 1);
+  tls_conn *c = luatls_tls_check(L, 1);
   const char *name = luaL_checkstring(L, 2);
   ERR_clear_error();
   if (SSL_set_tlsext_host_name(c->ssl, name) != 1)
@@ -737,7 +731,7 @@ static int l_get_servername(lua_State *L) {
 /* set_verify(request_cert, reject_unauthorized): a server asking for client
  * certificates */
 static int l_set_verify(lua_State *L) {
-  tls_conn *c = check_conn(L, 1);
+  tls_conn *c = luatls_tls_check(L, 1);
   int request = lua_toboolean(L, 2), reject = lua_toboolean(L, 3);
   int mode = SSL_VERIFY_NONE;
   if (c->is_server && request) {
@@ -846,7 +840,7 @@ static int l_get_session(lua_State *L) {
 
 /* set_session(der) -> true | false (unusable bytes are ignored, as Node) */
 static int l_set_session(lua_State *L) {
-  tls_conn *c = check_conn(L, 1);
+  tls_conn *c = luatls_tls_check(L, 1);
   size_t len;
   const unsigned char *p = (const unsigned char *)luaL_checklstring(L, 2, &len);
   SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p, (long)len);
@@ -899,7 +893,7 @@ static int l_get_peer_finished(lua_State *L) { return finished(L, 1); }
 
 /* export_keying_material(length, label[, context]) */
 static int l_export_keying_material(lua_State *L) {
-  tls_conn *c = check_conn(L, 1);
+  tls_conn *c = luatls_tls_check(L, 1);
   lua_Integer n = luaL_checkinteger(L, 2);
   size_t llen, clen = 0;
   const char *label = luaL_checklstring(L, 3, &llen);
@@ -923,7 +917,7 @@ static int l_export_keying_material(lua_State *L) {
 
 /* set_max_send_fragment(n) -> true | false (512..16384) */
 static int l_set_max_send_fragment(lua_State *L) {
-  tls_conn *c = check_conn(L, 1);
+  tls_conn *c = luatls_tls_check(L, 1);
   lua_Integer n = luaL_checkinteger(L, 2);
   lua_pushboolean(L, n >= 512 && n <= 16384 &&
                          SSL_set_max_send_fragment(c->ssl, (long)n) == 1);
@@ -979,7 +973,8 @@ static int l_handshake_done(lua_State *L) {
 
 static int l_tostring(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  lua_pushfstring(L, "luatls.tls: %p%s", (void *)c, gone(c) ? " (closed)" : "");
+  lua_pushfstring(L, "luatls.tls: %p%s", (void *)c,
+                  luatls_tls_gone(c) ? " (closed)" : "");
   return 1;
 }
 

@@ -223,6 +223,43 @@ function M.getCiphers()
   return out
 end
 
+-- ---- ALPN / NPN protocol lists ------------------------------------------------------
+
+-- A list of protocol names, or Node's wire format ("\2h2\8http/1.1"), as
+-- the wire format.
+local function toWire(name, protocols)
+  if protocols == nil then return nil end
+  if type(protocols) == "string" then return protocols end
+  if type(protocols) ~= "table" then
+    errors.invalidArgType("options." .. name, "a list of strings or a string", protocols, 4)
+  end
+  local out = {}
+  for i, p in ipairs(protocols) do
+    if type(p) ~= "string" or #p == 0 or #p > 255 then
+      error(errors.TypeError("ERR_INVALID_ARG_VALUE", string.format(
+        "The property 'options.%s[%d]' must be a string of 1 to 255 bytes. Received %s",
+        name, i, tostring(p))), 4)
+    end
+    out[#out + 1] = string.char(#p) .. p
+  end
+  return table.concat(out)
+end
+M._toWire = toWire
+
+-- server:addContext() patterns: "example.com", "*.example.com" (one label),
+-- "*" (every name); case-insensitive
+local function hostMatches(pattern, name)
+  pattern, name = pattern:lower(), name:lower():gsub("%.$", "")
+  if pattern == "*" or pattern == name then return true end
+  local rest = pattern:match("^%*(%..+)$")
+  if rest and #name > #rest and name:sub(-#rest) == rest then
+    local label = name:sub(1, #name - #rest)
+    return label ~= "" and not label:find(".", 1, true)
+  end
+  return false
+end
+M._hostMatches = hostMatches
+
 -- ---- TLSSocket --------------------------------------------------------------------
 
 local TLSSocket = net.Socket:extend("TLSSocket")
@@ -243,7 +280,17 @@ function TLSSocket:init(socket, options)
   self.authorizationError = nil
   self.servername = nil
   self.alpnProtocol = false
+  self.npnProtocol = false
   self._tls = options
+  if options.ALPNProtocols ~= nil and options.ALPNCallback ~= nil then
+    error(errors.TypeError("ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS",
+      "The ALPNCallback and ALPNProtocols TLS options are mutually exclusive"), 3)
+  end
+  if options.SNICallback ~= nil and type(options.SNICallback) ~= "function" then
+    errors.invalidArgType("options.SNICallback", "of type function", options.SNICallback, 3)
+  end
+  options._alpnWire = options._alpnWire or toWire("ALPNProtocols", options.ALPNProtocols)
+  options._npnWire = options._npnWire or toWire("NPNProtocols", options.NPNProtocols)
   self._isServer = options.isServer == true
   self._secure = false
   self._context = contextOf(options, self._isServer)
@@ -302,10 +349,28 @@ function TLSSocket:_wrap(transport)
   local o = self._tls
   if self._isServer then
     w:set_verify(o.requestCert == true, self._rejectUnauthorized)
+    local server = self.server
+    local sni = o.SNICallback or (server and server._SNICallback)
+    if sni or (server and #server._contexts > 0) then
+      w:set_hello_hook(true)
+      w:on("hello", function(servername) self:_onHello(servername, sni) end)
+    end
+    local alpnCallback = o.ALPNCallback or (server and server._ALPNCallback)
+    if alpnCallback then
+      w:set_alpn_callback(true)
+      w:on("alpn", function(info) self:_onALPN(info, alpnCallback) end)
+    else
+      local alpn = o._alpnWire or (server and server._alpnWire)
+      if alpn then w:set_alpn(alpn) end
+    end
+    local npn = o._npnWire or (server and server._npnWire)
+    if npn then w:set_npn(npn) end
   else
     local name = o.servername
     if name and name ~= "" and net.isIP(name) == 0 then w:set_servername(name) end
     if o.session then w:set_session(o.session) end
+    if o._alpnWire then w:set_alpn(o._alpnWire) end
+    if o._npnWire then w:set_npn(o._npnWire) end
   end
   if self:listenerCount("keylog") > 0 or (self.server and self.server:listenerCount("keylog") > 0) then
     self:_enableKeylog()
@@ -334,6 +399,70 @@ function TLSSocket:on(name, fn)
 end
 TLSSocket.addListener = TLSSocket.on
 
+-- The ClientHello arrived: which context serves this server name? The
+-- SNICallback may answer later (a timer, a file read, a round trip); the
+-- handshake waits in C meanwhile.
+function TLSSocket:_onHello(servername, sni)
+  self.servername = servername
+  local w = self._handle
+  local answered = false
+  local function cb(err, ctx)
+    if self.destroyed or not self._handle then return end -- the client left
+    if answered then
+      return self:_onTlsError(errors.new("ERR_MULTIPLE_CALLBACK", "Callback called multiple times"))
+    end
+    answered = true
+    if err ~= nil then
+      if type(err) ~= "table" then err = errors.new("ERR_TLS_SNI_CALLBACK", tostring(err)) end
+      return w:hello_done(nil, err)
+    end
+    if ctx == nil then return w:hello_done(nil) end
+    if getmetatable(ctx) ~= SecureContext then
+      local ok, made = pcall(M.createSecureContext, ctx, true)
+      if not ok then return w:hello_done(nil, made) end
+      ctx = made
+    end
+    if not ctx.context:has_cert() then
+      return w:hello_done(nil, errors.new("ERR_TLS_INVALID_CONTEXT",
+        "The SNI context for " .. tostring(servername) .. " has no certificate"))
+    end
+    w:hello_done(ctx.context)
+  end
+  if not sni then
+    -- addContext(): the latest matching entry
+    local found
+    if servername then
+      local entries = self.server._contexts
+      for i = #entries, 1, -1 do
+        if hostMatches(entries[i][1], servername) then found = entries[i][2]; break end
+      end
+    end
+    return cb(nil, found)
+  end
+  local ok, err = pcall(sni, servername, cb)
+  if not ok and not answered then
+    answered = true
+    if type(err) ~= "table" then err = errors.new("ERR_TLS_SNI_CALLBACK", tostring(err)) end
+    w:hello_done(nil, err)
+  end
+end
+
+-- ALPNCallback({ servername=, protocols= }) -> the protocol, or nil to refuse
+function TLSSocket:_onALPN(info, callback)
+  local w = self._handle
+  local ok, res = pcall(callback, info)
+  if not ok then
+    return w:alpn_result(nil, type(res) == "table" and res or errors.new("ERR_TLS_ALPN_CALLBACK", tostring(res)))
+  end
+  if res == nil then return w:alpn_result(nil) end
+  for _, p in ipairs(info.protocols) do
+    if p == res then return w:alpn_result(res) end
+  end
+  w:alpn_result(nil, errors.TypeError("ERR_TLS_ALPN_CALLBACK_INVALID_RESULT",
+    "ALPN callback returned a value (" .. tostring(res) ..
+    ") that did not match any of the client's offered protocols (" .. table.concat(info.protocols, ", ") .. ")"))
+end
+
 function TLSSocket:_onHandshake()
   local w = self._handle
   if not w then return end
@@ -342,6 +471,8 @@ function TLSSocket:_onHandshake()
     self._handshakeTimer:close()
     self._handshakeTimer = nil
   end
+  self.alpnProtocol = w:get_alpn()
+  self.npnProtocol = w:get_npn()
   if self._isServer then
     self.servername = w:get_servername()
     if self._tls.requestCert then
@@ -500,6 +631,21 @@ function Server:init(options, listener)
   end
   self._handshakeTimeout = ht or 120000
   self._options = options
+  if options.SNICallback ~= nil and type(options.SNICallback) ~= "function" then
+    errors.invalidArgType("options.SNICallback", "of type function", options.SNICallback)
+  end
+  if options.ALPNCallback ~= nil and type(options.ALPNCallback) ~= "function" then
+    errors.invalidArgType("options.ALPNCallback", "of type function", options.ALPNCallback)
+  end
+  if options.ALPNProtocols ~= nil and options.ALPNCallback ~= nil then
+    error(errors.TypeError("ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS",
+      "The ALPNCallback and ALPNProtocols TLS options are mutually exclusive"), 2)
+  end
+  self._SNICallback = options.SNICallback
+  self._ALPNCallback = options.ALPNCallback
+  self._alpnWire = toWire("ALPNProtocols", options.ALPNProtocols)
+  self._npnWire = toWire("NPNProtocols", options.NPNProtocols)
+  self._contexts = {}
   self._secureContext = contextOf(options, true)
   self.requestCert = options.requestCert == true
   self.rejectUnauthorized = options.rejectUnauthorized ~= false
@@ -527,6 +673,16 @@ function Server:_makeSocket(handle)
     socket._handshakeTimer:unref()
   end
   return socket
+end
+
+-- addContext(hostname, context): the context for clients that ask for
+-- hostname by SNI ("*.example.com" matches one label, "*" every name); used
+-- when there is no SNICallback. Later additions win.
+function Server:addContext(hostname, context)
+  if type(hostname) ~= "string" then errors.invalidArgType("hostname", "of type string", hostname) end
+  if type(context) ~= "table" then errors.invalidArgType("context", "a SecureContext or options", context) end
+  if getmetatable(context) ~= SecureContext then context = M.createSecureContext(context, true) end
+  self._contexts[#self._contexts + 1] = { hostname, context }
 end
 
 -- setSecureContext(options): credentials for connections from now on

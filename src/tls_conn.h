@@ -1,0 +1,53 @@
+/*
+ * tls_conn.h - the TLS connection record, shared by tls_conn.c (the pump and
+ * the connection's API) and tls_hooks.c (SNI, ALPN and NPN during the
+ * handshake). Nothing else includes it.
+ */
+#ifndef LUATLS_TLS_CONN_H
+#define LUATLS_TLS_CONN_H
+
+#include "luatls.h"
+
+#define TLS_T "luatls.tls"
+
+/* user values of a connection's userdata */
+enum {
+  S_READCB = 1, /* read_start(cb) */
+  S_CLOSECB,    /* close(cb) */
+  S_EVENTS,     /* { handshake=, error=, keylog= } */
+  S_TCP,        /* the transport handle's userdata */
+  S_CONTEXT,    /* the SecureContext */
+  S_NSLOTS = S_CONTEXT
+};
+
+enum { HELLO_NONE, HELLO_WAITING, HELLO_ANSWERED };
+
+typedef struct tls_conn tls_conn;
+struct tls_conn {
+  luatls_deferred later; /* a cycle that must not run inline; first member */
+  SSL *ssl;
+  BIO *rbio, *wbio; /* network side; owned by ssl */
+  luatls_handle *tcp;
+  int ref; /* registry ref to this userdata while open */
+  unsigned is_server : 1, started : 1, handshake_done : 1, reading : 1,
+      eof_in : 1, eof_out : 1, failed : 1, closing : 1, in_cycle : 1, again : 1,
+      keylog : 1;
+  /* handshake hooks (tls_hooks.c) */
+  unsigned hello_hook : 1, alpn_cb : 1;
+  unsigned char hello_state; /* HELLO_*: the ClientHello hook's progress */
+  SSL_CTX *hello_ctx;        /* its answer: the context to switch to */
+  int hook_err_ref;          /* an error a hook ended the handshake with */
+  unsigned char *alpn, *npn; /* our protocols, wire format */
+  unsigned alpn_len, npn_len;
+};
+
+/* from tls_conn.c */
+tls_conn *luatls_tls_check(lua_State *L, int idx); /* open connection */
+int luatls_tls_gone(tls_conn *c);
+int luatls_tls_push_event(lua_State *L, tls_conn *c, const char *name);
+void luatls_tls_schedule(tls_conn *c); /* a cycle, not inline */
+
+/* from tls_hooks.c */
+void luatls_tls_hooks_free(lua_State *L, tls_conn *c);
+
+#endif
