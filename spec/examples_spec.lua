@@ -61,6 +61,45 @@ describe("examples", function()
     end)
   end
 
+  it("sni-server.lua: a certificate per host name, and the addContext wildcard", function()
+    require("spec.certs").certs()
+    local port = helper.freePort()
+    local server = run("sni-server.lua", port)
+    waitListening(port)
+    local expect = { ["localhost"] = "CN = localhost", ["wrong.example.org"] = "CN = wrong.example.org",
+                     ["www.example.com"] = "CN = %*%.example%.com" }
+    for name, subject in pairs(expect) do
+      local out, status = helper.finish(helper.spawn(string.format(
+        "timeout 20 openssl s_client -connect 127.0.0.1:%d -servername %s -ign_eof", port, name), ""))
+      assert.equal(0, status, out)
+      assert.matches("subject=[^\n]*" .. subject, out)
+      assert.matches("you asked for " .. name:gsub("%.", "%%."), out)
+    end
+    helper.kill(server)
+  end)
+
+  it("alpn-server.lua: one port, protocols chosen by ALPN", function()
+    require("spec.certs").certs()
+    local port = helper.freePort()
+    local server = run("alpn-server.lua", port)
+    waitListening(port)
+    -- an echo never ends by itself: wait for it, then end the client
+    local echo = helper.spawn(string.format(
+      "timeout 20 openssl s_client -connect 127.0.0.1:%d -alpn echo/1 -quiet", port), "ping alpn\n")
+    helper.wait(function() return helper.output(echo):find("ping alpn", 1, true) end, 20000, "the echo")
+    helper.kill(echo)
+    local out
+    out = helper.finish(helper.spawn(string.format(
+      "timeout 20 openssl s_client -connect 127.0.0.1:%d -alpn time/1 -quiet", port), ""))
+    assert.matches("%d%d%d%d%-%d%d%-%d%dT", out)
+    if helper.have("curl") then
+      out = helper.finish(helper.spawn(string.format(
+        "timeout 20 curl -sS --cacert %s https://localhost:%d/", require("spec.certs").path("ca-cert.pem"), port)))
+      assert.matches("served over TLSv1%.3 by ALPN", out)
+    end
+    helper.kill(server)
+  end)
+
   it("tcp-echo-server.lua and tcp-echo-client.lua", function()
     local port = helper.freePort()
     local server = run("tcp-echo-server.lua", port)

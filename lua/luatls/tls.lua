@@ -413,10 +413,18 @@ function TLSSocket:_onHello(servername, sni)
     end
     answered = true
     if err ~= nil then
-      if type(err) ~= "table" then err = errors.new("ERR_TLS_SNI_CALLBACK", tostring(err)) end
+      if type(err) ~= "table" then err = errors.new(nil, tostring(err)) end
       return w:hello_done(nil, err)
     end
-    if ctx == nil then return w:hello_done(nil) end
+    if ctx == nil then
+      -- no answer: the addContext() entries (the latest match), else the
+      -- server's own context
+      local entries = self.server and self.server._contexts or {}
+      for i = #entries, 1, -1 do
+        if servername and hostMatches(entries[i][1], servername) then ctx = entries[i][2]; break end
+      end
+      if ctx == nil then return w:hello_done(nil) end
+    end
     if getmetatable(ctx) ~= SecureContext then
       local ok, made = pcall(M.createSecureContext, ctx, true)
       if not ok then return w:hello_done(nil, made) end
@@ -428,21 +436,11 @@ function TLSSocket:_onHello(servername, sni)
     end
     w:hello_done(ctx.context)
   end
-  if not sni then
-    -- addContext(): the latest matching entry
-    local found
-    if servername then
-      local entries = self.server._contexts
-      for i = #entries, 1, -1 do
-        if hostMatches(entries[i][1], servername) then found = entries[i][2]; break end
-      end
-    end
-    return cb(nil, found)
-  end
+  if not sni then return cb(nil, nil) end
   local ok, err = pcall(sni, servername, cb)
   if not ok and not answered then
     answered = true
-    if type(err) ~= "table" then err = errors.new("ERR_TLS_SNI_CALLBACK", tostring(err)) end
+    if type(err) ~= "table" then err = errors.new(nil, tostring(err)) end
     w:hello_done(nil, err)
   end
 end
@@ -452,7 +450,7 @@ function TLSSocket:_onALPN(info, callback)
   local w = self._handle
   local ok, res = pcall(callback, info)
   if not ok then
-    return w:alpn_result(nil, type(res) == "table" and res or errors.new("ERR_TLS_ALPN_CALLBACK", tostring(res)))
+    return w:alpn_result(nil, type(res) == "table" and res or errors.new(nil, tostring(res)))
   end
   if res == nil then return w:alpn_result(nil) end
   for _, p in ipairs(info.protocols) do
