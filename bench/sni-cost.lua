@@ -93,7 +93,8 @@ local function nextRun(i)
     local base = median(results.none.cpu)
     for _, mode in ipairs(modes) do
       local c = median(results[mode].cpu)
-      io.write(string.format("%-10s %11.0f us %14.0f   (%+.0f us vs none)\n", mode, c, median(results[mode].rate), c - base))
+      io.write(string.format("%-10s %11.0f us %14.0f   (%+.0f us vs none)\n",
+        mode, c, median(results[mode].rate), c - base))
     end
     return
   end
