@@ -26,5 +26,6 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_tls_context(L);
   luatls_open_tls_conn(L);
   luatls_open_tls_hooks(L);
+  luatls_open_tls_session(L);
   return 1;
 }

@@ -5,6 +5,7 @@
  * what went in with what came out.
  */
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "luatls.h"
 
@@ -79,6 +80,18 @@ static int l_oneshot(lua_State *L) {
   return 1;
 }
 
+/* random_bytes(n): n bytes from OpenSSL's CSPRNG */
+static int l_random_bytes(lua_State *L) {
+  lua_Integer n = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, n >= 0 && n <= 1 << 20, 1, "out of range");
+  luaL_Buffer b;
+  unsigned char *p = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)n);
+  if (n > 0 && RAND_bytes(p, (int)n) != 1)
+    return luaL_error(L, "no random bytes");
+  luaL_pushresultsize(&b, (size_t)n);
+  return 1;
+}
+
 void luatls_open_hash(lua_State *L) {
   static const luaL_Reg methods[] = {
       {"update", l_update}, {"digest", l_digest}, {NULL, NULL}};
@@ -93,4 +106,6 @@ void luatls_open_hash(lua_State *L) {
   lua_setfield(L, -2, "hash_new");
   lua_pushcfunction(L, l_oneshot);
   lua_setfield(L, -2, "digest");
+  lua_pushcfunction(L, l_random_bytes);
+  lua_setfield(L, -2, "random_bytes");
 }

@@ -175,11 +175,17 @@ void luatls_push_addr(lua_State *L, const struct sockaddr *sa);
 typedef struct luatls_context {
   SSL_CTX *ctx;
   int has_cert;
+  /* session ticket keys (tls_session.c), Node's 48-byte form: 16 bytes
+   * name, 16 HMAC secret, 16 AES key; the previous key still decrypts */
+  unsigned char ticket_keys[2][48];
+  int has_previous_key;
 } luatls_context;
 
 luatls_context *luatls_check_context(lua_State *L, int idx);
 /* the per-connection handshake hooks (SNI, ALPN, NPN) on a context */
 void luatls_tls_install_hooks(SSL_CTX *ctx);
+/* session callbacks and ticket keys on a context (tls_session.c) */
+void luatls_tls_install_session(luatls_context *c);
 /* shutdown of a stream with a Lua callback at cbidx: pushes true | nil, err */
 int luatls_stream_shutdown(lua_State *L, uv_stream_t *s, int cbidx);
 /* write bufs to a stream: all at once (returns 0, cb not kept) or queued with
@@ -227,6 +233,7 @@ void luatls_open_hash(lua_State *L);
 void luatls_open_tls_context(lua_State *L);
 void luatls_open_tls_conn(lua_State *L);
 void luatls_open_tls_hooks(lua_State *L);
+void luatls_open_tls_session(lua_State *L);
 void luatls_open_errors(lua_State *L);
 void luatls_open_x509(lua_State *L); /* x509.c */
 

@@ -349,8 +349,8 @@ static void cycle(tls_conn *c) {
       handshake_step(c, L);
     if (luatls_tls_gone(c) || c->failed)
       break;
-    if (c->handshake_done && c->reading)
-      read_step(c, L);
+    if (c->handshake_done && c->reading && !c->session_pending)
+      read_step(c, L); /* (cleartext waits while newSession is pending) */
     if (luatls_tls_gone(c))
       break;
     flush(c, L, 0);
@@ -458,6 +458,7 @@ static int l_wrap(lua_State *L) {
   SSL_set_bio(c->ssl, c->rbio, c->wbio);
   SSL_set_app_data(c->ssl, c);
   c->is_server = is_server;
+  c->context = ctx;
   if (is_server)
     SSL_set_accept_state(c->ssl);
   else

@@ -39,6 +39,13 @@ struct tls_conn {
   int hook_err_ref;          /* an error a hook ended the handshake with */
   unsigned char *alpn, *npn; /* our protocols, wire format */
   unsigned alpn_len, npn_len;
+  /* sessions (tls_session.c) */
+  unsigned session_hook : 1, /* ask Lua: "newsession", "resume" events */
+      session_pending : 1,   /* newSession's cb not called yet: hold data */
+      session_event : 1;     /* client: "session" event for new sessions */
+  unsigned char sess_state;  /* HELLO_*: the session lookup's progress */
+  SSL_SESSION *resumed;      /* the store's answer */
+  luatls_context *context;   /* the context the connection began with */
 };
 
 /* from tls_conn.c */
@@ -49,5 +56,9 @@ void luatls_tls_schedule(tls_conn *c); /* a cycle, not inline */
 
 /* from tls_hooks.c */
 void luatls_tls_hooks_free(lua_State *L, tls_conn *c);
+
+/* from tls_session.c: the ClientHello's session lookup. Returns -1 when the
+ * handshake must wait for Lua, 0 to go on. */
+int luatls_tls_session_hello(lua_State *L, tls_conn *c, SSL *ssl);
 
 #endif

@@ -54,8 +54,8 @@ static int l_new(lua_State *L) {
   SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_mode(c->ctx, SSL_MODE_RELEASE_BUFFERS);
-  SSL_CTX_set_session_cache_mode(c->ctx, SSL_SESS_CACHE_OFF);
   luatls_tls_install_hooks(c->ctx); /* SNI, ALPN, NPN: tls_hooks.c */
+  luatls_tls_install_session(c);    /* store, tickets: tls_session.c */
   return 1;
 }
 

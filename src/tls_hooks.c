@@ -38,6 +38,8 @@ void luatls_tls_hooks_free(lua_State *L, tls_conn *c) {
   c->hook_err_ref = LUA_NOREF;
   SSL_CTX_free(c->hello_ctx);
   c->hello_ctx = NULL;
+  SSL_SESSION_free(c->resumed);
+  c->resumed = NULL;
   free(c->alpn);
   free(c->npn);
   c->alpn = c->npn = NULL;
@@ -67,12 +69,22 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
   (void)arg;
   tls_conn *c = SSL_get_app_data(ssl);
   lua_State *L = luatls_state();
-  if (c == NULL || !c->hello_hook)
+  if (c == NULL || (!c->hello_hook && !c->session_hook))
     return SSL_CLIENT_HELLO_SUCCESS;
   if (L == NULL || luatls_tls_gone(c)) {
     *al = SSL_AD_INTERNAL_ERROR;
     return SSL_CLIENT_HELLO_ERROR;
   }
+  /* first the session store (resumeSession), then SNI; either may wait */
+  int waiting = luatls_tls_session_hello(L, c, ssl) < 0;
+  if (luatls_tls_gone(c) || c->hook_err_ref != LUA_NOREF) {
+    *al = SSL_AD_HANDSHAKE_FAILURE;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  if (waiting)
+    return SSL_CLIENT_HELLO_RETRY;
+  if (!c->hello_hook)
+    return SSL_CLIENT_HELLO_SUCCESS;
   if (c->hello_state == HELLO_NONE) {
     c->hello_state = HELLO_WAITING;
     if (luatls_tls_push_event(L, c, "hello")) {

@@ -125,6 +125,18 @@ end
 
 function Socket:__tostring() return "Socket" end
 
+-- An 'error' on a connection a server accepted, with nobody listening,
+-- must not end the process (a peer that resets the connection is not the
+-- server's fault): the server gets it as 'clientError', or it is reported
+-- on stderr. The connection is closed either way.
+function Socket:emit(name, ...)
+  if name == "error" and self.server and self:listenerCount("error") == 0 then
+    self.server:_socketError((...), self)
+    return false
+  end
+  return stream.Duplex.emit(self, name, ...)
+end
+
 -- Take a connected handle: from now on reads and writes go to it.
 function Socket:_attach(handle)
   self._handle = handle
@@ -563,6 +575,15 @@ function Server:_onConnection(err)
   self._sockets[socket] = true
   if self.pauseOnConnect then socket:pause() end
   self:emit("connection", socket)
+end
+
+function Server:_socketError(err, socket)
+  if self:listenerCount("clientError") > 0 then
+    self:emit("clientError", err, socket)
+  else
+    io.stderr:write(string.format("luatls: connection from %s:%s closed: %s\n",
+      tostring(socket.remoteAddress), tostring(socket.remotePort), tostring(err)))
+  end
 end
 
 function Server:_connectionClosed(socket)

@@ -365,6 +365,12 @@ function TLSSocket:_wrap(transport)
     end
     local npn = o._npnWire or (server and server._npnWire)
     if npn then w:set_npn(npn) end
+    -- a session store: only for connections made while someone listens
+    if server and (server:listenerCount("newSession") > 0 or server:listenerCount("resumeSession") > 0) then
+      w:set_session_hook(true)
+      w:on("newsession", function(id, data) self:_onNewSession(id, data) end)
+      w:on("resume", function(id) self:_onResumeSession(id) end)
+    end
   else
     local name = o.servername
     if name and name ~= "" and net.isIP(name) == 0 then w:set_servername(name) end
@@ -375,6 +381,7 @@ function TLSSocket:_wrap(transport)
   if self:listenerCount("keylog") > 0 or (self.server and self.server:listenerCount("keylog") > 0) then
     self:_enableKeylog()
   end
+  if not self._isServer and self:listenerCount("session") > 0 then self:_enableSessionEvent() end
   w:start()
   if self._wantRead or self.readableFlowing then
     self._wantRead = false
@@ -392,9 +399,20 @@ function TLSSocket:_enableKeylog()
   end)
 end
 
+-- the client's 'session' event: new sessions (TLS 1.3 tickets arrive after
+-- the handshake; there may be several)
+function TLSSocket:_enableSessionEvent()
+  local w = self._handle
+  if not w or self._sessionOn or self._isServer then return end
+  self._sessionOn = true
+  w:set_session_event(true)
+  w:on("session", function(data) self:emit("session", data) end)
+end
+
 function TLSSocket:on(name, fn)
   local r = net.Socket.on(self, name, fn)
-  if name == "keylog" then self:_enableKeylog() end
+  if name == "keylog" then self:_enableKeylog()
+  elseif name == "session" then self:_enableSessionEvent() end
   return r
 end
 TLSSocket.addListener = TLSSocket.on
@@ -461,9 +479,57 @@ function TLSSocket:_onALPN(info, callback)
     ") that did not match any of the client's offered protocols (" .. table.concat(info.protocols, ", ") .. ")"))
 end
 
+-- 'newSession'(sessionId, sessionData, cb): the connection's data waits
+-- until cb() (and so does 'secureConnection').
+function TLSSocket:_onNewSession(id, data)
+  local w = self._handle
+  local server = self.server
+  self._newSessionPending = true
+  local called = false
+  local function cb()
+    if called or self.destroyed or not self._handle then return end
+    called = true
+    self._newSessionPending = false
+    w:new_session_done()
+    if self._securePending then
+      self._securePending = false
+      self:_onHandshake()
+    end
+  end
+  if not server or server:listenerCount("newSession") == 0 then return cb() end
+  server:emit("newSession", id, data, cb)
+end
+
+-- 'resumeSession'(sessionId, cb): cb(nil, sessionData) resumes, cb(nil,
+-- nil) means a full handshake, cb(err) ends the connection; cb may come
+-- later (the handshake waits in C).
+function TLSSocket:_onResumeSession(id)
+  local w = self._handle
+  local server = self.server
+  local called = false
+  local function cb(err, data)
+    if self.destroyed or not self._handle then return end -- the client left
+    if called then
+      return self:_onTlsError(errors.new("ERR_MULTIPLE_CALLBACK", "Callback called multiple times"))
+    end
+    called = true
+    if err ~= nil then
+      if type(err) ~= "table" then err = errors.new(nil, tostring(err)) end
+      return w:resume_done(nil, err)
+    end
+    w:resume_done(type(data) == "string" and data or nil)
+  end
+  if not server or server:listenerCount("resumeSession") == 0 then return cb(nil, nil) end
+  server:emit("resumeSession", id, cb)
+end
+
 function TLSSocket:_onHandshake()
   local w = self._handle
   if not w then return end
+  if self._newSessionPending then
+    self._securePending = true -- 'secure' waits for newSession's cb
+    return
+  end
   self._secure = true
   if self._handshakeTimer then
     self._handshakeTimer:close()
@@ -645,6 +711,20 @@ function Server:init(options, listener)
   self._npnWire = toWire("NPNProtocols", options.NPNProtocols)
   self._contexts = {}
   self._secureContext = contextOf(options, true)
+  if options.ticketKeys ~= nil then
+    self:setTicketKeys(options.ticketKeys)
+  end
+  local rotation = options.ticketKeyRotation
+  if rotation ~= nil then
+    if type(rotation) ~= "number" or rotation <= 0 then
+      errors.invalidArgType("options.ticketKeyRotation", "a positive number of seconds", rotation)
+    end
+    -- a new key every `rotation` seconds; tickets made with the previous
+    -- key are still accepted (and renewed)
+    self._rotation = timers.setInterval(function() self:_rotateTicketKeys() end, rotation * 1000)
+    self._rotation:unref()
+    self:on("close", function() if self._rotation then self._rotation:close(); self._rotation = nil end end)
+  end
   self.requestCert = options.requestCert == true
   self.rejectUnauthorized = options.rejectUnauthorized ~= false
 end
@@ -683,9 +763,39 @@ function Server:addContext(hostname, context)
   self._contexts[#self._contexts + 1] = { hostname, context }
 end
 
--- setSecureContext(options): credentials for connections from now on
+-- setSecureContext(options): credentials for connections from now on (the
+-- ticket keys stay, so sessions survive a certificate rotation)
 function Server:setSecureContext(options)
+  local keys, previous = self._secureContext.context:get_ticket_keys()
   self._secureContext = contextOf(options, true)
+  if not (options and options.ticketKeys) then
+    self._secureContext.context:set_ticket_keys(keys, previous)
+  end
+end
+
+local function checkKeys(keys, level)
+  if type(keys) ~= "string" then errors.invalidArgType("keys", "a 48-byte string", keys, level + 1) end
+  if #keys ~= 48 then
+    error(errors.TypeError("ERR_INVALID_ARG_VALUE",
+      "The argument 'keys' must be exactly 48 bytes. Received " .. #keys), level + 1)
+  end
+end
+
+-- getTicketKeys() -> the 48 bytes that encrypt session tickets now
+function Server:getTicketKeys()
+  return (self._secureContext.context:get_ticket_keys())
+end
+
+-- setTicketKeys(keys): for tickets from now on (servers sharing keys resume
+-- each other's sessions)
+function Server:setTicketKeys(keys)
+  checkKeys(keys, 2)
+  self._secureContext.context:set_ticket_keys(keys)
+end
+
+function Server:_rotateTicketKeys()
+  local ctx = self._secureContext.context
+  ctx:set_ticket_keys(core.random_bytes(48), (ctx:get_ticket_keys()))
 end
 
 -- ---- connect -------------------------------------------------------------------------
