@@ -27,5 +27,7 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_tls_conn(L);
   luatls_open_tls_hooks(L);
   luatls_open_tls_session(L);
+  luatls_open_tls_ocsp(L);
+  luatls_open_tls_reneg(L);
   return 1;
 }

@@ -186,6 +186,8 @@ luatls_context *luatls_check_context(lua_State *L, int idx);
 void luatls_tls_install_hooks(SSL_CTX *ctx);
 /* session callbacks and ticket keys on a context (tls_session.c) */
 void luatls_tls_install_session(luatls_context *c);
+void luatls_tls_install_ocsp(SSL_CTX *ctx);  /* tls_ocsp.c */
+void luatls_tls_install_reneg(SSL_CTX *ctx); /* tls_reneg.c */
 /* shutdown of a stream with a Lua callback at cbidx: pushes true | nil, err */
 int luatls_stream_shutdown(lua_State *L, uv_stream_t *s, int cbidx);
 /* write bufs to a stream: all at once (returns 0, cb not kept) or queued with
@@ -234,6 +236,8 @@ void luatls_open_tls_context(lua_State *L);
 void luatls_open_tls_conn(lua_State *L);
 void luatls_open_tls_hooks(lua_State *L);
 void luatls_open_tls_session(lua_State *L);
+void luatls_open_tls_ocsp(lua_State *L);
+void luatls_open_tls_reneg(lua_State *L);
 void luatls_open_errors(lua_State *L);
 void luatls_open_x509(lua_State *L); /* x509.c */
 

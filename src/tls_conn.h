@@ -46,6 +46,15 @@ struct tls_conn {
   unsigned char sess_state;  /* HELLO_*: the session lookup's progress */
   SSL_SESSION *resumed;      /* the store's answer */
   luatls_context *context;   /* the context the connection began with */
+  /* OCSP (tls_ocsp.c) */
+  unsigned ocsp_hook : 1,   /* server: ask Lua ("ocsp" event) to staple */
+      ocsp_event : 1;       /* client: "ocspresponse" event */
+  unsigned char ocsp_state; /* HELLO_*: the OCSPRequest's progress */
+  unsigned char *ocsp_resp; /* the response to staple */
+  size_t ocsp_len;
+  /* renegotiation (tls_reneg.c) */
+  unsigned reneg_ours : 1, /* we asked for it (renegotiate()) */
+      reneg_disabled : 1;  /* disableRenegotiation() */
 };
 
 /* from tls_conn.c */
@@ -57,8 +66,10 @@ void luatls_tls_schedule(tls_conn *c); /* a cycle, not inline */
 /* from tls_hooks.c */
 void luatls_tls_hooks_free(lua_State *L, tls_conn *c);
 
-/* from tls_session.c: the ClientHello's session lookup. Returns -1 when the
- * handshake must wait for Lua, 0 to go on. */
+/* from tls_session.c and tls_ocsp.c: the ClientHello's session lookup and
+ * OCSP request. Return -1 when the handshake must wait for Lua, 0 to go on. */
 int luatls_tls_session_hello(lua_State *L, tls_conn *c, SSL *ssl);
+int luatls_tls_ocsp_hello(lua_State *L, tls_conn *c, SSL *ssl);
+void luatls_tls_ocsp_free(tls_conn *c);
 
 #endif

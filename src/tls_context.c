@@ -49,13 +49,17 @@ static int l_new(lua_State *L) {
   if (c->ctx == NULL)
     return luatls_raise_openssl(L, NULL, "cannot make an SSL context");
   SSL_CTX_set_app_data(c->ctx, c);
-  /* secure defaults: TLS 1.2 and up, no compression, no renegotiation
-   * started by us, small idle connections */
+  /* secure defaults: TLS 1.2 and up, no compression, small idle
+   * connections. Renegotiation (TLS 1.2) is allowed as in Node: a client's
+   * is counted against tls.CLIENT_RENEG_LIMIT (tls_reneg.c, tls.lua). */
   SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
-  SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION |
+                                  SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
   SSL_CTX_set_mode(c->ctx, SSL_MODE_RELEASE_BUFFERS);
   luatls_tls_install_hooks(c->ctx); /* SNI, ALPN, NPN: tls_hooks.c */
   luatls_tls_install_session(c);    /* store, tickets: tls_session.c */
+  luatls_tls_install_ocsp(c->ctx);  /* stapling: tls_ocsp.c */
+  luatls_tls_install_reneg(c->ctx); /* renegotiation: tls_reneg.c */
   return 1;
 }
 

@@ -40,6 +40,7 @@ void luatls_tls_hooks_free(lua_State *L, tls_conn *c) {
   c->hello_ctx = NULL;
   SSL_SESSION_free(c->resumed);
   c->resumed = NULL;
+  luatls_tls_ocsp_free(c);
   free(c->alpn);
   free(c->npn);
   c->alpn = c->npn = NULL;
@@ -65,11 +66,21 @@ static const char *hello_servername(SSL *ssl, size_t *n) {
   return (const char *)p + 5;
 }
 
+/* The last stage: OCSPRequest, once the certificate is known. */
+static int ocsp_stage(lua_State *L, tls_conn *c, SSL *ssl, int *al) {
+  int waiting = luatls_tls_ocsp_hello(L, c, ssl) < 0;
+  if (luatls_tls_gone(c) || c->hook_err_ref != LUA_NOREF) {
+    *al = SSL_AD_HANDSHAKE_FAILURE;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  return waiting ? SSL_CLIENT_HELLO_RETRY : SSL_CLIENT_HELLO_SUCCESS;
+}
+
 static int client_hello_cb(SSL *ssl, int *al, void *arg) {
   (void)arg;
   tls_conn *c = SSL_get_app_data(ssl);
   lua_State *L = luatls_state();
-  if (c == NULL || (!c->hello_hook && !c->session_hook))
+  if (c == NULL || (!c->hello_hook && !c->session_hook && !c->ocsp_hook))
     return SSL_CLIENT_HELLO_SUCCESS;
   if (L == NULL || luatls_tls_gone(c)) {
     *al = SSL_AD_INTERNAL_ERROR;
@@ -84,7 +95,7 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
   if (waiting)
     return SSL_CLIENT_HELLO_RETRY;
   if (!c->hello_hook)
-    return SSL_CLIENT_HELLO_SUCCESS;
+    return ocsp_stage(L, c, ssl, al);
   if (c->hello_state == HELLO_NONE) {
     c->hello_state = HELLO_WAITING;
     if (luatls_tls_push_event(L, c, "hello")) {
@@ -114,7 +125,7 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
     SSL_CTX_free(c->hello_ctx);
     c->hello_ctx = NULL;
   }
-  return SSL_CLIENT_HELLO_SUCCESS;
+  return ocsp_stage(L, c, ssl, al);
 }
 
 /* set_hello_hook(on): this connection asks Lua ("hello" event) which

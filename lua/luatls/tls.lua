@@ -346,6 +346,8 @@ function TLSSocket:_wrap(transport)
   self._handle = w
   w:on("handshake", function() self:_onHandshake() end)
   w:on("error", function(err) self:_onTlsError(err) end)
+  w:on("renegotiation", function() self:_onPeerRenegotiation() end)
+  w:on("renegotiated", function() self:_onRenegotiated() end)
   local o = self._tls
   if self._isServer then
     w:set_verify(o.requestCert == true, self._rejectUnauthorized)
@@ -365,6 +367,10 @@ function TLSSocket:_wrap(transport)
     end
     local npn = o._npnWire or (server and server._npnWire)
     if npn then w:set_npn(npn) end
+    if server and server:listenerCount("OCSPRequest") > 0 then
+      w:set_ocsp_hook(true)
+      w:on("ocsp", function(cert, issuer) self:_onOCSPRequest(cert, issuer) end)
+    end
     -- a session store: only for connections made while someone listens
     if server and (server:listenerCount("newSession") > 0 or server:listenerCount("resumeSession") > 0) then
       w:set_session_hook(true)
@@ -377,6 +383,11 @@ function TLSSocket:_wrap(transport)
     if o.session then w:set_session(o.session) end
     if o._alpnWire then w:set_alpn(o._alpnWire) end
     if o._npnWire then w:set_npn(o._npnWire) end
+    if o.requestOCSP then
+      -- 'OCSPResponse'(response | nil) comes before 'secureConnect'
+      w:request_ocsp()
+      w:on("ocspresponse", function(response) self:emit("OCSPResponse", response) end)
+    end
   end
   if self:listenerCount("keylog") > 0 or (self.server and self.server:listenerCount("keylog") > 0) then
     self:_enableKeylog()
@@ -523,6 +534,29 @@ function TLSSocket:_onResumeSession(id)
   server:emit("resumeSession", id, cb)
 end
 
+-- 'OCSPRequest'(certificate, issuer, cb): DER strings (issuer nil when
+-- neither the chain nor the CAs hold it). cb(nil, response) staples it,
+-- cb(nil, nil) staples nothing, cb(err) ends the connection. cb may come
+-- later: the handshake waits in C.
+function TLSSocket:_onOCSPRequest(cert, issuer)
+  local w = self._handle
+  local called = false
+  local function cb(err, response)
+    if self.destroyed or not self._handle then return end
+    if called then
+      return self:_onTlsError(errors.new("ERR_MULTIPLE_CALLBACK", "Callback called multiple times"))
+    end
+    called = true
+    if err ~= nil then
+      if type(err) ~= "table" then err = errors.new(nil, tostring(err)) end
+      return w:ocsp_done(nil, err)
+    end
+    w:ocsp_done(type(response) == "string" and response or nil)
+  end
+  local ok, err = pcall(self.server.emit, self.server, "OCSPRequest", cert, issuer, cb)
+  if not ok and not called then cb(err) end
+end
+
 function TLSSocket:_onHandshake()
   local w = self._handle
   if not w then return end
@@ -624,6 +658,75 @@ function TLSSocket:_final(cb)
     return
   end
   return net.Socket._final(self, cb)
+end
+
+-- ---- renegotiation (TLS 1.2) ----------------------------------------------------
+
+-- The peer started a renegotiation. A server allows tls.CLIENT_RENEG_LIMIT
+-- of them per tls.CLIENT_RENEG_WINDOW seconds (both read now, so scripts
+-- may change them); past that the socket emits 'error'
+-- (ERR_TLS_SESSION_ATTACK) and is closed (Node leaves it open).
+function TLSSocket:_onPeerRenegotiation()
+  if self._renegDisabled then
+    return self:destroy(errors.new("ERR_TLS_RENEGOTIATION_DISABLED",
+      "TLS session renegotiation disabled for this socket"))
+  end
+  if not self._isServer then return end
+  local now = require("luatls.core").hrtime() / 1e9
+  local window, times = M.CLIENT_RENEG_WINDOW, self._renegTimes or {}
+  self._renegTimes = times
+  while times[1] and now - times[1] > window do table.remove(times, 1) end
+  times[#times + 1] = now
+  if #times > M.CLIENT_RENEG_LIMIT then
+    self:destroy(errors.new("ERR_TLS_SESSION_ATTACK", "TLS session renegotiation attack detected"))
+  end
+end
+
+-- disableRenegotiation(): any renegotiation the peer starts is an error
+function TLSSocket:disableRenegotiation()
+  self._renegDisabled = true
+end
+
+-- renegotiate(options, cb): { rejectUnauthorized=, requestCert= }; cb(err)
+-- once it is done. TLS 1.3 has none: returns false, cb gets the error.
+function TLSSocket:renegotiate(options, cb)
+  if type(options) ~= "table" then errors.invalidArgType("options", "of type table", options) end
+  if cb ~= nil and type(cb) ~= "function" then errors.invalidArgType("callback", "of type function", cb) end
+  local w = self._handle
+  local function fail(err)
+    if cb then require("luatls.tick").nextTick(cb, err) end
+    return false
+  end
+  if not w or self.destroyed then
+    return fail(errors.new("ERR_SOCKET_CLOSED", "Socket is closed"))
+  end
+  if self._renegDisabled then
+    return fail(errors.new("ERR_TLS_RENEGOTIATION_DISABLED", "TLS session renegotiation disabled for this socket"))
+  end
+  local request, reject = options.requestCert, options.rejectUnauthorized
+  if request ~= nil then self._tls.requestCert = request end
+  if reject ~= nil then self._rejectUnauthorized = reject end
+  local ok, err = w:renegotiate(request, reject == nil and self._rejectUnauthorized or reject)
+  if not ok then return fail(err) end
+  self._renegCb = cb
+  return true
+end
+
+function TLSSocket:_onRenegotiated()
+  local cb = self._renegCb
+  self._renegCb = nil
+  local w = self._handle
+  if self._isServer and self._tls.requestCert then
+    local verr = w:verify_error()
+    self.authorized = verr == nil
+    self.authorizationError = verr and verr.code or nil
+    if verr and self._rejectUnauthorized then
+      if cb then cb(verr) end
+      return self:destroy(verr)
+    end
+  end
+  if cb then cb(nil) end
+  self:emit("secure")
 end
 
 -- ---- what the connection knows ------------------------------------------------

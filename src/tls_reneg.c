@@ -1,0 +1,77 @@
+/*
+ * tls_reneg.c - renegotiation (TLS 1.2 and older).
+ *
+ * renegotiate() starts one from our side (a server asking for a client
+ * certificate after the handshake, as the seed describes). A renegotiation
+ * the peer starts is reported to Lua ("renegotiation" event), which counts
+ * them against tls.CLIENT_RENEG_LIMIT per CLIENT_RENEG_WINDOW, or refuses
+ * them after disableRenegotiation(). OpenSSL's info callback tells us when a
+ * handshake starts and ends; TLS 1.3 has no renegotiation (its post-handshake
+ * messages also look like handshakes to the callback, and are left alone).
+ */
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "tls_conn.h"
+
+static void info_cb(const SSL *ssl, int where, int ret) {
+  (void)ret;
+  if (!(where & (SSL_CB_HANDSHAKE_START | SSL_CB_HANDSHAKE_DONE)))
+    return;
+  tls_conn *c = SSL_get_app_data(ssl);
+  lua_State *L = luatls_state();
+  if (c == NULL || L == NULL || luatls_tls_gone(c) || !c->handshake_done ||
+      SSL_version(ssl) >= TLS1_3_VERSION)
+    return;
+  if (where & SSL_CB_HANDSHAKE_START) {
+    if (!c->reneg_ours && luatls_tls_push_event(L, c, "renegotiation"))
+      luatls_call(L, 0); /* the peer renegotiates */
+  } else if (c->reneg_ours) {
+    c->reneg_ours = 0;
+    if (luatls_tls_push_event(L, c, "renegotiated"))
+      luatls_call(L, 0);
+  }
+}
+
+/* renegotiate([request_cert, reject_unauthorized]) -> true | nil, err */
+static int l_renegotiate(lua_State *L) {
+  tls_conn *c = luatls_tls_check(L, 1);
+  if (!c->handshake_done) {
+    lua_pushnil(L);
+    luatls_push_error(L, "ERR_TLS_INVALID_STATE",
+                      "TLS socket connection must be securely established");
+    return 2;
+  }
+  if (c->is_server && !lua_isnoneornil(L, 2)) {
+    int mode = lua_toboolean(L, 2) ? SSL_VERIFY_PEER : SSL_VERIFY_NONE;
+    if (lua_toboolean(L, 2) && lua_toboolean(L, 3))
+      mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    /* accept the certificate now; the verdict is taken when it is done */
+    SSL_set_verify(c->ssl, mode, SSL_get_verify_callback(c->ssl));
+  }
+  ERR_clear_error();
+  if (SSL_renegotiate(c->ssl) != 1) {
+    lua_pushnil(L);
+    luatls_push_openssl_error(L, NULL, "renegotiate");
+    return 2;
+  }
+  c->reneg_ours = 1;
+  ERR_clear_error();
+  SSL_do_handshake(c->ssl); /* writes the HelloRequest / ClientHello */
+  ERR_clear_error();
+  luatls_tls_schedule(c); /* and the pump sends it */
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+void luatls_tls_install_reneg(SSL_CTX *ctx) {
+  SSL_CTX_set_info_callback(ctx, info_cb);
+}
+
+void luatls_open_tls_reneg(lua_State *L) {
+  static const luaL_Reg methods[] = {{"renegotiate", l_renegotiate},
+                                     {NULL, NULL}};
+  luaL_getmetatable(L, "luatls.tls");
+  luaL_setfuncs(L, methods, 0);
+  lua_pop(L, 1);
+}
