@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "luatls.h"
 
@@ -85,6 +86,28 @@ static int name(lua_State *L, int peer) {
 static int l_getsockname(lua_State *L) { return name(L, 0); }
 static int l_getpeername(lua_State *L) { return name(L, 1); }
 
+/* socketpair() -> two connected pipe handles (a kernel socket pair): bytes
+ * written to one are read from the other. SecurePair runs over one. */
+static int l_socketpair(lua_State *L) {
+  uv_os_sock_t fds[2];
+  int err = uv_socketpair(SOCK_STREAM, 0, fds, 0, 0);
+  if (err < 0)
+    return luatls_fail(L, err, "socketpair", NULL);
+  for (int i = 0; i < 2; i++) {
+    luatls_handle *rec = luatls_handle_new(L, PIPE_T, sizeof(uv_pipe_t));
+    err = uv_pipe_init(luatls_L.uv, (uv_pipe_t *)rec->h, 0);
+    if (err == 0)
+      err = uv_pipe_open((uv_pipe_t *)rec->h, fds[i]);
+    if (err < 0) {
+      luatls_handle_abort(L, rec);
+      close(fds[0]);
+      close(fds[1]);
+      return luaL_error(L, "socketpair: %s", uv_strerror(err));
+    }
+  }
+  return 2;
+}
+
 void luatls_open_pipe(lua_State *L) {
   static const luaL_Reg methods[] = {
       {"bind", l_bind},
@@ -99,4 +122,6 @@ void luatls_open_pipe(lua_State *L) {
   luatls_new_class(L, PIPE_T, LUATLS_KIND_HANDLE | LUATLS_KIND_STREAM, lists);
   lua_pushcfunction(L, l_pipe_new);
   lua_setfield(L, -2, "pipe_new");
+  lua_pushcfunction(L, l_socketpair);
+  lua_setfield(L, -2, "socketpair");
 }
