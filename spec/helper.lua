@@ -174,11 +174,13 @@ function M.finish(proc, timeout)
   return out, status
 end
 
+-- The command runs in a session of its own (setsid), whose ID is proc.pid:
+-- every process of it goes, also those `timeout` moved into a process
+-- group of their own.
 function M.kill(proc)
-  if not M.done(proc) then os.execute("kill -- -" .. proc.pid .. " 2>/dev/null") end
-  -- the wrapper shell dies with its group: wait for the group to be gone
+  if not M.done(proc) then os.execute("pkill -TERM -s " .. proc.pid .. " 2>/dev/null") end
   M.wait(function()
-    return M.done(proc) or not os.execute("kill -0 -- -" .. proc.pid .. " 2>/dev/null")
+    return M.done(proc) or not os.execute("pgrep -s " .. proc.pid .. " >/dev/null 2>&1")
   end, 5000, "the killed command")
   local out = M.output(proc)
   os.execute("rm -rf " .. quote(proc.dir))

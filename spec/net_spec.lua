@@ -172,10 +172,12 @@ describe("net", function()
     it("ECONNREFUSED: connecting to a closed port", function()
       local port = helper.freePort()
       local err, closed
+      local order = {}
       local c = net.connect(port, "127.0.0.1")
-      c:on("error", function(e) err = e end)
-      c:on("close", function(hadError) closed = hadError end)
+      c:on("error", function(e) err = e; order[#order + 1] = "error" end)
+      c:on("close", function(hadError) closed = hadError; order[#order + 1] = "close" end)
       helper.wait(function() return closed ~= nil end)
+      assert.same({ "error", "close" }, order) -- as Node
       assert.equal("ECONNREFUSED", err.code)
       assert.equal("connect", err.syscall)
       assert.equal("connect ECONNREFUSED 127.0.0.1:" .. port, err.message)

@@ -163,8 +163,13 @@ static int flush(tls_conn *c, lua_State *L, int cbidx) {
  * after the handshake gets it as a read error, else it goes to the "error"
  * event. Pops it. */
 static void report_error(tls_conn *c, lua_State *L) {
-  c->failed = 1;
   int err = lua_gettop(L);
+  if (c->failed || luatls_tls_gone(c)) { /* once, and only while open */
+    lua_settop(L, err - 1);
+    c->failed = 1;
+    return;
+  }
+  c->failed = 1;
   int pushed = 0;
   if (c->handshake_done && c->reading && push_self(L, c)) {
     lua_getiuservalue(L, -1, S_READCB);
@@ -241,7 +246,13 @@ static void handshake_step(tls_conn *c, lua_State *L) {
   }
   int e = SSL_get_error(c->ssl, r);
   if (e == SSL_ERROR_WANT_CLIENT_HELLO_CB) {
-    flush(c, L, 0); /* a hook (SNI) waits for Lua's answer */
+    flush(c, L, 0);  /* a hook (SNI) waits for Lua's answer */
+    if (c->eof_in) { /* ... but the client has gone: end it now */
+      luatls_push_error(L, "ECONNRESET",
+                        "Client network socket disconnected before secure "
+                        "TLS connection was established");
+      report_error(c, L);
+    }
     return;
   }
   if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
@@ -423,7 +434,7 @@ static void keylog_cb(const SSL *ssl, const char *line) {
 /* Server side with requestCert: accept whatever the client sends during the
  * handshake; the verdict (authorized, authorizationError) is read after it,
  * as Node does. */
-static int verify_accept(int ok, X509_STORE_CTX *ctx) {
+int luatls_tls_verify_accept(int ok, X509_STORE_CTX *ctx) {
   (void)ok;
   (void)ctx;
   return 1;
@@ -740,7 +751,8 @@ static int l_set_verify(lua_State *L) {
     if (reject)
       mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
   }
-  SSL_set_verify(c->ssl, mode, mode == SSL_VERIFY_NONE ? NULL : verify_accept);
+  SSL_set_verify(c->ssl, mode,
+                 mode == SSL_VERIFY_NONE ? NULL : luatls_tls_verify_accept);
   return 0;
 }
 

@@ -62,6 +62,8 @@ tls_conn *luatls_tls_check(lua_State *L, int idx); /* open connection */
 int luatls_tls_gone(tls_conn *c);
 int luatls_tls_push_event(lua_State *L, tls_conn *c, const char *name);
 void luatls_tls_schedule(tls_conn *c); /* a cycle, not inline */
+/* a verify callback that accepts: the verdict is read after the handshake */
+int luatls_tls_verify_accept(int ok, X509_STORE_CTX *ctx);
 
 /* from tls_hooks.c */
 void luatls_tls_hooks_free(lua_State *L, tls_conn *c);

@@ -26,7 +26,9 @@ static void info_cb(const SSL *ssl, int where, int ret) {
   if (where & SSL_CB_HANDSHAKE_START) {
     if (!c->reneg_ours && luatls_tls_push_event(L, c, "renegotiation"))
       luatls_call(L, 0); /* the peer renegotiates */
-  } else if (c->reneg_ours) {
+  } else if (c->reneg_ours && !SSL_renegotiate_pending((SSL *)ssl)) {
+    /* (a server's HelloRequest alone also ends as a "handshake": the
+     * renegotiation is done only when nothing is pending any more) */
     c->reneg_ours = 0;
     if (luatls_tls_push_event(L, c, "renegotiated"))
       luatls_call(L, 0);
@@ -47,7 +49,10 @@ static int l_renegotiate(lua_State *L) {
     if (lua_toboolean(L, 2) && lua_toboolean(L, 3))
       mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     /* accept the certificate now; the verdict is taken when it is done */
-    SSL_set_verify(c->ssl, mode, SSL_get_verify_callback(c->ssl));
+    SSL_set_verify(c->ssl, mode,
+                   mode == SSL_VERIFY_NONE ? NULL : luatls_tls_verify_accept);
+    /* a resumed session would skip the CertificateRequest: a full one */
+    SSL_set_options(c->ssl, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
   }
   ERR_clear_error();
   if (SSL_renegotiate(c->ssl) != 1) {

@@ -267,6 +267,9 @@ function Socket:_destroy(err, cb)
   end
   local h = self._handle
   if err then self._hadError = true end
+  if self.server then self.server:_connectionClosed(self) end
+  -- cb(err) queues 'error'; 'close' comes after it, as in Node
+  cb(err)
   if h then
     self._handle = nil
     self._reading = false
@@ -276,8 +279,6 @@ function Socket:_destroy(err, cb)
   else
     nextTick(function() self:emit("close", self._hadError) end)
   end
-  if self.server then self.server:_connectionClosed(self) end
-  cb(err)
 end
 
 -- ---- connect -----------------------------------------------------------------------

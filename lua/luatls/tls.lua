@@ -229,7 +229,18 @@ end
 -- the wire format.
 local function toWire(name, protocols)
   if protocols == nil then return nil end
-  if type(protocols) == "string" then return protocols end
+  if type(protocols) == "string" then
+    local i = 1
+    while i <= #protocols do
+      local n = protocols:byte(i)
+      if n == 0 or i + n > #protocols then
+        error(errors.TypeError("ERR_INVALID_ARG_VALUE", string.format(
+          "The property 'options.%s' is not a valid wire-format protocol list", name)), 4)
+      end
+      i = i + n + 1
+    end
+    return protocols
+  end
   if type(protocols) ~= "table" then
     errors.invalidArgType("options." .. name, "a list of strings or a string", protocols, 4)
   end
@@ -465,7 +476,8 @@ function TLSSocket:_onHello(servername, sni)
     end
     w:hello_done(ctx.context)
   end
-  if not sni then return cb(nil, nil) end
+  -- as Node: the callback is only asked about a name the client sent
+  if not sni or servername == nil then return cb(nil, nil) end
   local ok, err = pcall(sni, servername, cb)
   if not ok and not answered then
     answered = true
@@ -623,7 +635,8 @@ function TLSSocket:_onHandshake()
 end
 
 function TLSSocket:_onTlsError(err)
-  if self._isServer and not self._secure or (self._isServer and self.server and not self._reported) then
+  if self.destroyed then return end -- reported already, or closing anyway
+  if self._isServer and not self._reported then
     self._reported = true
     local server = self.server
     if server then
@@ -857,8 +870,9 @@ function Server:_makeSocket(handle)
 end
 
 -- addContext(hostname, context): the context for clients that ask for
--- hostname by SNI ("*.example.com" matches one label, "*" every name); used
--- when there is no SNICallback. Later additions win.
+-- hostname by SNI ("*.example.com" matches one label, "*" every name).
+-- Later additions win. Used when there is no SNICallback, and (unlike Node)
+-- when an SNICallback answers cb(nil, nil).
 function Server:addContext(hostname, context)
   if type(hostname) ~= "string" then errors.invalidArgType("hostname", "of type string", hostname) end
   if type(context) ~= "table" then errors.invalidArgType("context", "a SecureContext or options", context) end
