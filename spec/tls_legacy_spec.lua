@@ -129,7 +129,8 @@ describe("TLS legacy APIs", function()
       local port = listen(server)
       local ret, err
       local c
-      c = tls.connect({ port = port, host = "127.0.0.1", servername = "localhost", ca = read("ca-cert.pem") }, function()
+      c = tls.connect({ port = port, host = "127.0.0.1", servername = "localhost",
+        ca = read("ca-cert.pem") }, function()
         ret = c:renegotiate({}, function(e) err = e; c:destroy() end)
       end)
       helper.wait(function() return err end)
@@ -221,8 +222,8 @@ describe("TLS legacy APIs", function()
       end)
       local port = listen(server)
       local out = helper.finish(helper.spawn(string.format(
-        "(echo over a server pair; sleep 0.5) | timeout 20 openssl s_client -connect 127.0.0.1:%d -servername localhost "
-        .. "-CAfile %s", port, certs.path("ca-cert.pem"))))
+        "(echo over a server pair; sleep 0.5) | timeout 20 openssl s_client -connect 127.0.0.1:%d "
+        .. "-servername localhost -CAfile %s", port, certs.path("ca-cert.pem"))))
       assert.matches("Verify return code: 0 %(ok%)", out)
       assert.matches("\nover a server pair", out)
       closeServer(server)
@@ -245,7 +246,8 @@ describe("TLS legacy APIs", function()
       assert.equal(1, server.connections)
       -- a second one is refused while the first is open
       local refused
-      local second = tls.connect({ port = port, host = "127.0.0.1", servername = "localhost", ca = read("ca-cert.pem") })
+      local second = tls.connect({ port = port, host = "127.0.0.1", servername = "localhost",
+        ca = read("ca-cert.pem") })
       second:on("error", function(e) refused = e end)
       helper.wait(function() return refused end)
       first:destroy()
