@@ -58,6 +58,7 @@ describe("net bulk transfer", function()
     local sentHash, gotHash = core.hash_new("sha256"), core.hash_new("sha256")
     local sent, received = 0, 0
     local stalls, nextStall = 0, 16 * 1024 * 1024
+    local stallTimer
     local peakDuringStall = 0
 
     local function pump()
@@ -81,7 +82,7 @@ describe("net bulk transfer", function()
         nextStall = nextStall + 16 * 1024 * 1024
         stalls = stalls + 1
         c:pause()
-        timers.setTimeout(function()
+        stallTimer = timers.setTimeout(function()
           local st = status(pid)
           if st then peakDuringStall = math.max(peakDuringStall, st.rss) end
           c:resume()
@@ -92,6 +93,7 @@ describe("net bulk transfer", function()
     c:on("end", function() ended = true end)
     pump()
     helper.wait(function() return ended end, 120000, "the 64 MiB echo")
+    if stallTimer then stallTimer:close() end
 
     assert.equal(TOTAL, sent)
     assert.equal(TOTAL, received)

@@ -360,8 +360,10 @@ static void cycle(tls_conn *c) {
       handshake_step(c, L);
     if (luatls_tls_gone(c) || c->failed)
       break;
-    if (c->handshake_done && c->reading && !c->session_pending)
-      read_step(c, L); /* (cleartext waits while newSession is pending) */
+    /* cleartext waits while newSession is pending, unless the peer has
+     * gone: then the end of the stream is delivered at once */
+    if (c->handshake_done && c->reading && (!c->session_pending || c->eof_in))
+      read_step(c, L);
     if (luatls_tls_gone(c))
       break;
     flush(c, L, 0);

@@ -16,6 +16,8 @@ local USAGE = [[
 usage: luatls [options] [script.lua | -] [arguments]
   -e code        run code (then the event loop)
   -v, --version  print the versions of luatls, Lua, libuv and OpenSSL
+  --tls-cipher-list=list
+                 the default TLS cipher list (tls.DEFAULT_CIPHERS), as node
   -h, --help     this text
   -              read the script from standard input
 With no script: an interactive prompt on a terminal, else the script is read
@@ -195,6 +197,11 @@ function M.main(argv)
   require("luatls").globals()
   local process = require("luatls.process")
   local exe = argv[0]
+  -- --tls-cipher-list=LIST (as node's): the default cipher list
+  while argv[1] and argv[1]:match("^%-%-tls%-cipher%-list=") do
+    require("luatls.tls").DEFAULT_CIPHERS = argv[1]:match("=(.*)$")
+    table.remove(argv, 1)
+  end
   -- one option at most, then the script (or -e's code) and its arguments
   local i, code, script = 1, nil, nil
   local a = argv[1]

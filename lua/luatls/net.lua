@@ -120,6 +120,9 @@ function Socket:init(options)
   end
   if options.handle then
     self:_attach(options.handle)
+    -- as Node: read from the start (up to highWaterMark), so that the end
+    -- of the peer's stream is seen even by a socket nobody reads
+    if not options.pauseOnCreate and self.readable then self:read(0) end
   end
 end
 
@@ -154,10 +157,12 @@ local function onread(self, data, err)
   elseif err then
     self:destroy(err)
   else
-    -- end of stream from the peer
+    -- end of stream from the peer; read(0) lets 'end' come at once when
+    -- nothing is buffered, even if nobody reads
     self._reading = false
     if self._handle then self._handle:read_stop() end
     self:push(nil)
+    self:read(0)
   end
 end
 
@@ -322,6 +327,8 @@ function Socket:_onConnected(handle, addr)
   if self._wantRead or self.readableFlowing then
     self._wantRead = false
     self:_startReading()
+  elseif not self:isPaused() and self.readable then
+    self:read(0)
   end
 end
 
@@ -549,7 +556,8 @@ defineProperty(Server, "connections", function(self) return self._connections en
 -- How a connected socket is made from an accepted handle; tls.Server
 -- overrides this.
 function Server:_makeSocket(handle)
-  return Socket.new({ handle = handle, server = self, allowHalfOpen = self.allowHalfOpen })
+  return Socket.new({ handle = handle, server = self, allowHalfOpen = self.allowHalfOpen,
+    pauseOnCreate = self.pauseOnConnect })
 end
 
 function Server:_onConnection(err)

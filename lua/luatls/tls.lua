@@ -408,6 +408,8 @@ function TLSSocket:_wrap(transport)
   if self._wantRead or self.readableFlowing then
     self._wantRead = false
     self:_startReading()
+  elseif not self:isPaused() and self.readable and not self._tls.pauseOnCreate then
+    self:read(0) -- as net.Socket: read from the start
   end
 end
 
@@ -478,11 +480,14 @@ function TLSSocket:_onHello(servername, sni)
   end
   -- as Node: the callback is only asked about a name the client sent
   if not sni or servername == nil then return cb(nil, nil) end
-  local ok, err = pcall(sni, servername, cb)
+  local ok, res = pcall(sni, servername, cb)
   if not ok and not answered then
     answered = true
-    if type(err) ~= "table" then err = errors.new(nil, tostring(err)) end
-    w:hello_done(nil, err)
+    if type(res) ~= "table" then res = errors.new(nil, tostring(res)) end
+    w:hello_done(nil, res)
+  elseif ok and res ~= nil and not answered then
+    -- the oldest seeds' form: SNICallback(servername) returns the context
+    cb(nil, res)
   end
 end
 
@@ -521,6 +526,13 @@ function TLSSocket:_onNewSession(id, data)
   end
   if not server or server:listenerCount("newSession") == 0 then return cb() end
   server:emit("newSession", id, data, cb)
+  -- the oldest seeds' form, newSession(sessionId, sessionData), has no cb:
+  -- when no listener takes one, go on by itself
+  for _, fn in ipairs(server:listeners("newSession")) do
+    local info = type(fn) == "function" and debug.getinfo(fn, "u")
+    if not info or info.isvararg or info.nparams >= 3 then return end
+  end
+  cb()
 end
 
 -- 'resumeSession'(sessionId, cb): cb(nil, sessionData) resumes, cb(nil,
@@ -636,7 +648,7 @@ end
 
 function TLSSocket:_onTlsError(err)
   if self.destroyed then return end -- reported already, or closing anyway
-  if self._isServer and not self._reported then
+  if self._isServer and self.server and not self._reported then
     self._reported = true
     local server = self.server
     if server then
@@ -666,7 +678,8 @@ function TLSSocket:_writeGeneric(data, bytes, cb)
 end
 
 function TLSSocket:_final(cb)
-  if not self._secure and not self.destroyed and self._handle then
+  -- (unless the peer has ended already: then nothing is coming to wait for)
+  if not self._secure and not self.destroyed and self._handle and not self.readableEnded then
     self:once("_tlsReady", function() self:_final(cb) end)
     return
   end
@@ -851,6 +864,7 @@ function Server:_makeSocket(handle)
     isServer = true,
     server = self,
     _handle = handle,
+    pauseOnCreate = self.pauseOnConnect,
     secureContext = self._secureContext,
     requestCert = self.requestCert,
     rejectUnauthorized = self.rejectUnauthorized,
