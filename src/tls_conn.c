@@ -841,16 +841,7 @@ static int l_get_protocol(lua_State *L) {
 static int l_get_session(lua_State *L) {
   SSL *ssl = live_ssl(L);
   SSL_SESSION *sess = ssl ? SSL_get_session(ssl) : NULL;
-  if (sess == NULL)
-    return 0;
-  int n = i2d_SSL_SESSION(sess, NULL);
-  if (n <= 0)
-    return 0;
-  luaL_Buffer b;
-  unsigned char *p = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)n);
-  i2d_SSL_SESSION(sess, &p);
-  luaL_pushresultsize(&b, (size_t)n);
-  return 1;
+  return sess ? luatls_tls_push_session(L, sess) : 0;
 }
 
 /* set_session(der) -> true | false (unusable bytes are ignored, as Node) */

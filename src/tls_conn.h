@@ -67,10 +67,17 @@ int luatls_tls_verify_accept(int ok, X509_STORE_CTX *ctx);
 
 /* from tls_hooks.c */
 void luatls_tls_hooks_free(lua_State *L, tls_conn *c);
+/* The common part of a hook's answer (hello_done, resume_done, ocsp_done,
+ * with the error at index 3): 0 when the connection no longer waits on
+ * *state (false pushed: return it), 2 when an error was given (kept as the
+ * handshake's end), 1 for an answer. Then luatls_tls_answered() goes on. */
+int luatls_tls_answer(lua_State *L, tls_conn *c, unsigned char *state);
+void luatls_tls_answered(lua_State *L, tls_conn *c, unsigned char *state);
 
 /* from tls_session.c and tls_ocsp.c: the ClientHello's session lookup and
  * OCSP request. Return -1 when the handshake must wait for Lua, 0 to go on. */
 int luatls_tls_session_hello(lua_State *L, tls_conn *c, SSL *ssl);
+int luatls_tls_push_session(lua_State *L, SSL_SESSION *sess); /* DER */
 int luatls_tls_ocsp_hello(lua_State *L, tls_conn *c, SSL *ssl);
 void luatls_tls_ocsp_free(tls_conn *c);
 

@@ -32,6 +32,25 @@ static void set_hook_error(lua_State *L, tls_conn *c) {
   c->hook_err_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
+int luatls_tls_answer(lua_State *L, tls_conn *c, unsigned char *state) {
+  if (luatls_tls_gone(c) || *state != HELLO_WAITING) {
+    lua_pushboolean(L, 0);
+    return 0;
+  }
+  if (!lua_isnoneornil(L, 3)) {
+    lua_pushvalue(L, 3);
+    set_hook_error(L, c);
+    return 2;
+  }
+  return 1;
+}
+
+void luatls_tls_answered(lua_State *L, tls_conn *c, unsigned char *state) {
+  *state = HELLO_ANSWERED;
+  luatls_tls_schedule(c); /* the handshake goes on from the loop */
+  lua_pushboolean(L, 1);
+}
+
 void luatls_tls_hooks_free(lua_State *L, tls_conn *c) {
   if (L)
     luaL_unref(L, LUA_REGISTRYINDEX, c->hook_err_ref);
@@ -142,22 +161,16 @@ static int l_set_hello_hook(lua_State *L) {
  * or answered already). */
 static int l_hello_done(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, "luatls.tls");
-  if (luatls_tls_gone(c) || c->hello_state != HELLO_WAITING) {
-    lua_pushboolean(L, 0);
+  int a = luatls_tls_answer(L, c, &c->hello_state);
+  if (a == 0)
     return 1;
-  }
-  if (!lua_isnoneornil(L, 3)) {
-    lua_pushvalue(L, 3);
-    set_hook_error(L, c);
-  } else if (!lua_isnil(L, 2)) {
+  if (a == 1 && !lua_isnil(L, 2)) {
     luatls_context *ctx = luatls_check_context(L, 2);
     SSL_CTX_up_ref(ctx->ctx);
     SSL_CTX_free(c->hello_ctx);
     c->hello_ctx = ctx->ctx;
   }
-  c->hello_state = HELLO_ANSWERED;
-  luatls_tls_schedule(c); /* the handshake goes on from the loop */
-  lua_pushboolean(L, 1);
+  luatls_tls_answered(L, c, &c->hello_state);
   return 1;
 }
 

@@ -126,15 +126,10 @@ static int l_request_ocsp(lua_State *L) {
 /* ocsp_done(response | nil[, err]): the answer to "ocsp" */
 static int l_ocsp_done(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, "luatls.tls");
-  if (luatls_tls_gone(c) || c->ocsp_state != HELLO_WAITING) {
-    lua_pushboolean(L, 0);
+  int a = luatls_tls_answer(L, c, &c->ocsp_state);
+  if (a == 0)
     return 1;
-  }
-  if (!lua_isnoneornil(L, 3)) {
-    lua_pushvalue(L, 3);
-    luaL_unref(L, LUA_REGISTRYINDEX, c->hook_err_ref);
-    c->hook_err_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  } else if (lua_type(L, 2) == LUA_TSTRING) {
+  if (a == 1 && lua_type(L, 2) == LUA_TSTRING) {
     size_t n;
     const char *s = lua_tolstring(L, 2, &n);
     free(c->ocsp_resp);
@@ -144,9 +139,7 @@ static int l_ocsp_done(lua_State *L) {
     memcpy(c->ocsp_resp, s, n);
     c->ocsp_len = n;
   }
-  c->ocsp_state = HELLO_ANSWERED;
-  luatls_tls_schedule(c);
-  lua_pushboolean(L, 1);
+  luatls_tls_answered(L, c, &c->ocsp_state);
   return 1;
 }
 

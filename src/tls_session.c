@@ -29,7 +29,7 @@
 /* ---- serialising -----------------------------------------------------------
  */
 
-static int push_session(lua_State *L, SSL_SESSION *sess) {
+int luatls_tls_push_session(lua_State *L, SSL_SESSION *sess) {
   int n = i2d_SSL_SESSION(sess, NULL);
   if (n <= 0)
     return 0;
@@ -55,7 +55,7 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
         !luatls_tls_push_event(L, c, "newsession"))
       return 0;
     lua_pushlstring(L, (const char *)id, idlen);
-    if (!push_session(L, sess)) {
+    if (!luatls_tls_push_session(L, sess)) {
       lua_settop(L, top);
       return 0;
     }
@@ -64,7 +64,7 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
   } else {
     if (!c->session_event || !luatls_tls_push_event(L, c, "session"))
       return 0;
-    if (!push_session(L, sess)) {
+    if (!luatls_tls_push_session(L, sess)) {
       lua_settop(L, top);
       return 0;
     }
@@ -143,15 +143,10 @@ static int l_set_session_hook(lua_State *L) {
  * that are no session mean a full handshake. */
 static int l_resume_done(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, "luatls.tls");
-  if (luatls_tls_gone(c) || c->sess_state != HELLO_WAITING) {
-    lua_pushboolean(L, 0);
+  int a = luatls_tls_answer(L, c, &c->sess_state);
+  if (a == 0)
     return 1;
-  }
-  if (!lua_isnoneornil(L, 3)) {
-    lua_pushvalue(L, 3);
-    luaL_unref(L, LUA_REGISTRYINDEX, c->hook_err_ref);
-    c->hook_err_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  } else if (lua_type(L, 2) == LUA_TSTRING) {
+  if (a == 1 && lua_type(L, 2) == LUA_TSTRING) {
     size_t len;
     const unsigned char *p = (const unsigned char *)lua_tolstring(L, 2, &len);
     SSL_SESSION *s = d2i_SSL_SESSION(NULL, &p, (long)len);
@@ -159,9 +154,7 @@ static int l_resume_done(lua_State *L) {
     SSL_SESSION_free(c->resumed);
     c->resumed = s;
   }
-  c->sess_state = HELLO_ANSWERED;
-  luatls_tls_schedule(c);
-  lua_pushboolean(L, 1);
+  luatls_tls_answered(L, c, &c->sess_state);
   return 1;
 }
 

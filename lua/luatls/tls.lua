@@ -441,23 +441,32 @@ function TLSSocket:on(name, fn)
 end
 TLSSocket.addListener = TLSSocket.on
 
+-- The callback a handshake hook (SNICallback, resumeSession, OCSPRequest)
+-- hands to the script: answered once (a second answer ends the connection
+-- with ERR_MULTIPLE_CALLBACK), ignored after the client has gone; errors
+-- become error objects. done(err, value) gets the answer.
+local function hookCallback(self, done)
+  local called = false
+  local cb = function(err, value)
+    if self.destroyed or not self._handle then return end -- the client left
+    if called then
+      return self:_onTlsError(errors.new("ERR_MULTIPLE_CALLBACK", "Callback called multiple times"))
+    end
+    called = true
+    if err ~= nil and type(err) ~= "table" then err = errors.new(nil, tostring(err)) end
+    done(err, value)
+  end
+  return cb, function() return called end
+end
+
 -- The ClientHello arrived: which context serves this server name? The
 -- SNICallback may answer later (a timer, a file read, a round trip); the
 -- handshake waits in C meanwhile.
 function TLSSocket:_onHello(servername, sni)
   self.servername = servername
   local w = self._handle
-  local answered = false
-  local function cb(err, ctx)
-    if self.destroyed or not self._handle then return end -- the client left
-    if answered then
-      return self:_onTlsError(errors.new("ERR_MULTIPLE_CALLBACK", "Callback called multiple times"))
-    end
-    answered = true
-    if err ~= nil then
-      if type(err) ~= "table" then err = errors.new(nil, tostring(err)) end
-      return w:hello_done(nil, err)
-    end
+  local cb, answered = hookCallback(self, function(err, ctx)
+    if err then return w:hello_done(nil, err) end
     if ctx == nil then
       -- no answer: the addContext() entries (the latest match), else the
       -- server's own context
@@ -477,15 +486,13 @@ function TLSSocket:_onHello(servername, sni)
         "The SNI context for " .. tostring(servername) .. " has no certificate"))
     end
     w:hello_done(ctx.context)
-  end
+  end)
   -- as Node: the callback is only asked about a name the client sent
   if not sni or servername == nil then return cb(nil, nil) end
   local ok, res = pcall(sni, servername, cb)
-  if not ok and not answered then
-    answered = true
-    if type(res) ~= "table" then res = errors.new(nil, tostring(res)) end
-    w:hello_done(nil, res)
-  elseif ok and res ~= nil and not answered then
+  if not ok and not answered() then
+    cb(res)
+  elseif ok and res ~= nil and not answered() then
     -- the oldest seeds' form: SNICallback(servername) returns the context
     cb(nil, res)
   end
@@ -541,19 +548,10 @@ end
 function TLSSocket:_onResumeSession(id)
   local w = self._handle
   local server = self.server
-  local called = false
-  local function cb(err, data)
-    if self.destroyed or not self._handle then return end -- the client left
-    if called then
-      return self:_onTlsError(errors.new("ERR_MULTIPLE_CALLBACK", "Callback called multiple times"))
-    end
-    called = true
-    if err ~= nil then
-      if type(err) ~= "table" then err = errors.new(nil, tostring(err)) end
-      return w:resume_done(nil, err)
-    end
+  local cb = hookCallback(self, function(err, data)
+    if err then return w:resume_done(nil, err) end
     w:resume_done(type(data) == "string" and data or nil)
-  end
+  end)
   if not server or server:listenerCount("resumeSession") == 0 then return cb(nil, nil) end
   server:emit("resumeSession", id, cb)
 end
@@ -564,21 +562,12 @@ end
 -- later: the handshake waits in C.
 function TLSSocket:_onOCSPRequest(cert, issuer)
   local w = self._handle
-  local called = false
-  local function cb(err, response)
-    if self.destroyed or not self._handle then return end
-    if called then
-      return self:_onTlsError(errors.new("ERR_MULTIPLE_CALLBACK", "Callback called multiple times"))
-    end
-    called = true
-    if err ~= nil then
-      if type(err) ~= "table" then err = errors.new(nil, tostring(err)) end
-      return w:ocsp_done(nil, err)
-    end
+  local cb, answered = hookCallback(self, function(err, response)
+    if err then return w:ocsp_done(nil, err) end
     w:ocsp_done(type(response) == "string" and response or nil)
-  end
+  end)
   local ok, err = pcall(self.server.emit, self.server, "OCSPRequest", cert, issuer, cb)
-  if not ok and not called then cb(err) end
+  if not ok and not answered() then cb(err) end
 end
 
 function TLSSocket:_onHandshake()
