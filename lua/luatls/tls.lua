@@ -459,6 +459,16 @@ local function hookCallback(self, done)
   return cb, function() return called end
 end
 
+-- Run a script's hook, fn(...), protected: a raise before it answered is
+-- its answer (cb(err)); a raise after it ends the connection all the same.
+-- Returns what fn returned when it did not raise.
+local function runHook(self, cb, answered, fn, ...)
+  local ok, res = pcall(fn, ...)
+  if ok then return res end
+  if type(res) ~= "table" then res = errors.new(nil, tostring(res)) end
+  if answered() then self:_onTlsError(res) else cb(res) end
+end
+
 -- The ClientHello arrived: which context serves this server name? The
 -- SNICallback may answer later (a timer, a file read, a round trip); the
 -- handshake waits in C meanwhile.
@@ -489,10 +499,8 @@ function TLSSocket:_onHello(servername, sni)
   end)
   -- as Node: the callback is only asked about a name the client sent
   if not sni or servername == nil then return cb(nil, nil) end
-  local ok, res = pcall(sni, servername, cb)
-  if not ok and not answered() then
-    cb(res)
-  elseif ok and res ~= nil and not answered() then
+  local res = runHook(self, cb, answered, sni, servername, cb)
+  if res ~= nil and not answered() then
     -- the oldest seeds' form: SNICallback(servername) returns the context
     cb(nil, res)
   end
@@ -532,7 +540,8 @@ function TLSSocket:_onNewSession(id, data)
     end
   end
   if not server or server:listenerCount("newSession") == 0 then return cb() end
-  server:emit("newSession", id, data, cb)
+  runHook(self, cb, function() return true end, server.emit, server, "newSession", id, data, cb)
+  if self.destroyed then return end
   -- the oldest seeds' form, newSession(sessionId, sessionData), has no cb:
   -- when no listener takes one, go on by itself
   for _, fn in ipairs(server:listeners("newSession")) do
@@ -548,12 +557,12 @@ end
 function TLSSocket:_onResumeSession(id)
   local w = self._handle
   local server = self.server
-  local cb = hookCallback(self, function(err, data)
+  local cb, answered = hookCallback(self, function(err, data)
     if err then return w:resume_done(nil, err) end
     w:resume_done(type(data) == "string" and data or nil)
   end)
   if not server or server:listenerCount("resumeSession") == 0 then return cb(nil, nil) end
-  server:emit("resumeSession", id, cb)
+  runHook(self, cb, answered, server.emit, server, "resumeSession", id, cb)
 end
 
 -- 'OCSPRequest'(certificate, issuer, cb): DER strings (issuer nil when
@@ -566,8 +575,7 @@ function TLSSocket:_onOCSPRequest(cert, issuer)
     if err then return w:ocsp_done(nil, err) end
     w:ocsp_done(type(response) == "string" and response or nil)
   end)
-  local ok, err = pcall(self.server.emit, self.server, "OCSPRequest", cert, issuer, cb)
-  if not ok and not answered() then cb(err) end
+  runHook(self, cb, answered, self.server.emit, self.server, "OCSPRequest", cert, issuer, cb)
 end
 
 function TLSSocket:_onHandshake()
