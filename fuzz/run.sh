@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs a libFuzzer harness (clang, -fsanitize=fuzzer,address,undefined).
 #   bash fuzz/run.sh x509 [seconds=60]
+#   bash fuzz/run.sh pump [seconds=60]
 # The seed corpus is fuzz/corpus/<name>/ (kept in the repo); what the fuzzer
 # finds new goes to build-fuzz/corpus-<name>/, crashes to build-fuzz/.
 set -euo pipefail
