@@ -85,17 +85,48 @@ function M.assertNoLeaks()
   error("the test left " .. #open .. " handle(s) open: " .. table.concat(names, ", "), 2)
 end
 
--- Inside a describe block: check every test in it for leaks. (busted gives
--- each spec file its own environment; after_each is found in the caller's.)
-function M.leakcheck()
-  local fn = debug.getinfo(2, "f").func
-  local env = _G
-  for i = 1, math.huge do
-    local name, value = debug.getupvalue(fn, i)
-    if name == nil then break end
-    if name == "_ENV" then env = value; break end
+-- busted gives each spec file its own environment (after_each, pending,
+-- ...): find it from the calling functions' _ENV.
+local function specEnv(name)
+  for level = 3, 12 do
+    local info = debug.getinfo(level, "f")
+    if not info then break end
+    for i = 1, math.huge do
+      local upname, value = debug.getupvalue(info.func, i)
+      if upname == nil then break end
+      if upname == "_ENV" and type(value) == "table" and value[name] then return value end
+    end
   end
-  env.after_each(function() M.assertNoLeaks() end)
+  return _G
+end
+
+-- Inside a describe block: check every test in it for leaks.
+function M.leakcheck()
+  specEnv("after_each").after_each(function() M.assertNoLeaks() end)
+end
+
+-- needs("node", "curl") at the top of a test: marks it pending, and returns
+-- false, when one of the programs is not installed.
+function M.needs(...)
+  for _, cmd in ipairs({ ... }) do
+    if not M.have(cmd) then
+      specEnv("pending").pending(cmd .. " is not installed")
+      return false
+    end
+  end
+  return true
+end
+
+-- closeServer(server[, destroyConnections]): close it and wait for its
+-- 'close' (which waits for its connections; with destroyConnections they
+-- are destroyed first).
+function M.closeServer(server, destroyConnections)
+  local closed = false
+  if destroyConnections then
+    for s in pairs(server._sockets) do s:destroy() end
+  end
+  server:close(function() closed = true end)
+  M.wait(function() return closed end, nil, "the server's 'close'")
 end
 
 -- A free TCP port on 127.0.0.1 (bound and released; fine for loopback tests).
@@ -187,10 +218,14 @@ function M.kill(proc)
   return out
 end
 
--- have(cmd): is the program installed?
+-- have(cmd): is the program installed? (asked once per program)
+local installed = {}
 function M.have(cmd)
-  local _, status = M.sh("command -v " .. cmd .. " >/dev/null")
-  return status == 0
+  if installed[cmd] == nil then
+    local _, status = M.sh("command -v " .. cmd .. " >/dev/null")
+    installed[cmd] = status == 0
+  end
+  return installed[cmd]
 end
 
 return M

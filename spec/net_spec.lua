@@ -12,11 +12,7 @@ local function echoServer(opts)
   return server, port
 end
 
-local function closeServer(server)
-  local closed = false
-  server:close(function() closed = true end)
-  helper.wait(function() return closed end, nil, "server close")
-end
+local closeServer = helper.closeServer
 
 -- connect, send data, end, collect the echo
 local function roundTrip(connectArgs, data)

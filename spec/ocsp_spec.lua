@@ -226,11 +226,7 @@ local function startServer(options, onRequest)
   return server, port, state
 end
 
-local function closeServer(server)
-  local closed = false
-  server:close(function() closed = true end)
-  helper.wait(function() return closed end, 5000, "the server to close")
-end
+local closeServer = helper.closeServer
 
 -- A luatls client: its events in order ({ name, value }), its error, its data;
 -- runs the loop until the connection is closed.

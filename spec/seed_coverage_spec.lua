@@ -31,12 +31,7 @@ local function listen(server, host)
   return port
 end
 
-local function closeServer(server)
-  local closed = false
-  for s in pairs(server._sockets) do s:destroy() end
-  server:close(function() closed = true end)
-  helper.wait(function() return closed end, nil, "the server's 'close'")
-end
+local function closeServer(server) helper.closeServer(server, true) end
 
 -- An echo server; seen.sockets lists its 'secureConnection' sockets.
 local function echoServer(extra)

@@ -11,18 +11,8 @@ local tls = require("luatls.tls")
 local redis = require("luatls.redis")
 
 local q = helper.quote
-local have = {}
-for _, cmd in ipairs({ "redis-server", "openssl" }) do have[cmd] = helper.have(cmd) end
 
-local function needs(...)
-  for _, cmd in ipairs({ ... }) do
-    if not have[cmd] then
-      pending(cmd .. " is not installed")
-      return false
-    end
-  end
-  return true
-end
+local needs = helper.needs
 
 local function spawn(cmd, input)
   return helper.spawn("timeout --foreground 20 " .. cmd, input)
@@ -163,7 +153,7 @@ describe("examples/session-store-redis.lua: two servers, one Redis", function()
   local env
 
   setup(function()
-    if have["redis-server"] and have.openssl then env = startAll() end
+    if helper.have("redis-server") and helper.have("openssl") then env = startAll() end
   end)
 
   teardown(function() stopAll(env) end)
@@ -252,7 +242,7 @@ describe("examples/session-store-redis.lua: sessionTimeout = 1", function()
   local env
 
   setup(function()
-    if have["redis-server"] and have.openssl then env = startAll(1) end
+    if helper.have("redis-server") and helper.have("openssl") then env = startAll(1) end
   end)
 
   teardown(function() stopAll(env) end)

@@ -19,19 +19,7 @@ local core = require("luatls.core")
 
 local q = helper.quote
 
-local have = {}
-for _, cmd in ipairs({ "openssl", "node", "curl", "python3" }) do have[cmd] = helper.have(cmd) end
-
--- needs("node") at the top of a test: pending when node is not installed
-local function needs(...)
-  for _, cmd in ipairs({ ... }) do
-    if not have[cmd] then
-      pending(cmd .. " is not installed")
-      return false
-    end
-  end
-  return true
-end
+local needs = helper.needs
 
 local function pem(name) return certs.read(name) end
 local function path(name) return certs.path(name) end

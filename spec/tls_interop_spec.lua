@@ -9,19 +9,7 @@ local tls = require("luatls.tls")
 
 local q = helper.quote
 
-local have = {}
-for _, cmd in ipairs({ "openssl", "node", "curl", "python3" }) do have[cmd] = helper.have(cmd) end
-
--- needs("node") at the top of a test: pending when node is not installed
-local function needs(...)
-  for _, cmd in ipairs({ ... }) do
-    if not have[cmd] then
-      pending(cmd .. " is not installed")
-      return false
-    end
-  end
-  return true
-end
+local needs = helper.needs
 
 local function pem(name) return certs.read(name) end
 local function path(name) return certs.path(name) end
@@ -130,11 +118,7 @@ local function echoServer(options, host, respond)
   return server, port, state
 end
 
-local function closeServer(server)
-  local closed = false
-  server:close(function() closed = true end)
-  helper.wait(function() return closed end, 10000, "the server to close")
-end
+local closeServer = helper.closeServer
 
 local function serverOptions(extra)
   local o = { key = pem("server-key.pem"), cert = pem("server-chain.pem") }

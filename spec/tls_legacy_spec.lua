@@ -20,12 +20,7 @@ local function listen(server)
   return port
 end
 
-local function closeServer(server)
-  local closed = false
-  for s in pairs(server._sockets) do s:destroy() end
-  server:close(function() closed = true end)
-  helper.wait(function() return closed end)
-end
+local function closeServer(server) helper.closeServer(server, true) end
 
 -- openssl s_client -tls1_2 fed `lines`, one per `gap` seconds ("R" asks for
 -- a renegotiation)

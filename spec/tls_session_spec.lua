@@ -41,12 +41,7 @@ local function startServer(extra, store)
   return server, port, seen
 end
 
-local function closeServer(server)
-  local closed = false
-  for s in pairs(server._sockets) do s:destroy() end
-  server:close(function() closed = true end)
-  helper.wait(function() return closed end)
-end
+local function closeServer(server) helper.closeServer(server, true) end
 
 -- A luatls client: connect (with `session`), wait for the close; returns
 -- reused, the last session it got, what it read, its error

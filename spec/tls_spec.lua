@@ -44,12 +44,7 @@ local function echoServer(extra)
   return server, port, seen
 end
 
-local function closeServer(server)
-  local closed = false
-  for s in pairs(server._sockets) do s:destroy() end
-  server:close(function() closed = true end)
-  helper.wait(function() return closed end, nil, "server close")
-end
+local function closeServer(server) helper.closeServer(server, true) end
 
 -- connect, send, end, and collect the echo
 local function roundTrip(port, data, extra)
