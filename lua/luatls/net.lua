@@ -149,7 +149,7 @@ end
 local function onread(self, data, err)
   if data then
     self.bytesRead = self.bytesRead + #data
-    self:_activity()
+    if rawget(self, "_timeout") then self:_activity() end
     if not self:push(data) then
       self._reading = false
       if self._handle then self._handle:read_stop() end
@@ -185,15 +185,29 @@ function Socket:_read()
   end
 end
 
-local function writeDone(self, cb, bytes)
-  return function(err)
-    if err then
-      self._hadError = true
-      return cb(err)
+-- The handle calls back only for a write it had to queue, and in order. So
+-- one callback per socket serves them all, with what each queued write
+-- needs (its stream callback, its size) in a FIFO; a write that went out at
+-- once costs no allocation.
+local function writeQueue(self)
+  local q = self._writeQueue
+  if q == nil then
+    q = { first = 1, last = 0, cbs = {}, sizes = {} }
+    q.done = function(err)
+      local i = q.first
+      local cb, bytes = q.cbs[i], q.sizes[i]
+      q.cbs[i], q.sizes[i] = nil, nil
+      q.first = i + 1
+      if err then
+        self._hadError = true
+        return cb(err)
+      end
+      self._bytesWritten = self._bytesWritten + bytes
+      cb()
     end
-    self._bytesWritten = self._bytesWritten + bytes
-    cb()
+    self._writeQueue = q
   end
+  return q
 end
 
 -- data: a string or a list of strings (one writev)
@@ -206,8 +220,9 @@ function Socket:_writeGeneric(data, bytes, cb)
   if not h then
     return cb(errors.new("ERR_SOCKET_CLOSED", "Socket is closed"))
   end
-  self:_activity()
-  local queued, err = h:write(data, writeDone(self, cb, bytes))
+  if rawget(self, "_timeout") then self:_activity() end
+  local q = self._writeQueue or writeQueue(self)
+  local queued, err = h:write(data, q.done)
   if not queued then
     self._hadError = true
     return cb(err)
@@ -216,6 +231,10 @@ function Socket:_writeGeneric(data, bytes, cb)
     -- written at once: the stream defers what follows from a synchronous cb
     self._bytesWritten = self._bytesWritten + bytes
     cb()
+  else
+    local i = q.last + 1
+    q.last = i
+    q.cbs[i], q.sizes[i] = cb, bytes
   end
 end
 

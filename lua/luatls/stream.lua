@@ -488,6 +488,15 @@ local function maybeReadMoreNT(stream, state)
 end
 
 local function maybeReadMore(stream, state)
+  if state.flowing and state.length == 0 and rawget(stream, "_reading") == true and
+      not state.ended and not state.destroyed and not state.errored then
+    -- A socket whose handle keeps reading, with nothing buffered: all the
+    -- deferred read(0) would do is mark it reading again (its _read has
+    -- nothing to start). Do that now instead of on the next tick.
+    state.reading = true
+    state.needReadable = true
+    return
+  end
   if not state.readingMore and state.constructed then
     state.readingMore = true
     nextTick(maybeReadMoreNT, stream, state)
@@ -556,6 +565,13 @@ end
 
 local function readableAddChunk(stream, chunk, encoding, addToFront)
   local state = stream._readableState
+  if encoding == nil and not addToFront and type(chunk) == "string" and #chunk > 0 and
+      not (state.objectMode or state.decoder or state.ended or state.destroyed or state.errored) then
+    -- the common case (bytes from a handle), as the general path below does it
+    state.reading = false
+    addChunk(stream, state, chunk, false)
+    return state.length < state.highWaterMark or state.length == 0
+  end
   if not state.objectMode and chunk ~= nil then
     if type(chunk) ~= "string" then
       errorOrDestroy(stream, errors.TypeError("ERR_INVALID_ARG_TYPE",
@@ -1242,8 +1258,11 @@ local function afterWrite(stream, state, count, cb)
 end
 
 local function afterWriteTick(info)
-  info.state.afterWriteTickInfo = nil
-  afterWrite(info.stream, info.state, info.count, info.cb)
+  local state, cb = info.state, info.cb
+  state.afterWriteTickInfo = nil
+  info.cb = nil
+  state.afterWriteSpare = info -- the next batch reuses the table
+  afterWrite(info.stream, state, info.count, cb)
 end
 
 local function onwriteError(stream, state, er, cb)
@@ -1320,13 +1339,23 @@ function onwrite(stream, er)
     if sync then nextTick(onwriteError, stream, state, er, cb) else onwriteError(stream, state, er, cb) end
   else
     if pendingBuffered(state) > 0 then clearBuffer(stream, state) end
-    if sync then
+    if sync and cb == nop and not state.needDrain and not state.ending and
+        not state.destroyed and state.afterWriteTickInfo == nil then
+      -- no callback, no 'drain' due, not ending: nothing to defer
+      state.pendingcb = state.pendingcb - 1
+    elseif sync then
       -- callbacks of synchronous writes run on the next tick, batched
       local info = state.afterWriteTickInfo
       if info and info.cb == cb then
         info.count = info.count + 1
       else
-        info = { count = 1, cb = cb, stream = stream, state = state }
+        info = state.afterWriteSpare
+        if info then
+          state.afterWriteSpare = nil
+          info.count, info.cb = 1, cb
+        else
+          info = { count = 1, cb = cb, stream = stream, state = state }
+        end
         state.afterWriteTickInfo = info
         nextTick(afterWriteTick, info)
       end
@@ -1379,7 +1408,9 @@ local function writeImpl(stream, chunk, encoding, cb)
       errors.invalidArgType("chunk", "of type string", chunk, 3)
     end
     if state.decodeStrings then
-      chunk = toBytes(chunk, normalizeEncoding(encoding))
+      if encoding ~= "buffer" and encoding ~= "utf8" then -- (bytes already)
+        chunk = toBytes(chunk, normalizeEncoding(encoding))
+      end
       encoding = "buffer"
     end
   end
