@@ -91,10 +91,22 @@ local function class(parent, name)
     rawset(obj, key, value)
   end
 
+  -- While init runs, the instance has a metatable like cls's but without
+  -- __newindex: its fields are set straight, not one Lua call each (init
+  -- code never assigns a property that has a setter or only a getter).
+  local building
   function cls.new(...)
-    local obj = setmetatable({}, cls)
+    if building == nil then
+      building = {}
+      for k, v in pairs(cls) do
+        if type(k) == "string" and k:sub(1, 2) == "__" then building[k] = v end
+      end
+      building.__newindex, building.__implements = nil, nil
+      building.__parent = cls -- instanceOf(obj, cls) holds during init too
+    end
+    local obj = setmetatable({}, building)
     obj:init(...)
-    return obj
+    return setmetatable(obj, cls)
   end
 
   return cls
@@ -168,7 +180,7 @@ local function isCallable(v)
 end
 
 local function checkListener(listener)
-  if not isCallable(listener) then
+  if type(listener) ~= "function" and not isCallable(listener) then
     errors.invalidArgType("listener", "of type function", listener, 3)
   end
 end
@@ -181,7 +193,7 @@ end
 
 -- The listener a user added, seen through a `once` wrapper.
 local function unwrap(entry)
-  if getmetatable(entry) == Once then return entry.listener end
+  if type(entry) == "table" and getmetatable(entry) == Once then return entry.listener end
   return entry
 end
 
@@ -300,7 +312,8 @@ function EventEmitter:removeListener(name, listener)
   if list == nil then return self end
   local n, pos = #list, nil
   for i = n, 1, -1 do
-    if list[i] == listener or unwrap(list[i]) == listener then
+    local e = list[i]
+    if e == listener or (type(e) == "table" and unwrap(e) == listener) then
       pos = i
       break
     end
