@@ -86,6 +86,14 @@ M._lookup = lookup
 
 local Socket = stream.Duplex:extend("Socket")
 M.Socket = Socket
+-- Fields every socket starts with, kept on the class until one changes (an
+-- idle connection stays small). _handle and _peer start nil.
+Socket.connecting = false
+Socket.bytesRead = 0
+Socket._bytesWritten = 0
+Socket._reading = false
+Socket._wantRead = false
+Socket._hadError = false
 
 -- Socket.new([options]): options.allowHalfOpen (default false), and, for the
 -- runtime's own use, options.handle (an open handle to wrap) and
@@ -101,15 +109,7 @@ function Socket:init(options)
     highWaterMark = options.highWaterMark,
     decodeStrings = false,
   })
-  self.connecting = false
-  self.bytesRead = 0
-  self._bytesWritten = 0
-  self._handle = nil
-  self._reading = false
-  self._wantRead = false
   self.server = options.server
-  self._hadError = false
-  self._peer = nil
   if options.fd ~= nil then
     local fd = options.fd
     local kind = core.guess_handle(fd)

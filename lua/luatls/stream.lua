@@ -389,40 +389,55 @@ end
 local Readable = Stream:extend("Readable")
 M.Readable = Readable
 
+-- What a fresh ReadableState or WritableState holds. A state keeps only
+-- what differs (its metatable supplies the rest), which keeps an idle stream
+-- small. Both sides start with these (errored starts nil):
+local function stateDefaults(t)
+  t.emitClose, t.autoDestroy = true, true
+  t.destroyed, t.errorEmitted, t.closed, t.closeEmitted = false, false, false, false
+  return t
+end
+
+-- Options both sides take the same way.
+local function commonStateOptions(state, options, objectMode)
+  if objectMode then state.objectMode = true end
+  if options.emitClose == false then state.emitClose = false end
+  if options.autoDestroy == false then state.autoDestroy = false end
+end
+
+local READABLE_DEFAULTS = stateDefaults {
+  objectMode = false,
+  length = 0,          -- bytes buffered (objects in objectMode)
+  -- flowing = nil:    no consumer yet; true: flowing; false: paused
+  -- paused = nil:     true once pause() was called, false after resume()
+  ended = false,       -- push(nil) was called
+  endEmitted = false,
+  reading = false,     -- a _read is in progress
+  constructed = true,
+  sync = true,         -- inside _read: 'readable' must wait for the next tick
+  needReadable = false,
+  emittedReadable = false,
+  readableListening = false,
+  resumeScheduled = false,
+  readingMore = false,
+  dataEmitted = false,
+  -- awaitDrainWriters = nil: the dest (or, when multiAwaitDrain, a set of
+  -- dests) we wait on
+  multiAwaitDrain = false,
+  defaultEncoding = "utf8",
+  -- decoder = nil, encoding = nil: set by setEncoding
+}
+local ReadableStateMeta = { __index = READABLE_DEFAULTS }
+
 local function newReadableState(options, isDuplex)
   local objectMode = options.objectMode == true or (isDuplex and options.readableObjectMode == true)
-  local state = {
-    objectMode = objectMode,
+  local state = setmetatable({
     highWaterMark = getHighWaterMark(options, isDuplex, "readableHighWaterMark", objectMode),
     buffer = listNew(),
-    length = 0,          -- bytes buffered (objects in objectMode)
     pipes = {},
-    flowing = nil,       -- nil: no consumer yet; true: flowing; false: paused
-    paused = nil,        -- true once pause() was called, false after resume()
-    ended = false,       -- push(nil) was called
-    endEmitted = false,
-    reading = false,     -- a _read is in progress
-    constructed = true,
-    sync = true,         -- inside _read: 'readable' must wait for the next tick
-    needReadable = false,
-    emittedReadable = false,
-    readableListening = false,
-    resumeScheduled = false,
-    readingMore = false,
-    dataEmitted = false,
-    awaitDrainWriters = nil, -- the dest (or, when multiAwaitDrain, a set of dests) we wait on
-    multiAwaitDrain = false,
-    emitClose = options.emitClose ~= false,
-    autoDestroy = options.autoDestroy ~= false,
-    destroyed = false,
-    errored = nil,
-    errorEmitted = false,
-    closed = false,
-    closeEmitted = false,
-    defaultEncoding = options.defaultEncoding or "utf8",
-    decoder = nil,
-    encoding = nil,
-  }
+  }, ReadableStateMeta)
+  commonStateOptions(state, options, objectMode)
+  if options.defaultEncoding then state.defaultEncoding = options.defaultEncoding end
   if options.encoding ~= nil then
     state.decoder = newDecoder(options.encoding)
     state.encoding = state.decoder.encoding
@@ -1092,40 +1107,40 @@ end
 
 local onwrite -- defined below
 
+-- What a fresh WritableState holds (see READABLE_DEFAULTS).
+local WRITABLE_DEFAULTS = stateDefaults {
+  objectMode = false,
+  decodeStrings = true,
+  defaultEncoding = "utf8",
+  length = 0,          -- bytes (objects) written but not yet acknowledged
+  writing = false,     -- a _write is in progress
+  corked = 0,
+  sync = true,         -- inside _write: its callback must not run user code inline
+  bufferProcessing = false,
+  -- writecb = nil, afterWriteTickInfo = nil
+  writelen = 0,
+  pendingcb = 0,
+  needDrain = false,
+  ending = false,      -- end() was called
+  ended = false,
+  finished = false,    -- 'finish' was emitted
+  finalCalled = false,
+  prefinished = false,
+  constructed = true,
+}
+local WritableStateMeta = { __index = WRITABLE_DEFAULTS }
+
 local function newWritableState(options, stream, isDuplex)
   local objectMode = options.objectMode == true or (isDuplex and options.writableObjectMode == true)
   local defaultEncoding = options.defaultEncoding or "utf8"
   if normalizeEncoding(defaultEncoding) == nil then unknownEncoding(defaultEncoding) end
-  local state = {
-    objectMode = objectMode,
+  local state = setmetatable({
     highWaterMark = getHighWaterMark(options, isDuplex, "writableHighWaterMark", objectMode),
-    decodeStrings = options.decodeStrings ~= false,
-    defaultEncoding = defaultEncoding,
-    length = 0,          -- bytes (objects) written but not yet acknowledged
-    writing = false,     -- a _write is in progress
-    corked = 0,
-    sync = true,         -- inside _write: its callback must not run user code inline
-    bufferProcessing = false,
-    writecb = nil,
-    writelen = 0,
-    afterWriteTickInfo = nil,
-    pendingcb = 0,
-    needDrain = false,
-    ending = false,      -- end() was called
-    ended = false,
-    finished = false,    -- 'finish' was emitted
-    finalCalled = false,
-    prefinished = false,
-    constructed = true,
     onFinished = {},     -- end() callbacks waiting for 'finish'
-    emitClose = options.emitClose ~= false,
-    autoDestroy = options.autoDestroy ~= false,
-    destroyed = false,
-    errored = nil,
-    errorEmitted = false,
-    closed = false,
-    closeEmitted = false,
-  }
+  }, WritableStateMeta)
+  commonStateOptions(state, options, objectMode)
+  if options.decodeStrings == false then state.decodeStrings = false end
+  if defaultEncoding ~= "utf8" then state.defaultEncoding = defaultEncoding end
   state.onwrite = function(er) onwrite(stream, er) end
   resetBuffer(state)
   return state

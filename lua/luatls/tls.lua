@@ -275,6 +275,15 @@ M._hostMatches = hostMatches
 
 local TLSSocket = net.Socket:extend("TLSSocket")
 M.TLSSocket = TLSSocket
+-- Where every TLS socket starts (on the class until one changes, as
+-- net.Socket's); servername and authorizationError start nil.
+TLSSocket.encrypted = true
+TLSSocket.authorized = false
+TLSSocket.alpnProtocol = false
+TLSSocket.npnProtocol = false
+TLSSocket._isServer = false
+TLSSocket._secure = false
+TLSSocket._rejectUnauthorized = true
 
 -- TLSSocket.new(socket[, options]): socket is a net.Socket (connected or
 -- connecting) or nil (then connect() it). options: isServer, server,
@@ -286,12 +295,6 @@ function TLSSocket:init(socket, options)
   end
   options = options or {}
   net.Socket.init(self, { allowHalfOpen = options.allowHalfOpen, server = options.server })
-  self.encrypted = true
-  self.authorized = false
-  self.authorizationError = nil
-  self.servername = nil
-  self.alpnProtocol = false
-  self.npnProtocol = false
   self._tls = options
   if options.ALPNProtocols ~= nil and options.ALPNCallback ~= nil then
     error(errors.TypeError("ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS",
@@ -302,13 +305,11 @@ function TLSSocket:init(socket, options)
   end
   options._alpnWire = options._alpnWire or toWire("ALPNProtocols", options.ALPNProtocols)
   options._npnWire = options._npnWire or toWire("NPNProtocols", options.NPNProtocols)
-  self._isServer = options.isServer == true
-  self._secure = false
+  if options.isServer == true then self._isServer = true end
   self._context = contextOf(options, self._isServer)
-  self._rejectUnauthorized = options.rejectUnauthorized
+  if options.rejectUnauthorized == false then self._rejectUnauthorized = false end
   -- as Node: true unless told otherwise (a server only uses it with
   -- requestCert)
-  if self._rejectUnauthorized == nil then self._rejectUnauthorized = true end
   self._parent = socket
 
   if options._handle then
@@ -590,8 +591,9 @@ function TLSSocket:_onHandshake()
     self._handshakeTimer:close()
     self._handshakeTimer = nil
   end
-  self.alpnProtocol = w:get_alpn()
-  self.npnProtocol = w:get_npn()
+  local alpn, npn = w:get_alpn(), w:get_npn()
+  if alpn ~= false then self.alpnProtocol = alpn end -- (the class has false)
+  if npn ~= false then self.npnProtocol = npn end
   if self._isServer then
     self.servername = w:get_servername()
     if self._tls.requestCert then
