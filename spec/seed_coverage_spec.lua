@@ -102,19 +102,31 @@ describe("seed coverage", function()
       end
     end)
 
-    it("Modifying the Default TLS Cipher suite: tls.DEFAULT_CIPHERS holds the seed's list; "
-      .. "new contexts read it, `ciphers` overrides it", function()
-      -- the seed's default list, in its order (luatls puts TLS 1.3 suites first)
+    it("Modifying the Default TLS Cipher suite: tls.DEFAULT_CIPHERS holds the seed's list without "
+      .. "its CBC suites; new contexts read it, `ciphers` overrides it", function()
+      -- the seed's default list, in its order (luatls puts TLS 1.3 suites
+      -- first), less the CBC suites, which are also kept out of HIGH
       local seedList = { "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256",
         "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384", "DHE-RSA-AES128-GCM-SHA256",
-        "ECDHE-RSA-AES128-SHA256", "DHE-RSA-AES128-SHA256", "ECDHE-RSA-AES256-SHA384", "DHE-RSA-AES256-SHA384",
-        "ECDHE-RSA-AES256-SHA256", "DHE-RSA-AES256-SHA256", "HIGH", "!aNULL", "!eNULL", "!EXPORT", "!DES",
-        "!RC4", "!MD5", "!PSK", "!SRP", "!CAMELLIA" }
+        "HIGH", "!aNULL", "!eNULL", "!EXPORT", "!DES",
+        "!RC4", "!MD5", "!PSK", "!SRP", "!CAMELLIA", "!SHA1", "!SHA256", "!SHA384" }
       local ours = {}
       for c in tls.DEFAULT_CIPHERS:gmatch("[^:]+") do
         if not c:match("^TLS_") then ours[#ours + 1] = c end
       end
       assert.same(seedList, ours)
+
+      -- a TLS 1.2 client that only has a CBC suite is refused by default ...
+      local cbc = { ciphers = "ECDHE-RSA-AES128-SHA256", maxVersion = "TLSv1.2" }
+      local s0 = tls.createServer(serverOptions(), function(s) s:resume() end)
+      local _, e0 = probe(clientOptions(listen(s0), cbc))
+      assert.matches("^ERR_SSL_", e0 and e0.code or "no error")
+      closeServer(s0)
+      -- ... and served by a server that names it
+      local s1 = tls.createServer(serverOptions({ ciphers = "ECDHE-RSA-AES128-SHA256" }), function(s) s:resume() end)
+      assert.same({ protocol = "TLSv1.2", cipher = "ECDHE-RSA-AES128-SHA256" },
+        (probe(clientOptions(listen(s1), cbc), cipherOf)))
+      closeServer(s1)
 
       local default = tls.DEFAULT_CIPHERS
       tls.DEFAULT_CIPHERS = "ECDHE-RSA-AES256-GCM-SHA384"
