@@ -415,7 +415,9 @@ describe("the luatls interpreter", function()
       })
       assert.equal(3, status)
       assert.truthy(out:find("luatls " .. core.versions().luatls .. " (Lua 5.4", 1, true), out)
-      assert.truthy(out:find("\n> 42\n", 1, true) or out:find("> 42\n", 1, true), out)
+      -- the terminal echoes what is typed: before the prompt or after it
+      -- (as the machine's load has it)
+      assert.truthy(out:find("> 42\n", 1, true) or out:find("1 + 41\n42\n", 1, true), out)
       assert.truthy(out:find(">> ", 1, true), out) -- the continuation prompt
       assert.truthy(out:find("16.5\n", 1, true), out)
       assert.truthy(out:find("stdin:1: oops here", 1, true), out)
