@@ -378,7 +378,7 @@ end
 -- when there was at least one listener. An 'error' event without a listener
 -- raises its argument.
 function EventEmitter:emit(name, ...)
-  checkName(name)
+  if name == nil or name ~= name then checkName(name) end
   local events = rawget(self, "_events")
   local list = events and events[name]
   if name == "error" then

@@ -132,12 +132,13 @@ function Socket:__tostring() return "Socket" end
 -- must not end the process (a peer that resets the connection is not the
 -- server's fault): the server gets it as 'clientError', or it is reported
 -- on stderr. The connection is closed either way.
+local duplexEmit = stream.Duplex.emit
 function Socket:emit(name, ...)
   if name == "error" and self.server and self:listenerCount("error") == 0 then
     self.server:_socketError((...), self)
     return false
   end
-  return stream.Duplex.emit(self, name, ...)
+  return duplexEmit(self, name, ...)
 end
 
 -- Take a connected handle: from now on reads and writes go to it.
@@ -212,7 +213,7 @@ end
 
 -- data: a string or a list of strings (one writev)
 function Socket:_writeGeneric(data, bytes, cb)
-  if self.connecting then
+  if rawget(self, "connecting") then -- (false on the class)
     self:once("connect", function() self:_writeGeneric(data, bytes, cb) end)
     return
   end
