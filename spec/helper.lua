@@ -16,6 +16,11 @@ local M = {}
 
 -- Loaded before busted's insulation, so this is the one runtime.
 M.DEFAULT_TIMEOUT = tonumber(os.getenv("LUATLS_SPEC_TIMEOUT")) or 20000
+-- LUATLS_SPEC_SLOW=N: this run is up to N times slower than a plain one
+-- (scripts/test --valgrind sets it): explicit wait() timeouts, and the time
+-- bounds and pacing of the specs that measure or depend on time, are
+-- multiplied by it. What the specs check is unchanged.
+M.SLOW = tonumber(os.getenv("LUATLS_SPEC_SLOW")) or 1
 -- LUATLS_SPEC_GC=1: a full garbage collection every few milliseconds while
 -- a test waits, to flush out use-after-free in __gc and close paths (the
 -- sanitizer run of scripts/test sets it).
@@ -29,7 +34,7 @@ end
 -- wait(cond[, timeout_ms][, what]): run the loop until cond() is true.
 -- A timeout fails the test with "timed out after N ms waiting for <what>".
 function M.wait(cond, timeout, what)
-  timeout = timeout or M.DEFAULT_TIMEOUT
+  timeout = timeout and timeout * M.SLOW or M.DEFAULT_TIMEOUT
   tick.run()
   if cond() then return end
   local deadline = core.hrtime() + timeout * 1000000

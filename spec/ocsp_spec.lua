@@ -63,8 +63,9 @@ local function ensureResponder()
   if responder and not helper.done(responder) then return responder end
   if responder then helper.kill(responder) end
   responder = helper.spawn(string.format(
-    "cd %s && exec timeout 20 openssl ocsp -index index.txt -port %d -rsigner %s -rkey %s -CA %s -ndays 1",
-    q(dir), ocspPort, q(certs.path("ca-cert.pem")), q(certs.path("ca-key.pem")), q(certs.path("ca-cert.pem"))))
+    "cd %s && exec timeout %g openssl ocsp -index index.txt -port %d -rsigner %s -rkey %s -CA %s -ndays 1",
+    q(dir), 20 * helper.SLOW, ocspPort, q(certs.path("ca-cert.pem")), q(certs.path("ca-key.pem")),
+    q(certs.path("ca-cert.pem"))))
   waitFor(responder, "waiting for OCSP client connections")
   return responder
 end

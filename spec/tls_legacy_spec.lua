@@ -26,9 +26,10 @@ local function closeServer(server) helper.closeServer(server, true) end
 -- a renegotiation)
 local function s_client(port, lines, extra)
   local script = {}
-  for _, l in ipairs(lines) do script[#script + 1] = string.format("echo %s; sleep 0.25", l) end
-  return helper.spawn(string.format("(%s; sleep 0.5) | timeout 20 openssl s_client -tls1_2 -connect 127.0.0.1:%d "
-    .. "-servername localhost -CAfile %s %s", table.concat(script, "; "), port, certs.path("ca-cert.pem"), extra or ""))
+  for _, l in ipairs(lines) do script[#script + 1] = string.format("echo %s; sleep %g", l, 0.25 * helper.SLOW) end
+  return helper.spawn(string.format("(%s; sleep %g) | timeout %g openssl s_client -tls1_2 -connect 127.0.0.1:%d "
+    .. "-servername localhost -CAfile %s %s", table.concat(script, "; "), 0.5 * helper.SLOW, 20 * helper.SLOW, port,
+    certs.path("ca-cert.pem"), extra or ""))
 end
 
 describe("TLS legacy APIs", function()
@@ -217,8 +218,8 @@ describe("TLS legacy APIs", function()
       end)
       local port = listen(server)
       local out = helper.finish(helper.spawn(string.format(
-        "(echo over a server pair; sleep 0.5) | timeout 20 openssl s_client -connect 127.0.0.1:%d "
-        .. "-servername localhost -CAfile %s", port, certs.path("ca-cert.pem"))))
+        "(echo over a server pair; sleep %g) | timeout %g openssl s_client -connect 127.0.0.1:%d "
+        .. "-servername localhost -CAfile %s", 0.5 * helper.SLOW, 20 * helper.SLOW, port, certs.path("ca-cert.pem"))))
       assert.matches("Verify return code: 0 %(ok%)", out)
       assert.matches("\nover a server pair", out)
       closeServer(server)

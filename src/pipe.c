@@ -74,6 +74,9 @@ static int l_connect(lua_State *L) {
 static int name(lua_State *L, int peer) {
   uv_pipe_t *p = check_pipe(L);
   char buf[1024];
+  /* libuv (1.44) tests buf[0] after copying an empty name (an unnamed
+   * socket, e.g. from socketpair()) into it */
+  buf[0] = '\0';
   size_t len = sizeof buf;
   int err = peer ? uv_pipe_getpeername(p, buf, &len)
                  : uv_pipe_getsockname(p, buf, &len);
