@@ -223,11 +223,7 @@ static int l_strerror(lua_State *L) {
 }
 
 void luatls_open_errors(lua_State *L) {
-  luaL_newmetatable(L, "luatls.Error");
-  lua_pushcfunction(L, error_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -2, "__index");
+  luatls_new_metatable(L, "luatls.Error", NULL, NULL, NULL, error_tostring);
   lua_setfield(L, -2, "Error");
   lua_pushcfunction(L, l_strerror);
   lua_setfield(L, -2, "strerror");

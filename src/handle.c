@@ -211,19 +211,11 @@ const luaL_Reg luatls_handle_methods[] = {
 
 void luatls_new_class(lua_State *L, const char *tname, unsigned kind,
                       const luaL_Reg *const *lists) {
-  luaL_newmetatable(L, tname);
+  /* __close closes like close() but lets the loop finish it */
+  luatls_new_metatable(L, tname, NULL, l_gc, l_close, l_tostring);
   for (; *lists; lists++)
     luaL_setfuncs(L, *lists, 0);
   lua_pushinteger(L, kind);
   lua_setfield(L, -2, "__kind");
-  lua_pushcfunction(L, l_gc);
-  lua_setfield(L, -2, "__gc");
-  /* __close closes like close() but lets the loop finish it */
-  lua_pushcfunction(L, l_close);
-  lua_setfield(L, -2, "__close");
-  lua_pushcfunction(L, l_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
 }

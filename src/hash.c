@@ -95,12 +95,7 @@ static int l_random_bytes(lua_State *L) {
 void luatls_open_hash(lua_State *L) {
   static const luaL_Reg methods[] = {
       {"update", l_update}, {"digest", l_digest}, {NULL, NULL}};
-  luaL_newmetatable(L, HASH_T);
-  luaL_setfuncs(L, methods, 0);
-  lua_pushcfunction(L, l_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -2, "__index");
+  luatls_new_metatable(L, HASH_T, methods, l_gc, NULL, NULL);
   lua_pop(L, 1);
   lua_pushcfunction(L, l_hash_new);
   lua_setfield(L, -2, "hash_new");

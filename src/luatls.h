@@ -54,6 +54,13 @@ void luatls_undefer(luatls_deferred *d);
 /* The Lua state a libuv callback may use, or NULL when none (state gone). */
 lua_State *luatls_state(void);
 
+/* Make the metatable tname (core.c): the methods (or NULL), __index pointing
+ * at itself, and whichever of __gc, __close, __tostring is not NULL. Leaves
+ * the metatable on the stack. */
+void luatls_new_metatable(lua_State *L, const char *tname,
+                          const luaL_Reg *methods, lua_CFunction gc,
+                          lua_CFunction close, lua_CFunction tostring);
+
 /* ---- handles (handle.c) ----------------------------------------------- */
 
 enum {

@@ -1022,16 +1022,7 @@ void luatls_open_tls_conn(lua_State *L) {
       {"handshake_done", l_handshake_done},
       {NULL, NULL},
   };
-  luaL_newmetatable(L, TLS_T);
-  luaL_setfuncs(L, methods, 0);
-  lua_pushcfunction(L, l_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, l_close);
-  lua_setfield(L, -2, "__close");
-  lua_pushcfunction(L, l_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -2, "__index");
+  luatls_new_metatable(L, TLS_T, methods, l_gc, l_close, l_tostring);
   lua_pop(L, 1);
   lua_pushcfunction(L, l_wrap);
   lua_setfield(L, -2, "tls_wrap");

@@ -480,12 +480,7 @@ void luatls_open_tls_context(lua_State *L) {
       {"ciphers", l_ciphers},
       {NULL, NULL},
   };
-  luaL_newmetatable(L, CTX_T);
-  luaL_setfuncs(L, methods, 0);
-  lua_pushcfunction(L, l_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -2, "__index");
+  luatls_new_metatable(L, CTX_T, methods, l_gc, NULL, NULL);
   lua_pop(L, 1);
   lua_pushcfunction(L, l_new);
   lua_setfield(L, -2, "secure_context_new");

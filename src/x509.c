@@ -794,9 +794,7 @@ void luatls_open_x509(lua_State *L) {
                                    {"x509_verify_code", l_verify_code},
                                    {"x509_canonical_ip", l_canonical_ip},
                                    {NULL, NULL}};
-  luaL_newmetatable(L, STACK_T);
-  lua_pushcfunction(L, stack_gc);
-  lua_setfield(L, -2, "__gc");
+  luatls_new_metatable(L, STACK_T, NULL, stack_gc, NULL, NULL);
   lua_pop(L, 1);
   luaL_setfuncs(L, funcs, 0);
 }

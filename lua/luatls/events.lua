@@ -93,7 +93,8 @@ local function class(parent, name)
 
   -- While init runs, the instance has a metatable like cls's but without
   -- __newindex: its fields are set straight, not one Lua call each (init
-  -- code never assigns a property that has a setter or only a getter).
+  -- code never assigns a property that has a setter or only a getter). It
+  -- is made at the first new(), from the metamethods cls has by then.
   local building
   function cls.new(...)
     if building == nil then

@@ -91,7 +91,6 @@ M.Socket = Socket
 Socket.connecting = false
 Socket.bytesRead = 0
 Socket._bytesWritten = 0
-Socket._reading = false
 Socket._wantRead = false
 Socket._hadError = false
 
@@ -147,33 +146,37 @@ function Socket:_attach(handle)
   if self._timeoutMs then self:_armTimeout() end
 end
 
+-- Whether the handle is read-started is kept in the readable state
+-- (handleReading), where the stream machinery can see that _read has
+-- nothing to start.
+local function stopReading(self)
+  self._readableState.handleReading = false
+  if self._handle then self._handle:read_stop() end
+end
+
 local function onread(self, data, err)
   if data then
     self.bytesRead = self.bytesRead + #data
     if rawget(self, "_timeout") then self:_activity() end
-    if not self:push(data) then
-      self._reading = false
-      if self._handle then self._handle:read_stop() end
-    end
+    if not self:push(data) then stopReading(self) end
   elseif err then
     self:destroy(err)
   else
     -- end of stream from the peer; read(0) lets 'end' come at once when
     -- nothing is buffered, even if nobody reads
-    self._reading = false
-    if self._handle then self._handle:read_stop() end
+    stopReading(self)
     self:push(nil)
     self:read(0)
   end
 end
 
 function Socket:_startReading()
-  local h = self._handle
-  if self._reading or not h or self.destroyed then return end
-  self._reading = true
+  local h, state = self._handle, self._readableState
+  if state.handleReading or not h or self.destroyed then return end
+  state.handleReading = true
   local ok, err = h:read_start(function(data, e) onread(self, data, e) end)
   if not ok then
-    self._reading = false
+    state.handleReading = false
     self:destroy(err)
   end
 end
@@ -198,7 +201,7 @@ local function writeQueue(self)
       local i = q.first
       local cb, bytes = q.cbs[i], q.sizes[i]
       q.cbs[i], q.sizes[i] = nil, nil
-      q.first = i + 1
+      if i == q.last then q.first, q.last = 1, 0 else q.first = i + 1 end -- (empty: start over)
       if err then
         self._hadError = true
         return cb(err)
@@ -297,7 +300,7 @@ function Socket:_destroy(err, cb)
   cb(err)
   if h then
     self._handle = nil
-    self._reading = false
+    self._readableState.handleReading = false
     h:close(function()
       self:emit("close", self._hadError)
     end)

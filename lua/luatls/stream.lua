@@ -413,6 +413,7 @@ local READABLE_DEFAULTS = stateDefaults {
   ended = false,       -- push(nil) was called
   endEmitted = false,
   reading = false,     -- a _read is in progress
+  handleReading = false, -- (net.Socket) its handle is read-started: pushes come by themselves
   constructed = true,
   sync = true,         -- inside _read: 'readable' must wait for the next tick
   needReadable = false,
@@ -503,9 +504,9 @@ local function maybeReadMoreNT(stream, state)
 end
 
 local function maybeReadMore(stream, state)
-  if state.flowing and state.length == 0 and rawget(stream, "_reading") == true and
+  if state.handleReading and state.flowing and state.length == 0 and
       not state.ended and not state.destroyed and not state.errored then
-    -- A socket whose handle keeps reading, with nothing buffered: all the
+    -- A source that keeps pushing by itself, with nothing buffered: all the
     -- deferred read(0) would do is mark it reading again (its _read has
     -- nothing to start). Do that now instead of on the next tick.
     state.reading = true

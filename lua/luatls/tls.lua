@@ -324,7 +324,7 @@ function TLSSocket:init(socket, options)
     local function take()
       local h = socket._handle
       socket._handle = nil
-      socket._reading = false
+      socket._readableState.handleReading = false
       self._peer = socket._peer
       self:_wrap(h)
     end
