@@ -1,14 +1,14 @@
 /*
  * tls_conn.c - a TLS connection over a TCP (or pipe) handle: the SSL, its
- * memory BIOs, and the pump that moves bytes between them.
+ * BIO (tls_bio.c), and the pump that moves bytes between them.
  *
  * The pump has four directions, all in C:
  *   ciphertext in   the TCP handle's reads go to this connection (the handle's
- *                   C consumer), straight into the read BIO;
+ *                   C consumer); OpenSSL reads them where libuv put them;
  *   cleartext out   SSL_read until it would block, one Lua string per read
  *                   event (not one per record);
  *   cleartext in    write() calls SSL_write at once;
- *   ciphertext out  what OpenSSL wrote to the write BIO leaves in one
+ *   ciphertext out  what OpenSSL wrote to the BIO leaves in one
  *                   uv_try_write, the rest in one uv_write.
  * cycle() drives them, guarded against re-entry; after every call into Lua
  * it re-checks that the connection is still open (a callback may have
@@ -110,36 +110,38 @@ static void flush_cb(uv_write_t *req, int status) {
   }
 }
 
-/* Send what OpenSSL wrote to the write BIO. With cbidx, the Lua callback
+/* Send what OpenSSL wrote to the BIO. With cbidx, the Lua callback
  * there runs once it is all written (unless everything went out now:
  * returns 0 and the callback is not kept). Returns the bytes queued, or a
  * negative uv error. */
 static int flush(tls_conn *c, lua_State *L, int cbidx) {
   uv_stream_t *s = tcp_stream(c);
-  BUF_MEM *bm;
-  BIO_get_mem_ptr(c->wbio, &bm);
-  size_t n = bm->length;
-  if (n == 0 || s == NULL)
+  size_t n = c->out_len;
+  if (n == 0)
     return 0;
-  uv_buf_t b = uv_buf_init(bm->data, (unsigned)n);
+  if (s == NULL) {
+    luatls_tls_bio_sent(c);
+    return 0;
+  }
+  uv_buf_t b = uv_buf_init(c->out, (unsigned)n);
   int w = uv_try_write(s, &b, 1);
   if (w < 0 && w != UV_EAGAIN) {
-    (void)BIO_reset(c->wbio);
+    luatls_tls_bio_sent(c);
     return w;
   }
   size_t done = w > 0 ? (size_t)w : 0;
   if (done == n) {
-    (void)BIO_reset(c->wbio);
+    luatls_tls_bio_sent(c);
     return 0;
   }
   flush_req *f = malloc(sizeof *f + (n - done));
   if (f == NULL) {
-    (void)BIO_reset(c->wbio);
+    luatls_tls_bio_sent(c);
     return UV_ENOMEM;
   }
   f->len = n - done;
-  memcpy(f->data, bm->data + done, f->len);
-  (void)BIO_reset(c->wbio);
+  memcpy(f->data, c->out + done, f->len);
+  luatls_tls_bio_sent(c);
   f->conn = c;
   f->cb_ref = LUA_NOREF;
   if (L && cbidx && lua_isfunction(L, cbidx)) {
@@ -200,46 +202,12 @@ static void fail_ssl(tls_conn *c, lua_State *L, const char *what) {
 
 /* ---- the pump ------------------------------------------------------------ */
 
-static BIO *new_rbio(void) {
-  BIO *b = BIO_new(BIO_s_mem());
-  /* an empty read BIO means "would block", not end of file */
-  if (b)
-    BIO_set_mem_eof_return(b, -1);
-  return b;
-}
-
-/* The handshake's flights (certificate chains) leave the memory BIOs at
- * their peak size; an idle connection need not keep that. Swap in empty
- * ones once they are drained. */
-static void shrink_bios(tls_conn *c) {
-  BUF_MEM *bm;
-  BIO_get_mem_ptr(c->rbio, &bm);
-  if (bm->length == 0 && bm->max > 0) {
-    BIO *b = new_rbio();
-    if (b) {
-      SSL_set0_rbio(c->ssl, b);
-      c->rbio = b;
-    }
-  }
-  BIO_get_mem_ptr(c->wbio, &bm);
-  if (bm->length == 0 && bm->max > 0) {
-    BIO *b = BIO_new(BIO_s_mem());
-    if (b) {
-      BIO_up_ref(b); /* SSL_set0_wbio takes one reference */
-      SSL_set0_wbio(c->ssl, b);
-      BIO_free(b);
-      c->wbio = b;
-    }
-  }
-}
-
 static void handshake_step(tls_conn *c, lua_State *L) {
   ERR_clear_error();
   int r = SSL_do_handshake(c->ssl);
   if (r == 1) {
     c->handshake_done = 1;
     flush(c, L, 0);
-    shrink_bios(c);
     if (luatls_tls_push_event(L, c, "handshake"))
       luatls_call(L, 0);
     return;
@@ -371,7 +339,7 @@ static void cycle(tls_conn *c) {
   lua_settop(L, top);
   c->in_cycle = 0;
   /* keep the transport's reads in step with the reader: a slow reader
-   * stops TCP reads instead of growing the read BIO */
+   * stops TCP reads instead of piling up ciphertext */
   if (!luatls_tls_gone(c) && c->started && c->tcp->h) {
     int want = !c->handshake_done || c->reading;
     int is = (c->tcp->flags & LUATLS_F_READING) != 0;
@@ -391,7 +359,17 @@ static void on_transport_read(void *data, ssize_t nread, const uv_buf_t *buf) {
   if (L == NULL || luatls_tls_gone(c))
     return;
   if (nread > 0) {
-    BIO_write(c->rbio, buf->base, (int)nread);
+    if (luatls_tls_bio_lend(c, buf->base, (size_t)nread) < 0) {
+      luatls_push_uv_error(L, UV_ENOMEM, "read", NULL);
+      report_error(c, L);
+      return;
+    }
+    cycle(c);
+    if (luatls_tls_bio_keep(c) < 0) {
+      luatls_push_uv_error(L, UV_ENOMEM, "read", NULL);
+      report_error(c, L);
+    }
+    return;
   } else if (nread == UV_EOF) {
     c->eof_in = 1;
     uv_read_stop((uv_stream_t *)c->tcp->h);
@@ -459,16 +437,14 @@ static int l_wrap(lua_State *L) {
   luaL_setmetatable(L, TLS_T);
   ERR_clear_error();
   c->ssl = SSL_new(ctx->ctx);
-  c->rbio = new_rbio();
-  c->wbio = BIO_new(BIO_s_mem());
-  if (c->ssl == NULL || c->rbio == NULL || c->wbio == NULL) {
-    BIO_free(c->rbio);
-    BIO_free(c->wbio);
+  BIO *bio = luatls_tls_bio_new(c);
+  if (c->ssl == NULL || bio == NULL) {
+    BIO_free(bio);
     SSL_free(c->ssl);
     c->ssl = NULL;
     return luatls_raise_openssl(L, NULL, "cannot make a TLS connection");
   }
-  SSL_set_bio(c->ssl, c->rbio, c->wbio);
+  SSL_set_bio(c->ssl, bio, bio); /* one reference, both directions */
   SSL_set_app_data(c->ssl, c);
   c->is_server = is_server;
   c->context = ctx;
@@ -621,6 +597,7 @@ static int transport_closed(lua_State *L) {
     SSL_free(c->ssl);
     c->ssl = NULL;
   }
+  luatls_tls_bio_free(c);
   c->tcp = NULL;
   int ref = c->ref;
   c->ref = LUA_NOREF;
@@ -676,6 +653,7 @@ static int l_gc(lua_State *L) {
     SSL_free(c->ssl);
     c->ssl = NULL;
   }
+  luatls_tls_bio_free(c);
   c->tcp = NULL;
   return 0;
 }

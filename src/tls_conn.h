@@ -26,7 +26,12 @@ typedef struct tls_conn tls_conn;
 struct tls_conn {
   luatls_deferred later; /* a cycle that must not run inline; first member */
   SSL *ssl;
-  BIO *rbio, *wbio; /* network side; owned by ssl */
+  /* the transport BIO's buffers (tls_bio.c) */
+  const char *in; /* ciphertext OpenSSL has not read yet: lent or in_own */
+  size_t in_len;
+  char *in_own;
+  char *out; /* ciphertext OpenSSL wrote, for flush() */
+  size_t out_len, out_cap;
   luatls_handle *tcp;
   int ref; /* registry ref to this userdata while open */
   unsigned is_server : 1, started : 1, handshake_done : 1, reading : 1,
@@ -64,6 +69,15 @@ int luatls_tls_push_event(lua_State *L, tls_conn *c, const char *name);
 void luatls_tls_schedule(tls_conn *c); /* a cycle, not inline */
 /* a verify callback that accepts: the verdict is read after the handshake */
 int luatls_tls_verify_accept(int ok, X509_STORE_CTX *ctx);
+
+/* from tls_bio.c: the connection's BIO (both directions; ssl owns it) */
+BIO *luatls_tls_bio_new(tls_conn *c);
+/* the transport's bytes, lent for one cycle of the pump; -1: no memory */
+int luatls_tls_bio_lend(tls_conn *c, const char *p, size_t n);
+/* after that cycle: copy what OpenSSL left of them; -1: no memory */
+int luatls_tls_bio_keep(tls_conn *c);
+void luatls_tls_bio_sent(tls_conn *c); /* out was sent or dropped */
+void luatls_tls_bio_free(tls_conn *c); /* both buffers */
 
 /* from tls_hooks.c */
 void luatls_tls_hooks_free(lua_State *L, tls_conn *c);
