@@ -107,4 +107,58 @@ describe("timers", function()
     timers.setTimeout(function() later = true end, 1)
     helper.wait(function() return later end)
   end)
+
+  it("timeouts of one duration fire in the order they were set; a cleared one is skipped, " ..
+    "a refreshed one goes last", function()
+    local order, t = {}, {}
+    for i = 1, 5 do
+      t[i] = timers.setTimeout(function() order[#order + 1] = i end, 30)
+    end
+    timers.clearTimeout(t[3])
+    t[1]:refresh()
+    helper.wait(function() return #order == 4 end)
+    assert.same({ 2, 4, 5, 1 }, order)
+    helper.sleep(40)
+    assert.same({ 2, 4, 5, 1 }, order)
+  end)
+
+  it("an error in one of several timeouts that expire together does not strand the others", function()
+    local later = false
+    timers.setTimeout(function() error("boom first") end, 5)
+    timers.setTimeout(function() later = true end, 5)
+    local ok, err = pcall(helper.wait, function() return false end, 2000)
+    assert.is_false(ok)
+    assert.matches("boom first", tostring(err))
+    helper.wait(function() return later end)
+  end)
+
+  it("timeouts of one duration share one libuv timer, which keeps the loop alive only while one is ref'd", function()
+    local function timerHandles()
+      local n = 0
+      for _, w in ipairs(core.walk(true)) do if w.type == "timer" then n = n + 1 end end
+      return n
+    end
+    local before = timerHandles()
+    local ts = {}
+    for i = 1, 200 do ts[i] = timers.setTimeout(function() end, 123456):unref() end
+    assert.is_true(timerHandles() <= before + 1)
+    assert.is_false(core.alive())
+    ts[100]:ref()
+    assert.is_true(core.alive())
+    timers.clearTimeout(ts[100])
+    assert.is_false(core.alive())
+    for i = 1, 200 do timers.clearTimeout(ts[i]) end
+    local n = 0
+    for _, w in ipairs(core.walk(true)) do if w.type == "timer" and w.active then n = n + 1 end end
+    assert.equal(0, n, "a timer is still running")
+  end)
+
+  it("a timeout and an interval of the same duration both keep their schedule", function()
+    local ticks, once = 0, 0
+    local iv = timers.setInterval(function() ticks = ticks + 1 end, 10)
+    timers.setTimeout(function() once = once + 1 end, 10)
+    helper.wait(function() return ticks >= 4 end)
+    timers.clearInterval(iv)
+    assert.equal(1, once)
+  end)
 end)

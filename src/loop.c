@@ -201,10 +201,11 @@ static int l_now(lua_State *L) {
   return 1;
 }
 
+/* update_time() -> now: the loop's clock, brought up to date */
 static int l_update_time(lua_State *L) {
-  (void)L;
   uv_update_time(luatls_L.uv);
-  return 0;
+  lua_pushinteger(L, (lua_Integer)uv_now(luatls_L.uv));
+  return 1;
 }
 
 static int l_hrtime(lua_State *L) {
