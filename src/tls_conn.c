@@ -50,21 +50,22 @@ static int push_self(lua_State *L, tls_conn *c) {
   return 1;
 }
 
-/* Push the event callback `name`; 0 (nothing pushed) when none. */
 int luatls_tls_push_event(lua_State *L, tls_conn *c, const char *name) {
   if (!push_self(L, c))
     return 0;
-  lua_getiuservalue(L, -1, S_EVENTS);
-  lua_remove(L, -2);
-  if (lua_type(L, -1) != LUA_TTABLE) {
-    lua_pop(L, 1);
+  int self = lua_gettop(L);
+  if (lua_getiuservalue(L, self, S_EVENTS) != LUA_TTABLE ||
+      lua_getfield(L, -1, name) != LUA_TFUNCTION) {
+    lua_settop(L, self - 1);
     return 0;
   }
-  lua_getfield(L, -1, name);
-  lua_remove(L, -2);
-  if (!lua_isfunction(L, -1)) {
-    lua_pop(L, 1);
-    return 0;
+  if (c->owner) { /* self events fn -> fn owner */
+    lua_getiuservalue(L, self, S_OWNER);
+    lua_replace(L, self + 1);
+    lua_replace(L, self);
+  } else { /* self events fn -> fn */
+    lua_replace(L, self);
+    lua_settop(L, self);
   }
   return 1;
 }
@@ -90,6 +91,8 @@ typedef struct {
 
 static void report_error(tls_conn *c, lua_State *L);
 
+static void resume_forwarder(tls_conn *c);
+
 static void flush_cb(uv_write_t *req, int status) {
   flush_req *f = (flush_req *)req;
   lua_State *L = luatls_state();
@@ -97,6 +100,8 @@ static void flush_cb(uv_write_t *req, int status) {
     free(f);
     return;
   }
+  if (f->conn && f->conn->fwd_src && !luatls_tls_gone(f->conn))
+    resume_forwarder(f->conn);
   if (f->cb_ref != LUA_NOREF) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, f->cb_ref);
     luaL_unref(L, LUA_REGISTRYINDEX, f->cb_ref);
@@ -194,7 +199,7 @@ static void report_error(tls_conn *c, lua_State *L) {
   }
   if (!pushed && luatls_tls_push_event(L, c, "error")) {
     lua_pushvalue(L, err);
-    luatls_call(L, 1);
+    luatls_call(L, 1 + c->owner);
   }
   lua_settop(L, err - 1);
 }
@@ -216,7 +221,7 @@ static void handshake_step(tls_conn *c, lua_State *L) {
     c->handshake_done = 1;
     flush(c, L, 0);
     if (luatls_tls_push_event(L, c, "handshake"))
-      luatls_call(L, 0);
+      luatls_call(L, c->owner);
     return;
   }
   int e = SSL_get_error(c->ssl, r);
@@ -257,7 +262,11 @@ static void handshake_step(tls_conn *c, lua_State *L) {
 #define CLEAR_BUF (64 * 1024)
 static char clear_buf[CLEAR_BUF];
 
+static int forward(tls_conn *c, lua_State *L, size_t n);
+
 static void deliver(tls_conn *c, lua_State *L, size_t n, int eof) {
+  if (c->fwd && !eof && forward(c, L, n))
+    return;
   if (!push_self(L, c))
     return;
   lua_getiuservalue(L, -1, S_READCB);
@@ -274,7 +283,8 @@ static void deliver(tls_conn *c, lua_State *L, size_t n, int eof) {
 }
 
 static void read_step(tls_conn *c, lua_State *L) {
-  while (c->reading && !luatls_tls_gone(c) && !c->failed && !c->eof_out) {
+  while (c->reading && !c->fwd_wait && !luatls_tls_gone(c) && !c->failed &&
+         !c->eof_out) {
     size_t n = 0;
     int r = 0, e = SSL_ERROR_NONE;
     clear_errors();
@@ -293,7 +303,7 @@ static void read_step(tls_conn *c, lua_State *L) {
       if (r > 0)
         continue; /* the buffer filled up: there may be more */
     }
-    if (luatls_tls_gone(c) || !c->reading)
+    if (luatls_tls_gone(c) || !c->reading || c->fwd_wait)
       return;
     if (r > 0)
       continue;
@@ -348,7 +358,7 @@ static void cycle(tls_conn *c) {
   /* keep the transport's reads in step with the reader: a slow reader
    * stops TCP reads instead of piling up ciphertext */
   if (!luatls_tls_gone(c) && c->started && c->tcp->h) {
-    int want = !c->handshake_done || c->reading;
+    int want = !c->handshake_done || (c->reading && !c->fwd_wait);
     int is = (c->tcp->flags & LUATLS_F_READING) != 0;
     if (want && !is && !c->eof_in)
       luatls_stream_read_start(c->tcp);
@@ -394,6 +404,74 @@ static void on_transport_read(void *data, ssize_t nread, const uv_buf_t *buf) {
   cycle(c);
 }
 
+/* ---- forwarding: a pipe whose bytes stay in C ----------------------------
+ *
+ * src:forward(dst) sends the cleartext src reads straight into dst's
+ * SSL_write, without a Lua string or a call into Lua per read; the end of
+ * the stream and errors still reach src's read callback, so the Lua pipe
+ * (stream.lua), which stays set up, ends and unpipes as always. When dst's
+ * transport queue grows past the mark, src stops reading until it drains.
+ * Whenever dst cannot take the bytes (closed, failed, not yet secure), src
+ * stops forwarding and the bytes go to its read callback: the Lua pipe
+ * carries on from there. */
+
+static void forward_stop(tls_conn *c) {
+  tls_conn *d = c->fwd;
+  if (d == NULL)
+    return;
+  if (d->fwd_src == c)
+    d->fwd_src = NULL;
+  c->fwd = NULL;
+  if (c->fwd_wait) {
+    c->fwd_wait = 0;
+    if (!luatls_tls_gone(c))
+      luatls_tls_schedule(c); /* reads go on, now to Lua */
+  }
+}
+
+/* a connection that stops taking bytes ends whatever forwards into it */
+static void forward_detach(tls_conn *c) {
+  forward_stop(c);
+  if (c->fwd_src)
+    forward_stop(c->fwd_src);
+}
+
+static void resume_forwarder(tls_conn *d) {
+  tls_conn *c = d->fwd_src;
+  uv_stream_t *s = tcp_stream(d);
+  if (c->fwd_wait && s && s->write_queue_size <= c->fwd_hwm) {
+    c->fwd_wait = 0;
+    luatls_tls_schedule(c);
+  }
+}
+
+/* n bytes of clear_buf into c->fwd: 1 when taken, 0 when they must go to
+ * Lua (forwarding has stopped) */
+static int forward(tls_conn *c, lua_State *L, size_t n) {
+  tls_conn *d = c->fwd;
+  if (luatls_tls_gone(d) || d->failed || !d->handshake_done || d->eof_out) {
+    forward_stop(c);
+    return 0;
+  }
+  clear_errors();
+  if (SSL_write(d->ssl, clear_buf, (int)n) <= 0) {
+    ERR_clear_error();
+    forward_stop(c); /* Lua's write will meet the error and tell it */
+    return 0;
+  }
+  c->fwd_bytes += (lua_Integer)n;
+  int q = flush(d, L, 0);
+  if (q < 0) {
+    luatls_push_uv_error(L, q, "write", NULL);
+    report_error(d, L);
+    return 1;
+  }
+  uv_stream_t *s = tcp_stream(d);
+  if (c->fwd == d && s && s->write_queue_size > c->fwd_hwm)
+    c->fwd_wait = 1;
+  return 1;
+}
+
 /* ---- deferred cycles: work that must not run inline (start, read_start) */
 
 static void run_later(luatls_deferred *d) { cycle((tls_conn *)d); }
@@ -414,7 +492,7 @@ static void keylog_cb(const SSL *ssl, const char *line) {
     return;
   if (luatls_tls_push_event(L, c, "keylog")) {
     lua_pushfstring(L, "%s\n", line);
-    luatls_call(L, 1);
+    luatls_call(L, 1 + c->owner);
   }
 }
 
@@ -470,27 +548,59 @@ static int l_wrap(lua_State *L) {
   lua_setiuservalue(L, self, S_TCP);
   lua_pushvalue(L, 2);
   lua_setiuservalue(L, self, S_CONTEXT);
-  lua_newtable(L);
-  lua_setiuservalue(L, self, S_EVENTS);
   lua_pushvalue(L, self);
   c->ref = luaL_ref(L, LUA_REGISTRYINDEX);
   return 1;
 }
 
-/* on(name, fn): "handshake", "error", "keylog" */
+static void set_keylog(tls_conn *c, int on) {
+  c->keylog = on && c->ssl;
+  if (c->keylog)
+    SSL_CTX_set_keylog_callback(SSL_get_SSL_CTX(c->ssl), keylog_cb);
+}
+
+/* on(name, fn): "handshake", "error", "keylog", ... (without an owner) */
 static int l_on(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
   const char *name = luaL_checkstring(L, 2);
   if (!lua_isnoneornil(L, 3))
     luaL_checktype(L, 3, LUA_TFUNCTION);
-  lua_getiuservalue(L, 1, S_EVENTS);
+  if (c->owner)
+    return luaL_error(L, "this connection's events go to its owner");
+  if (lua_getiuservalue(L, 1, S_EVENTS) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, 1, S_EVENTS);
+  }
   lua_pushvalue(L, 3);
   lua_setfield(L, -2, name);
-  if (strcmp(name, "keylog") == 0 && c->ssl) {
-    c->keylog = lua_isfunction(L, 3);
-    if (c->keylog)
-      SSL_CTX_set_keylog_callback(SSL_get_SSL_CTX(c->ssl), keylog_cb);
-  }
+  if (strcmp(name, "keylog") == 0)
+    set_keylog(c, lua_isfunction(L, 3));
+  return 0;
+}
+
+/* set_owner(owner, handlers): every event goes to handlers[name](owner,
+ * ...), handlers being a table the owner's class may share with all its
+ * connections (instead of a closure per event and connection). Once. */
+static int l_set_owner(lua_State *L) {
+  tls_conn *c = luatls_tls_check(L, 1);
+  luaL_checkany(L, 2);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  if (c->owner || lua_getiuservalue(L, 1, S_EVENTS) != LUA_TNIL)
+    return luaL_error(L, "the connection's events already have a receiver");
+  lua_pushvalue(L, 2);
+  lua_setiuservalue(L, 1, S_OWNER);
+  lua_pushvalue(L, 3);
+  lua_setiuservalue(L, 1, S_EVENTS);
+  c->owner = 1;
+  return 0;
+}
+
+/* set_keylog(on): "keylog" events (for an owner's handlers; on("keylog")
+ * does it by itself) */
+static int l_set_keylog(lua_State *L) {
+  set_keylog(luatls_tls_check(L, 1), lua_toboolean(L, 2));
   return 0;
 }
 
@@ -576,6 +686,48 @@ static int l_write(lua_State *L) {
   return 1;
 }
 
+/* forward(target[, mark]) -> true | false: from now on the cleartext this
+ * connection reads goes into target (a TLS connection, maybe itself) in C,
+ * reads pausing while target's transport queue is over mark bytes (16 KiB);
+ * false when it cannot be (one of them closed or failed, or something else
+ * forwards into target). forward() stops it. Both give back nothing else:
+ * forwarded() tells the bytes forwarded since it was last asked. */
+static int l_forward(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  if (lua_isnoneornil(L, 2)) {
+    forward_stop(c);
+    return 0;
+  }
+  tls_conn *d = luaL_checkudata(L, 2, TLS_T);
+  lua_Integer mark = luaL_optinteger(L, 3, 16 * 1024);
+  luaL_argcheck(L, mark >= 0, 3, "must not be negative");
+  int ok = !luatls_tls_gone(c) && !c->failed && !luatls_tls_gone(d) &&
+           !d->failed && c->fwd == NULL && d->fwd_src == NULL;
+  if (ok) {
+    c->fwd = d;
+    c->fwd_hwm = (size_t)mark;
+    d->fwd_src = c;
+    lua_pushvalue(L, 2);
+    lua_setiuservalue(L, 1, S_FORWARD);
+  }
+  lua_pushboolean(L, ok);
+  return 1;
+}
+
+/* forwarded() -> bytes forwarded since the last call; forwarding() -> bool */
+static int l_forwarded(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  lua_pushinteger(L, c->fwd_bytes);
+  c->fwd_bytes = 0;
+  return 1;
+}
+
+static int l_forwarding(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  lua_pushboolean(L, c->fwd != NULL);
+  return 1;
+}
+
 static int l_write_queue_size(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
   uv_stream_t *s = luatls_tls_gone(c) ? NULL : tcp_stream(c);
@@ -632,6 +784,7 @@ static int l_close(lua_State *L) {
     return 0;
   c->closing = 1;
   unqueue(c);
+  forward_detach(c);
   if (lua_isfunction(L, 2)) {
     lua_pushvalue(L, 2);
     lua_setiuservalue(L, 1, S_CLOSECB);
@@ -651,6 +804,7 @@ static int l_close(lua_State *L) {
 static int l_gc(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
   unqueue(c);
+  forward_detach(c); /* (a target's memory outlives its finalizer) */
   luatls_tls_hooks_free(luatls_state() ? L : NULL, c);
   if (c->tcp && c->tcp->consumer_data == c) {
     c->tcp->consumer = NULL;
@@ -972,11 +1126,16 @@ static int l_tostring(lua_State *L) {
 void luatls_open_tls_conn(lua_State *L) {
   static const luaL_Reg methods[] = {
       {"on", l_on},
+      {"set_owner", l_set_owner},
+      {"set_keylog", l_set_keylog},
       {"start", l_start},
       {"read_start", l_read_start},
       {"read_stop", l_read_stop},
       {"write", l_write},
       {"write_queue_size", l_write_queue_size},
+      {"forward", l_forward},
+      {"forwarded", l_forwarded},
+      {"forwarding", l_forwarding},
       {"shutdown", l_shutdown},
       {"close", l_close},
       {"is_closing", l_is_closing},

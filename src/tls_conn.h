@@ -14,10 +14,12 @@
 enum {
   S_READCB = 1, /* read_start(cb) */
   S_CLOSECB,    /* close(cb) */
-  S_EVENTS,     /* { handshake=, error=, keylog= } */
+  S_EVENTS,     /* { handshake=, error=, keylog= }: on()'s, or the owner's */
   S_TCP,        /* the transport handle's userdata */
   S_CONTEXT,    /* the SecureContext */
-  S_NSLOTS = S_CONTEXT
+  S_OWNER,      /* set_owner()'s owner: every handler's first argument */
+  S_FORWARD,    /* forward()'s target, kept alive while it is one */
+  S_NSLOTS = S_FORWARD
 };
 
 enum { HELLO_NONE, HELLO_WAITING, HELLO_ANSWERED };
@@ -36,7 +38,7 @@ struct tls_conn {
   int ref; /* registry ref to this userdata while open */
   unsigned is_server : 1, started : 1, handshake_done : 1, reading : 1,
       eof_in : 1, eof_out : 1, failed : 1, closing : 1, in_cycle : 1, again : 1,
-      keylog : 1;
+      keylog : 1, owner : 1;
   /* handshake hooks (tls_hooks.c) */
   unsigned hello_hook : 1, alpn_cb : 1;
   unsigned char hello_state; /* HELLO_*: the ClientHello hook's progress */
@@ -57,6 +59,12 @@ struct tls_conn {
   unsigned char ocsp_state; /* HELLO_*: the OCSPRequest's progress */
   unsigned char *ocsp_resp; /* the response to staple */
   size_t ocsp_len;
+  /* forwarding (forward(): a pipe that stays in C) */
+  struct tls_conn *fwd;     /* where this connection's cleartext goes */
+  struct tls_conn *fwd_src; /* the connection forwarding into this one */
+  size_t fwd_hwm;           /* fwd's transport queue that pauses reads */
+  lua_Integer fwd_bytes;    /* forwarded since Lua last asked */
+  unsigned fwd_wait : 1;    /* fwd's queue is over fwd_hwm: reads wait */
   /* renegotiation (tls_reneg.c) */
   unsigned reneg_ours : 1, /* we asked for it (renegotiate()) */
       reneg_disabled : 1;  /* disableRenegotiation() */
@@ -65,6 +73,9 @@ struct tls_conn {
 /* from tls_conn.c */
 tls_conn *luatls_tls_check(lua_State *L, int idx); /* open connection */
 int luatls_tls_gone(tls_conn *c);
+/* Push the handler of event `name` (1; 0 when there is none) and, when the
+ * connection has an owner, the owner after it: call with
+ * luatls_call(L, nargs + c->owner). */
 int luatls_tls_push_event(lua_State *L, tls_conn *c, const char *name);
 void luatls_tls_schedule(tls_conn *c); /* a cycle, not inline */
 /* a verify callback that accepts: the verdict is read after the handshake */

@@ -124,7 +124,7 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
         lua_pushlstring(L, name, n);
       else
         lua_pushnil(L);
-      luatls_call(L, 1);
+      luatls_call(L, 1 + c->owner);
     } else {
       c->hello_state = HELLO_ANSWERED; /* nobody to ask: go on */
     }
@@ -230,7 +230,7 @@ static int alpn_by_callback(lua_State *L, tls_conn *c, SSL *ssl,
   lua_setfield(L, -2, "protocols");
   /* the answer comes back as the event's result: the Lua side stores it
    * with alpn_result() before returning (luatls_call keeps no results) */
-  luatls_call(L, 1);
+  luatls_call(L, 1 + c->owner);
   lua_settop(L, top);
   if (luatls_tls_gone(c))
     return SSL_TLSEXT_ERR_ALERT_FATAL;

@@ -69,14 +69,14 @@ int luatls_tls_ocsp_hello(lua_State *L, tls_conn *c, SSL *ssl) {
   if (cert == NULL || !luatls_tls_push_event(L, c, "ocsp"))
     return 0;
   if (!push_der(L, cert)) {
-    lua_pop(L, 1);
+    lua_pop(L, 1 + c->owner);
     return 0;
   }
   X509 *issuer = find_issuer(ssl, cert);
   if (issuer == NULL || !push_der(L, issuer))
     lua_pushnil(L);
   c->ocsp_state = HELLO_WAITING;
-  luatls_call(L, 2);
+  luatls_call(L, 2 + c->owner);
   return c->ocsp_state == HELLO_WAITING ? -1 : 0;
 }
 
@@ -104,7 +104,7 @@ static int status_cb(SSL *ssl, void *arg) {
       lua_pushlstring(L, (const char *)p, (size_t)n);
     else
       lua_pushnil(L);
-    luatls_call(L, 1);
+    luatls_call(L, 1 + c->owner);
   }
   return 1; /* the verdict on the response is the script's */
 }

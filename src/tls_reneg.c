@@ -25,13 +25,13 @@ static void info_cb(const SSL *ssl, int where, int ret) {
     return;
   if (where & SSL_CB_HANDSHAKE_START) {
     if (!c->reneg_ours && luatls_tls_push_event(L, c, "renegotiation"))
-      luatls_call(L, 0); /* the peer renegotiates */
+      luatls_call(L, c->owner); /* the peer renegotiates */
   } else if (c->reneg_ours && !SSL_renegotiate_pending((SSL *)ssl)) {
     /* (a server's HelloRequest alone also ends as a "handshake": the
      * renegotiation is done only when nothing is pending any more) */
     c->reneg_ours = 0;
     if (luatls_tls_push_event(L, c, "renegotiated"))
-      luatls_call(L, 0);
+      luatls_call(L, c->owner);
   }
 }
 

@@ -60,7 +60,7 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
       return 0;
     }
     c->session_pending = 1; /* cleartext waits for new_session_done() */
-    luatls_call(L, 2);
+    luatls_call(L, 2 + c->owner);
   } else {
     if (!c->session_event || !luatls_tls_push_event(L, c, "session"))
       return 0;
@@ -68,7 +68,7 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
       lua_settop(L, top);
       return 0;
     }
-    luatls_call(L, 1);
+    luatls_call(L, 1 + c->owner);
   }
   lua_settop(L, top);
   return 0;
@@ -123,7 +123,7 @@ int luatls_tls_session_hello(lua_State *L, tls_conn *c, SSL *ssl) {
     return 0; /* nothing to resume: a full handshake */
   c->sess_state = HELLO_WAITING;
   lua_pushlstring(L, (const char *)id, n);
-  luatls_call(L, 1);
+  luatls_call(L, 1 + c->owner);
   return c->sess_state == HELLO_WAITING ? -1 : 0;
 }
 
