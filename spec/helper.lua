@@ -122,6 +122,14 @@ function M.needs(...)
   return true
 end
 
+-- listen(server) -> port: listen on a free loopback port and wait for it.
+function M.listen(server)
+  local port
+  server:listen(0, "127.0.0.1", function() port = server:address().port end)
+  M.wait(function() return port end)
+  return port
+end
+
 -- closeServer(server[, destroyConnections]): close it and wait for its
 -- 'close' (which waits for its connections; with destroyConnections they
 -- are destroyed first).

@@ -13,12 +13,7 @@ local function serverOptions(extra)
   return o
 end
 
-local function listen(server)
-  local port
-  server:listen(0, "127.0.0.1", function() port = server:address().port end)
-  helper.wait(function() return port end)
-  return port
-end
+local listen = helper.listen
 
 local function closeServer(server) helper.closeServer(server, true) end
 

@@ -704,8 +704,10 @@ static int l_forward(lua_State *L) {
   int ok = !luatls_tls_gone(c) && !c->failed && !luatls_tls_gone(d) &&
            !d->failed && c->fwd == NULL && d->fwd_src == NULL;
   if (ok) {
+    uv_stream_t *s = tcp_stream(d);
     c->fwd = d;
     c->fwd_hwm = (size_t)mark;
+    c->fwd_wait = s && s->write_queue_size > c->fwd_hwm; /* until it drains */
     d->fwd_src = c;
     lua_pushvalue(L, 2);
     lua_setiuservalue(L, 1, S_FORWARD);

@@ -879,7 +879,11 @@ local function pipeOnDrain(src, dest)
     end
     local waiting = state.awaitDrainWriters
     local nobodyWaiting = waiting == nil or (state.multiAwaitDrain and next(waiting) == nil)
-    if nobodyWaiting and src:listenerCount("data") > 0 then src:resume() end
+    if nobodyWaiting and src:listenerCount("data") > 0 then
+      src:resume()
+      -- dest has taken everything: the bytes may go on in C from here
+      if src._tryForward and state.length == 0 then src:_tryForward(dest) end
+    end
   end
 end
 
@@ -926,6 +930,7 @@ function Readable:pipe(dest, options)
     src:removeListener("end", onend)
     src:removeListener("end", unpipe)
     src:removeListener("data", ondata)
+    if rawget(src, "_forwardTo") == dest then src:_stopForward() end
     cleanedUp = true
     -- if we were waiting for this dest, stop waiting: it is gone
     local w = dest._writableState
@@ -955,8 +960,19 @@ function Readable:pipe(dest, options)
     end
   end
 
+  -- (a pipe that could not go to C at first, because bytes were buffered,
+  -- tries again a few times once they are through, and after each 'drain')
+  local forwardTries = src._tryForward and 4 or 0
   function ondata(chunk)
-    if dest:write(chunk) == false then pause() end
+    local ok = dest:write(chunk)
+    if forwardTries > 0 and state.length == 0 then
+      forwardTries = forwardTries - 1
+      if src:_tryForward(dest) then
+        forwardTries = 0
+        return -- C waits for dest's queue itself
+      end
+    end
+    if ok == false then pause() end
   end
 
   -- An error on dest unpipes; if nobody else handles it, it is not swallowed.
@@ -992,6 +1008,8 @@ function Readable:pipe(dest, options)
   elseif not state.flowing then
     src:resume()
   end
+  -- between two native sockets the bytes may stay in C (tls.lua, forwarding)
+  if src._tryForward then src:_tryForward(dest) end
   return dest
 end
 

@@ -1,0 +1,218 @@
+-- spec/tls_forward_spec.lua: socket:pipe(dest) between TLS sockets keeps the
+-- bytes in C (the connection's forward(), see src/tls_conn.c) while nothing
+-- in Lua would see them on the way, and falls back to the Lua pipe as soon
+-- as something would: a 'data' listener, pause(), unpipe(), setTimeout(), a
+-- write of its own. Checked against Node's tls client (what comes back is
+-- what was sent, with the client stalling its reads so that backpressure
+-- must hold) and in-process for the fallbacks.
+local helper = require("spec.helper")
+local certs = require("spec.certs")
+local tls = require("luatls.tls")
+local timers = require("luatls.timers")
+
+local q = helper.quote
+
+local function serverOptions()
+  return { key = certs.read("server-key.pem"), cert = certs.read("server-chain.pem") }
+end
+
+local function connectOptions(port)
+  return { port = port, host = "127.0.0.1", servername = "localhost", ca = certs.read("ca-cert.pem") }
+end
+
+local listen = helper.listen
+
+-- Node client: sends TOTAL bytes (a fixed pattern) in 64 KiB writes, reads
+-- the echo (pausing its reads for STALL ms after the first MiB came back),
+-- and prints the SHA-256 of both and the byte counts.
+local NODE_CLIENT = [[
+const tls = require('tls'), fs = require('fs'), crypto = require('crypto');
+const [port, ca, total, stall] = process.argv.slice(1).map((v, i) => i == 1 ? v : Number(v));
+const chunk = Buffer.alloc(65536);
+for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 7919 + 13) & 255;
+const sent = crypto.createHash('sha256'), got = crypto.createHash('sha256');
+let nsent = 0, ngot = 0, stalled = false;
+const s = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: fs.readFileSync(ca) }, () => {
+  const more = () => {
+    while (nsent < total) {
+      const n = Math.min(chunk.length, total - nsent);
+      const b = chunk.subarray(0, n);
+      sent.update(b); nsent += n;
+      if (!s.write(b)) return s.once('drain', more);
+    }
+  };
+  more();
+});
+s.on('data', (d) => {
+  got.update(d); ngot += d.length;
+  if (stall > 0 && !stalled && ngot >= 1048576) {
+    stalled = true; s.pause();
+    setTimeout(() => s.resume(), stall);
+  }
+  if (ngot >= total) {
+    console.log('sent=' + nsent + ' got=' + ngot);
+    console.log('same=' + (sent.digest('hex') === got.digest('hex')));
+    s.end();
+  }
+});
+s.on('error', (e) => { console.log('error=' + e.message); process.exit(1); });
+]]
+
+local function nodeClient(port, total, stall)
+  return helper.spawn(string.format("timeout 60 node -e %s %d %s %d %d", q(NODE_CLIENT), port,
+    q(certs.path("ca-cert.pem")), total, stall or 0))
+end
+
+describe("pipe() between TLS sockets, forwarded in C", function()
+  helper.leakcheck()
+
+  it("echoes 16 MiB to Node's client intact, in C, with the transport queue bounded while the client stalls",
+    function()
+      if not helper.needs("node") then return end
+      local TOTAL = 16 * 1024 * 1024
+      local sockets, forwarding, maxQueue, closed = {}, {}, 0, {}
+      local server = tls.createServer(serverOptions(), function(s)
+        s:pipe(s)
+        sockets[#sockets + 1] = s
+        forwarding[#forwarding + 1] = s._handle:forwarding()
+        s:on("close", function() closed[#closed + 1] = { read = s.bytesRead, written = s.bytesWritten } end)
+      end)
+      local port = listen(server)
+      local sampler = timers.setInterval(function()
+        for _, s in ipairs(sockets) do
+          local h = s._handle
+          if h and not h:is_closing() then maxQueue = math.max(maxQueue, h:write_queue_size()) end
+        end
+      end, 20)
+      local out, status = helper.finish(nodeClient(port, TOTAL, 1500 * helper.SLOW), 60000 * helper.SLOW)
+      timers.clearInterval(sampler)
+      assert.equal(0, status, out)
+      assert.matches("sent=" .. TOTAL .. " got=" .. TOTAL, out, 1, true)
+      assert.matches("same=true", out, 1, true)
+      assert.same({ true }, forwarding)
+      -- 16 KiB mark + one 64 KiB read's records, not the megabytes the
+      -- client left unread
+      assert.is_true(maxQueue > 0 and maxQueue < 256 * 1024, "queue peaked at " .. maxQueue)
+      helper.wait(function() return #closed == 1 end)
+      assert.same({ read = TOTAL, written = TOTAL }, closed[1])
+      helper.closeServer(server)
+    end)
+
+  it("a proxy's two TLS legs forward both ways once what came early is through, and the client's bytes come back",
+    function()
+      if not helper.needs("node") then return end
+      local TOTAL = 4 * 1024 * 1024
+      local echo = tls.createServer(serverOptions(), function(s) s:pipe(s) end)
+      local echoPort = listen(echo)
+      local legs, both = {}, false
+      local front = tls.createServer(serverOptions(), function(f)
+        -- the client writes at once: its first bytes wait in f's buffer
+        f:pause()
+        local b
+        b = tls.connect(connectOptions(echoPort), function()
+          legs[#legs + 1] = { f, b }
+          f:pipe(b)
+          b:pipe(f)
+        end)
+        f:on("error", function() end)
+        b:on("error", function() end)
+        f:on("close", function() b:destroy() end)
+      end)
+      finally(function()
+        helper.closeServer(front, true)
+        helper.closeServer(echo, true)
+      end)
+      local port = listen(front)
+      local sampler = timers.setInterval(function()
+        for _, l in ipairs(legs) do
+          local fh, bh = l[1]._handle, l[2]._handle
+          if fh and bh and fh:forwarding() and bh:forwarding() then both = true end
+        end
+      end, 5)
+      local out, status = helper.finish(nodeClient(port, TOTAL, 0), 60000 * helper.SLOW)
+      timers.clearInterval(sampler)
+      assert.equal(0, status, out)
+      assert.matches("same=true", out, 1, true)
+      assert.equal(1, #legs)
+      assert.is_true(both, "the two legs never forwarded in C at the same time")
+    end)
+
+  describe("falls back to the Lua pipe", function()
+    local server, port, accepted, client, got
+
+    before_each(function()
+      accepted, got = {}, {}
+      server = tls.createServer(serverOptions(), function(s)
+        s:pipe(s)
+        accepted[#accepted + 1] = s
+      end)
+      port = listen(server)
+      client = tls.connect(connectOptions(port))
+      client:on("data", function(d) got[#got + 1] = d end)
+      helper.wait(function() return #accepted == 1 and client.encrypted and client._secure end)
+    end)
+
+    after_each(function()
+      client:destroy()
+      helper.closeServer(server, true)
+    end)
+
+    local function echoes(text)
+      local before = #got
+      client:write(text)
+      helper.wait(function() return table.concat(got, "", before + 1):find(text, 1, true) end)
+    end
+
+    it("when a 'data' listener comes: it sees the bytes, and the echo goes on", function()
+      local s = accepted[1]
+      assert.is_true(s._handle:forwarding())
+      echoes("one")
+      local seen = {}
+      s:on("data", function(d) seen[#seen + 1] = d end)
+      assert.is_false(s._handle:forwarding())
+      echoes("two")
+      assert.equal("two", table.concat(seen))
+      assert.equal(6, s.bytesRead)
+    end)
+
+    it("at unpipe(): nothing is echoed any more", function()
+      local s = accepted[1]
+      echoes("one")
+      s:unpipe(s)
+      assert.is_false(s._handle:forwarding())
+      client:write("two")
+      helper.sleep(200)
+      assert.equal("one", table.concat(got))
+      assert.equal(3, s.bytesWritten)
+    end)
+
+    it("at pause(), and resume() lets the bytes through again", function()
+      local s = accepted[1]
+      s:pause()
+      assert.is_false(s._handle:forwarding())
+      client:write("held")
+      helper.sleep(150)
+      assert.equal("", table.concat(got))
+      s:resume()
+      helper.wait(function() return table.concat(got) == "held" end)
+    end)
+
+    it("at setTimeout(): 'timeout' still comes after the socket went idle", function()
+      local s = accepted[1]
+      local timedOut = false
+      s:setTimeout(150, function() timedOut = true end)
+      assert.is_false(s._handle:forwarding())
+      echoes("one")
+      helper.wait(function() return timedOut end)
+    end)
+
+    it("at a write of its own, which keeps its place in the stream", function()
+      local s = accepted[1]
+      echoes("one")
+      s:write("[own]")
+      assert.is_false(s._handle:forwarding())
+      echoes("two")
+      assert.equal("one[own]two", table.concat(got))
+    end)
+  end)
+end)
