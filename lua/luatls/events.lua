@@ -198,9 +198,31 @@ local function unwrap(entry)
   return entry
 end
 
--- Each event's list of listeners is never modified in place: adding or
--- removing makes a new list. emit() therefore walks a snapshot for free, and
--- listeners added or removed during an emit take effect from the next emit.
+-- self._events[name] is, as in Node, the listener itself while there is
+-- one; from the second listener on it is a list of them, a Listeners table.
+-- Either way emit() just calls it: calling a list calls its listeners in
+-- order. A list is never modified in place: adding or removing makes a new
+-- list (or goes back to the one listener). emit() therefore walks a snapshot
+-- for free, and listeners added or removed during an emit take effect from
+-- the next emit.
+local Listeners = {}
+function Listeners.__call(list, ...)
+  for i = 1, #list do
+    list[i](...)
+  end
+end
+
+local function newList(...)
+  return setmetatable({ ... }, Listeners)
+end
+
+-- The listeners of one event as an array (a new one when there is one).
+local function asList(entry)
+  if entry == nil then return {} end
+  if getmetatable(entry) ~= Listeners then return { entry } end
+  return entry
+end
+
 local function ensure(self)
   local events = rawget(self, "_events")
   if events == nil then
@@ -267,17 +289,22 @@ local function addListener(self, name, listener, prepend)
     self:emit("newListener", name, unwrap(listener))
     events = ensure(self)
   end
-  local list = events[name]
-  if list == nil then
-    events[name] = { listener }
+  local entry = events[name]
+  if entry == nil then
+    events[name] = listener
     table.insert(self._eventNames, name)
     return self
   end
-  local n = #list
-  local new = table.move(list, 1, n, prepend and 2 or 1, {})
-  new[prepend and 1 or n + 1] = listener
+  local new
+  if getmetatable(entry) ~= Listeners then
+    new = prepend and newList(listener, entry) or newList(entry, listener)
+  else
+    local n = #entry
+    new = table.move(entry, 1, n, prepend and 2 or 1, newList())
+    new[prepend and 1 or n + 1] = listener
+  end
   events[name] = new
-  warnIfTooMany(self, name, n + 1)
+  warnIfTooMany(self, name, #new)
   return self
 end
 
@@ -309,25 +336,32 @@ function EventEmitter:removeListener(name, listener)
   checkName(name)
   checkListener(listener)
   local events = rawget(self, "_events")
-  local list = events and events[name]
-  if list == nil then return self end
-  local n, pos = #list, nil
-  for i = n, 1, -1 do
-    local e = list[i]
-    if e == listener or (type(e) == "table" and unwrap(e) == listener) then
-      pos = i
-      break
-    end
-  end
-  if pos == nil then return self end
-  local removed = list[pos]
-  if n == 1 then
+  local entry = events and events[name]
+  if entry == nil then return self end
+  local removed
+  if getmetatable(entry) ~= Listeners then
+    if entry ~= listener and unwrap(entry) ~= listener then return self end
+    removed = entry
     events[name] = nil
     forgetName(self, name)
   else
-    local new = table.move(list, 1, pos - 1, 1, {})
-    table.move(list, pos + 1, n, pos, new)
-    events[name] = new
+    local n, pos = #entry, nil
+    for i = n, 1, -1 do
+      local e = entry[i]
+      if e == listener or (type(e) == "table" and unwrap(e) == listener) then
+        pos = i
+        break
+      end
+    end
+    if pos == nil then return self end
+    removed = entry[pos]
+    if n == 2 then
+      events[name] = entry[3 - pos] -- back to the one listener
+    else
+      local new = table.move(entry, 1, pos - 1, 1, newList())
+      table.move(entry, pos + 1, n, pos, new)
+      events[name] = new
+    end
   end
   if events.removeListener ~= nil then
     self:emit("removeListener", name, unwrap(removed))
@@ -361,10 +395,8 @@ function EventEmitter:removeAllListeners(name)
     self._eventNames = {}
     return self
   end
-  local list = events[name]
-  if list then
-    for i = #list, 1, -1 do self:removeListener(name, list[i]) end
-  end
+  local list = asList(events[name])
+  for i = #list, 1, -1 do self:removeListener(name, list[i]) end
   return self
 end
 
@@ -380,28 +412,29 @@ end
 -- raises its argument.
 function EventEmitter:emit(name, ...)
   if name == nil or name ~= name then checkName(name) end
-  local events = rawget(self, "_events")
-  local list = events and events[name]
+  local events = self._events -- (not rawget: nil all the same without one, and emit runs per chunk)
+  local entry = events and events[name]
   if name == "error" then
     if events and events[errorMonitor] then self:emit(errorMonitor, ...) end
-    if list == nil then unhandled((...)) end
+    if entry == nil then unhandled((...)) end
   end
-  if list == nil then return false end
-  for i = 1, #list do
-    list[i](...)
-  end
+  if entry == nil then return false end
+  entry(...) -- the listener, or the Listeners list
   return true
 end
 
 -- With a listener, counts only that listener.
 function EventEmitter:listenerCount(name, listener)
-  local events = rawget(self, "_events")
-  local list = events and events[name]
-  if list == nil then return 0 end
-  if listener == nil then return #list end
+  local events = self._events -- (as in emit)
+  local entry = events and events[name]
+  if entry == nil then return 0 end
+  if getmetatable(entry) ~= Listeners then
+    return (listener == nil or entry == listener or unwrap(entry) == listener) and 1 or 0
+  end
+  if listener == nil then return #entry end
   local count = 0
-  for i = 1, #list do
-    if list[i] == listener or unwrap(list[i]) == listener then count = count + 1 end
+  for i = 1, #entry do
+    if entry[i] == listener or unwrap(entry[i]) == listener then count = count + 1 end
   end
   return count
 end
@@ -409,11 +442,9 @@ end
 -- A copy of the listeners; `once` listeners appear as the function given.
 function EventEmitter:listeners(name)
   local events = rawget(self, "_events")
-  local list = events and events[name]
+  local list = asList(events and events[name])
   local out = {}
-  if list then
-    for i = 1, #list do out[i] = unwrap(list[i]) end
-  end
+  for i = 1, #list do out[i] = unwrap(list[i]) end
   return out
 end
 
@@ -421,8 +452,8 @@ end
 -- `listener` field); calling a wrapper removes it, as in Node.
 function EventEmitter:rawListeners(name)
   local events = rawget(self, "_events")
-  local list = events and events[name]
-  return list and table.move(list, 1, #list, 1, {}) or {}
+  local list = asList(events and events[name])
+  return table.move(list, 1, #list, 1, {})
 end
 
 -- Names with listeners, in the order they were first added.

@@ -93,6 +93,7 @@ Socket.bytesRead = 0
 Socket._bytesWritten = 0
 Socket._wantRead = false
 Socket._hadError = false
+Socket.allowHalfOpen = false
 
 -- Socket.new([options]): options.allowHalfOpen (default false), and, for the
 -- runtime's own use, options.handle (an open handle to wrap) and
@@ -191,27 +192,26 @@ end
 
 -- The handle calls back only for a write it had to queue, and in order. So
 -- one callback per socket serves them all, with what each queued write
--- needs (its stream callback, its size) in a FIFO; a write that went out at
--- once costs no allocation.
-local function writeQueue(self)
-  local q = self._writeQueue
-  if q == nil then
-    q = { first = 1, last = 0, cbs = {}, sizes = {} }
-    q.done = function(err)
-      local i = q.first
-      local cb, bytes = q.cbs[i], q.sizes[i]
-      q.cbs[i], q.sizes[i] = nil, nil
-      if i == q.last then q.first, q.last = 1, 0 else q.first = i + 1 end -- (empty: start over)
-      if err then
-        self._hadError = true
-        return cb(err)
-      end
-      self._bytesWritten = self._bytesWritten + bytes
-      cb()
-    end
-    self._writeQueue = q
+-- needs (its stream callback, its size) in a FIFO that exists only while
+-- writes are queued: a write that went out at once costs no allocation.
+local function writeDone(self, err)
+  local q = self._writeQueue -- { first =, last =, cb, bytes, cb, bytes, ... }
+  local i = q.first
+  local cb, bytes = q[i], q[i + 1]
+  q[i], q[i + 1] = nil, nil
+  if i + 1 == q.last then self._writeQueue = nil else q.first = i + 2 end
+  if err then
+    self._hadError = true
+    return cb(err)
   end
-  return q
+  self._bytesWritten = self._bytesWritten + bytes
+  cb()
+end
+
+local function writeCallback(self)
+  local done = function(err) writeDone(self, err) end
+  self._writeDone = done
+  return done
 end
 
 -- data: a string or a list of strings (one writev)
@@ -225,8 +225,7 @@ function Socket:_writeGeneric(data, bytes, cb)
     return cb(errors.new("ERR_SOCKET_CLOSED", "Socket is closed"))
   end
   if rawget(self, "_timeout") then self:_activity() end
-  local q = self._writeQueue or writeQueue(self)
-  local queued, err = h:write(data, q.done)
+  local queued, err = h:write(data, self._writeDone or writeCallback(self))
   if not queued then
     self._hadError = true
     return cb(err)
@@ -236,9 +235,14 @@ function Socket:_writeGeneric(data, bytes, cb)
     self._bytesWritten = self._bytesWritten + bytes
     cb()
   else
+    local q = self._writeQueue
+    if q == nil then
+      q = { first = 1, last = 0 }
+      self._writeQueue = q
+    end
     local i = q.last + 1
-    q.last = i
-    q.cbs[i], q.sizes[i] = cb, bytes
+    q[i], q[i + 1] = cb, bytes
+    q.last = i + 1
   end
 end
 

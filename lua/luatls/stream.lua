@@ -231,6 +231,17 @@ end
 
 local function listNew() return { first = 1, last = 0 } end
 
+-- A readable state's buffer, made when the first chunk is buffered (and
+-- dropped when it is read empty).
+local function bufferOf(state)
+  local list = state.buffer
+  if list == nil then
+    list = listNew()
+    state.buffer = list
+  end
+  return list
+end
+
 local function listPush(l, v)
   l.last = l.last + 1
   l[l.last] = v
@@ -391,22 +402,42 @@ M.Readable = Readable
 
 -- What a fresh ReadableState or WritableState holds. A state keeps only
 -- what differs (its metatable supplies the rest), which keeps an idle stream
--- small. Both sides start with these (errored starts nil):
+-- small; a few fields that go back to their default often are stored only
+-- when they change, or go back to nil. Both sides start with these (errored
+-- starts nil):
 local function stateDefaults(t)
   t.emitClose, t.autoDestroy = true, true
   t.destroyed, t.errorEmitted, t.closed, t.closeEmitted = false, false, false, false
   return t
 end
 
--- Options both sides take the same way.
-local function commonStateOptions(state, options, objectMode)
-  if objectMode then state.objectMode = true end
-  if options.emitClose == false then state.emitClose = false end
-  if options.autoDestroy == false then state.autoDestroy = false end
+-- The metatable of a new state: { __index = defaults }, or, when the
+-- options change one of the defaults that are set once (objectMode and its
+-- highWaterMark, emitClose, autoDestroy, a writable's decodeStrings), a copy
+-- of the defaults with those changed, made once per combination: states
+-- made with the same options share it (every net.Socket's, for one) and
+-- hold none of these.
+local function stateMeta(metas, defaults, options, objectMode, decodeStrings)
+  local emitClose, autoDestroy = options.emitClose ~= false, options.autoDestroy ~= false
+  local key = (objectMode and 1 or 0) | (emitClose and 0 or 2) | (autoDestroy and 0 or 4) |
+    (decodeStrings == false and 8 or 0)
+  local meta = metas[key]
+  if meta == nil then
+    local d = {}
+    for k, v in pairs(defaults) do d[k] = v end
+    if objectMode then d.objectMode, d.highWaterMark = true, 16 end
+    d.emitClose, d.autoDestroy = emitClose, autoDestroy
+    if decodeStrings == false then d.decodeStrings = false end
+    meta = { __index = d }
+    metas[key] = meta
+  end
+  return meta
 end
 
 local READABLE_DEFAULTS = stateDefaults {
   objectMode = false,
+  highWaterMark = 16 * 1024,
+  -- buffer = nil:     the chunks buffered (a list), made when one is
   length = 0,          -- bytes buffered (objects in objectMode)
   -- flowing = nil:    no consumer yet; true: flowing; false: paused
   -- paused = nil:     true once pause() was called, false after resume()
@@ -428,16 +459,13 @@ local READABLE_DEFAULTS = stateDefaults {
   defaultEncoding = "utf8",
   -- decoder = nil, encoding = nil: set by setEncoding
 }
-local ReadableStateMeta = { __index = READABLE_DEFAULTS }
+local readableMetas = { [0] = { __index = READABLE_DEFAULTS } }
 
 local function newReadableState(options, isDuplex)
   local objectMode = options.objectMode == true or (isDuplex and options.readableObjectMode == true)
-  local state = setmetatable({
-    highWaterMark = getHighWaterMark(options, isDuplex, "readableHighWaterMark", objectMode),
-    buffer = listNew(),
-    pipes = {},
-  }, ReadableStateMeta)
-  commonStateOptions(state, options, objectMode)
+  local state = setmetatable({ pipes = {} }, stateMeta(readableMetas, READABLE_DEFAULTS, options, objectMode))
+  local hwm = getHighWaterMark(options, isDuplex, "readableHighWaterMark", objectMode)
+  if hwm ~= state.highWaterMark then state.highWaterMark = hwm end
   if options.defaultEncoding then state.defaultEncoding = options.defaultEncoding end
   if options.encoding ~= nil then
     state.decoder = newDecoder(options.encoding)
@@ -531,7 +559,7 @@ local function addChunk(stream, state, chunk, addToFront)
     stream:emit("data", chunk)
   else
     state.length = state.length + (state.objectMode and 1 or #chunk)
-    if addToFront then listUnshift(state.buffer, chunk) else listPush(state.buffer, chunk) end
+    if addToFront then listUnshift(bufferOf(state), chunk) else listPush(bufferOf(state), chunk) end
     if state.needReadable then emitReadable(stream) end
   end
   maybeReadMore(stream, state)
@@ -565,7 +593,7 @@ local function onEofChunk(stream, state)
   if state.decoder then
     local tail = state.decoder:finish()
     if tail ~= "" then
-      listPush(state.buffer, tail)
+      listPush(bufferOf(state), tail)
       state.length = state.length + (state.objectMode and 1 or #tail)
     end
   end
@@ -683,7 +711,7 @@ local function fromList(n, state)
   if state.objectMode then return listShift(list) end
   if n >= state.length then
     local all = table.concat(list, "", list.first, list.last)
-    state.buffer = listNew()
+    state.buffer = nil
     return all
   end
   return listConsume(list, n, state.encoding == "utf8")
@@ -703,7 +731,7 @@ function Readable:read(n)
   if n ~= nil and n > state.highWaterMark then
     state.highWaterMark = computeNewHighWaterMark(n)
   end
-  if n ~= 0 then state.emittedReadable = false end
+  if n ~= 0 and state.emittedReadable then state.emittedReadable = false end
 
   -- read(0) is a request to fill the buffer (or to say 'readable'/'end').
   if n == 0 and state.needReadable and
@@ -759,7 +787,7 @@ local function readZero(stream) stream:read(0) end
 
 local function resumeNT(stream, state)
   if not state.reading then stream:read(0) end
-  state.resumeScheduled = false
+  state.resumeScheduled = nil -- (false, the default)
   stream:emit("resume")
   flow(stream)
   if state.flowing and not state.reading then stream:read(0) end
@@ -813,7 +841,8 @@ function Readable:on(ev, fn)
   local res = Stream.on(self, ev, fn)
   local state = self._readableState
   if ev == "data" then
-    state.readableListening = self:listenerCount("readable") > 0
+    local listening = self:listenerCount("readable") > 0
+    if listening ~= state.readableListening then state.readableListening = listening end
     if state.flowing ~= false then self:resume() end
   elseif ev == "readable" then
     if not state.endEmitted and not state.readableListening then
@@ -854,16 +883,18 @@ function Readable:setEncoding(enc)
   state.encoding = decoder.encoding
   -- convert what is already buffered
   local list, parts = state.buffer, {}
-  for i = list.first, list.last do
-    local chunk = list[i]
-    parts[#parts + 1] = type(chunk) == "string" and decoder:write(chunk) or chunk
+  if list then
+    for i = list.first, list.last do
+      local chunk = list[i]
+      parts[#parts + 1] = type(chunk) == "string" and decoder:write(chunk) or chunk
+    end
   end
-  state.buffer = listNew()
+  state.buffer = nil
   if state.objectMode then
-    for _, chunk in ipairs(parts) do listPush(state.buffer, chunk) end
+    for _, chunk in ipairs(parts) do listPush(bufferOf(state), chunk) end
   else
     local content = table.concat(parts)
-    if content ~= "" then listPush(state.buffer, content) end
+    if content ~= "" then listPush(bufferOf(state), content) end
     state.length = #content
   end
   return self
@@ -894,6 +925,104 @@ local function indexOf(list, v)
   return nil
 end
 
+-- One src:pipe(dest). Node's pipe() makes a closure per handler; here the
+-- handlers are methods shared by every pipe, and what is registered on the
+-- two streams are small closures over this object (each has to be a function
+-- of its own, so that cleanup can remove it). Node's once('end'),
+-- once('close') and once('finish') are listeners that remove themselves
+-- first thing, which is what a once wrapper would do.
+local Pipe = {
+  doEnd = true,        -- end dest when src ends (false: only unpipe)
+  cleanedUp = false,
+  -- ondrain = nil:    made at the first pause, then kept
+}
+Pipe.__index = Pipe
+
+function Pipe:unpipe()
+  self.src:unpipe(self.dest)
+end
+
+-- Removes every listener this pipe added.
+function Pipe:cleanup()
+  local src, dest = self.src, self.dest
+  dest:removeListener("close", self.onclose)
+  dest:removeListener("finish", self.onfinish)
+  if self.ondrain then dest:removeListener("drain", self.ondrain) end
+  dest:removeListener("error", self.onerror)
+  dest:removeListener("unpipe", self.onunpipe)
+  src:removeListener("end", self.onend)
+  src:removeListener("data", self.ondata)
+  if rawget(src, "_forwardTo") == dest then src:_stopForward() end
+  self.cleanedUp = true
+  -- if we were waiting for this dest, stop waiting: it is gone
+  local w = dest._writableState
+  if self.ondrain and src._readableState.awaitDrainWriters and (not w or w.needDrain) then self.ondrain() end
+end
+
+function Pipe:onUnpipe(readable, info)
+  if readable == self.src and info and info.hasUnpiped == false then
+    info.hasUnpiped = true
+    self:cleanup()
+  end
+end
+
+function Pipe:pause()
+  local src, dest = self.src, self.dest
+  if not self.cleanedUp then
+    local state = src._readableState
+    if #state.pipes == 1 and state.pipes[1] == dest then
+      state.awaitDrainWriters = dest
+      state.multiAwaitDrain = false
+    elseif #state.pipes > 1 and indexOf(state.pipes, dest) then
+      state.awaitDrainWriters[dest] = true
+    end
+    src:pause()
+  end
+  if not self.ondrain then
+    self.ondrain = pipeOnDrain(src, dest)
+    dest:on("drain", self.ondrain)
+  end
+end
+
+-- src ended (once): end dest, or just unpipe
+function Pipe:onEnd()
+  self.src:removeListener("end", self.onend)
+  if self.doEnd then
+    local dest = self.dest
+    local finish = dest.done or dest["end"]
+    finish(dest)
+  else
+    self:unpipe()
+  end
+end
+
+-- An error on dest unpipes; if nobody else handles it, it is not swallowed.
+function Pipe:onError(er)
+  local dest = self.dest
+  self:unpipe()
+  dest:removeListener("error", self.onerror)
+  if dest:listenerCount("error") == 0 then
+    local s = dest._writableState or dest._readableState
+    if s and not s.errorEmitted then errorOrDestroy(dest, er) else dest:emit("error", er) end
+  end
+end
+
+-- dest closed (once)
+function Pipe:onClose()
+  local dest = self.dest
+  dest:removeListener("close", self.onclose)
+  dest:removeListener("finish", self.onfinish)
+  self:unpipe()
+end
+
+-- dest finished (once)
+function Pipe:onFinish()
+  local dest = self.dest
+  dest:removeListener("finish", self.onfinish)
+  dest:removeListener("close", self.onclose)
+  self:unpipe()
+end
+
 -- pipe(dest[, { ["end"] = false }]) -> dest. Writes every chunk to dest,
 -- pausing while dest:write() returns false until dest emits 'drain'; ends
 -- dest when this stream ends (unless end = false).
@@ -908,62 +1037,16 @@ function Readable:pipe(dest, options)
   end
   state.pipes[#state.pipes + 1] = dest
 
+  local p = setmetatable({ src = src, dest = dest }, Pipe)
   -- as in Node, process.stdout and stderr (fd 1 and 2) are never ended
   local fd = rawget(dest, "fd")
-  local doEnd = not (options and options["end"] == false) and fd ~= 1 and fd ~= 2
-  local ondrain, cleanedUp = nil, false
-  local onclose, onfinish, onerror, onunpipe, ondata
-
-  local function unpipe() src:unpipe(dest) end
-  local function onend()
-    local finish = dest.done or dest["end"]
-    finish(dest)
-  end
-  local endFn = doEnd and onend or unpipe
-
-  local function cleanup()
-    dest:removeListener("close", onclose)
-    dest:removeListener("finish", onfinish)
-    if ondrain then dest:removeListener("drain", ondrain) end
-    dest:removeListener("error", onerror)
-    dest:removeListener("unpipe", onunpipe)
-    src:removeListener("end", onend)
-    src:removeListener("end", unpipe)
-    src:removeListener("data", ondata)
-    if rawget(src, "_forwardTo") == dest then src:_stopForward() end
-    cleanedUp = true
-    -- if we were waiting for this dest, stop waiting: it is gone
-    local w = dest._writableState
-    if ondrain and state.awaitDrainWriters and (not w or w.needDrain) then ondrain() end
-  end
-
-  function onunpipe(readable, info)
-    if readable == src and info and info.hasUnpiped == false then
-      info.hasUnpiped = true
-      cleanup()
-    end
-  end
-
-  local function pause()
-    if not cleanedUp then
-      if #state.pipes == 1 and state.pipes[1] == dest then
-        state.awaitDrainWriters = dest
-        state.multiAwaitDrain = false
-      elseif #state.pipes > 1 and indexOf(state.pipes, dest) then
-        state.awaitDrainWriters[dest] = true
-      end
-      src:pause()
-    end
-    if not ondrain then
-      ondrain = pipeOnDrain(src, dest)
-      dest:on("drain", ondrain)
-    end
-  end
-
+  if (options and options["end"] == false) or fd == 1 or fd == 2 then p.doEnd = false end
+  p.onend = function() p:onEnd() end
+  p.onunpipe = function(readable, info) p:onUnpipe(readable, info) end
   -- (a pipe that could not go to C at first, because bytes were buffered,
   -- tries again a few times once they are through, and after each 'drain')
   local forwardTries = src._tryForward and 4 or 0
-  function ondata(chunk)
+  p.ondata = function(chunk) -- (on the path of every chunk: no method call)
     local ok = dest:write(chunk)
     if forwardTries > 0 and state.length == 0 then
       forwardTries = forwardTries - 1
@@ -972,39 +1055,22 @@ function Readable:pipe(dest, options)
         return -- C waits for dest's queue itself
       end
     end
-    if ok == false then pause() end
+    if ok == false then p:pause() end
   end
+  p.onerror = function(er) p:onError(er) end
+  p.onclose = function() p:onClose() end
+  p.onfinish = function() p:onFinish() end
 
-  -- An error on dest unpipes; if nobody else handles it, it is not swallowed.
-  function onerror(er)
-    unpipe()
-    dest:removeListener("error", onerror)
-    if dest:listenerCount("error") == 0 then
-      local s = dest._writableState or dest._readableState
-      if s and not s.errorEmitted then errorOrDestroy(dest, er) else dest:emit("error", er) end
-    end
-  end
-
-  function onclose()
-    dest:removeListener("finish", onfinish)
-    unpipe()
-  end
-
-  function onfinish()
-    dest:removeListener("close", onclose)
-    unpipe()
-  end
-
-  if state.endEmitted then nextTick(endFn) else src:once("end", endFn) end
-  dest:on("unpipe", onunpipe)
-  src:on("data", ondata)
-  dest:prependListener("error", onerror)
-  dest:once("close", onclose)
-  dest:once("finish", onfinish)
+  if state.endEmitted then nextTick(p.onend) else src:on("end", p.onend) end
+  dest:on("unpipe", p.onunpipe)
+  src:on("data", p.ondata)
+  dest:prependListener("error", p.onerror)
+  dest:on("close", p.onclose)
+  dest:on("finish", p.onfinish)
   dest:emit("pipe", src)
 
   if dest.writableNeedDrain == true then
-    pause()
+    p:pause()
   elseif not state.flowing then
     src:resume()
   end
@@ -1112,12 +1178,10 @@ defineProperty(Readable, "closed", function(self) return self._readableState.clo
 local Writable = Stream:extend("Writable")
 M.Writable = Writable
 
+-- Back to no buffered write (the defaults in WRITABLE_DEFAULTS).
 local function resetBuffer(state)
-  state.buffered = {}
-  state.bufferedIndex = 1 -- first entry not yet written
-  state.bufferedLen = 0   -- last entry
-  state.allBuffers = true
-  state.allNoop = true
+  state.buffered, state.bufferedIndex, state.bufferedLen = nil, nil, nil
+  state.allBuffers, state.allNoop = nil, nil
 end
 
 local function pendingBuffered(state)
@@ -1129,9 +1193,17 @@ local onwrite -- defined below
 -- What a fresh WritableState holds (see READABLE_DEFAULTS).
 local WRITABLE_DEFAULTS = stateDefaults {
   objectMode = false,
+  highWaterMark = 16 * 1024,
   decodeStrings = true,
   defaultEncoding = "utf8",
   length = 0,          -- bytes (objects) written but not yet acknowledged
+  -- buffered = nil:   writes waiting while one is in progress (or corked), a
+  -- list of { chunk =, encoding =, callback = }, made when the first waits
+  bufferedIndex = 1,   -- first entry not yet written
+  bufferedLen = 0,     -- last entry
+  allBuffers = true,
+  allNoop = true,
+  -- onFinished = nil: end() callbacks waiting for 'finish' (a list)
   writing = false,     -- a _write is in progress
   corked = 0,
   sync = true,         -- inside _write: its callback must not run user code inline
@@ -1147,21 +1219,18 @@ local WRITABLE_DEFAULTS = stateDefaults {
   prefinished = false,
   constructed = true,
 }
-local WritableStateMeta = { __index = WRITABLE_DEFAULTS }
+local writableMetas = { [0] = { __index = WRITABLE_DEFAULTS } }
 
 local function newWritableState(options, stream, isDuplex)
   local objectMode = options.objectMode == true or (isDuplex and options.writableObjectMode == true)
   local defaultEncoding = options.defaultEncoding or "utf8"
   if normalizeEncoding(defaultEncoding) == nil then unknownEncoding(defaultEncoding) end
   local state = setmetatable({
-    highWaterMark = getHighWaterMark(options, isDuplex, "writableHighWaterMark", objectMode),
-    onFinished = {},     -- end() callbacks waiting for 'finish'
-  }, WritableStateMeta)
-  commonStateOptions(state, options, objectMode)
-  if options.decodeStrings == false then state.decodeStrings = false end
+    onwrite = function(er) onwrite(stream, er) end,
+  }, stateMeta(writableMetas, WRITABLE_DEFAULTS, options, objectMode, options.decodeStrings))
+  local hwm = getHighWaterMark(options, isDuplex, "writableHighWaterMark", objectMode)
+  if hwm ~= state.highWaterMark then state.highWaterMark = hwm end
   if defaultEncoding ~= "utf8" then state.defaultEncoding = defaultEncoding end
-  state.onwrite = function(er) onwrite(stream, er) end
-  resetBuffer(state)
   return state
 end
 
@@ -1194,8 +1263,10 @@ local function finish(stream, state)
   state.pendingcb = state.pendingcb - 1
   state.finished = true
   local callbacks = state.onFinished
-  state.onFinished = {}
-  for _, cb in ipairs(callbacks) do cb() end
+  state.onFinished = nil
+  if callbacks then
+    for _, cb in ipairs(callbacks) do cb() end
+  end
   stream:emit("finish")
   if state.autoDestroy then
     local r = stream._readableState
@@ -1214,8 +1285,10 @@ local function callFinal(stream, state)
     state.pendingcb = state.pendingcb - 1
     if err then
       local callbacks = state.onFinished
-      state.onFinished = {}
-      for _, cb in ipairs(callbacks) do cb(err) end
+      state.onFinished = nil
+      if callbacks then
+        for _, cb in ipairs(callbacks) do cb(err) end
+      end
       errorOrDestroy(stream, err, state.sync)
     elseif needFinish(state) then
       state.prefinished = true
@@ -1272,8 +1345,10 @@ local function errorBuffer(state)
     entry.callback(state.errored or destroyedError("write"))
   end
   local callbacks = state.onFinished
-  state.onFinished = {}
-  for _, cb in ipairs(callbacks) do cb(state.errored or destroyedError("end")) end
+  state.onFinished = nil
+  if callbacks then
+    for _, cb in ipairs(callbacks) do cb(state.errored or destroyedError("end")) end
+  end
   resetBuffer(state)
 end
 
@@ -1372,7 +1447,7 @@ function onwrite(stream, er)
     if r and not r.errored then r.errored = er end
     if sync then nextTick(onwriteError, stream, state, er, cb) else onwriteError(stream, state, er, cb) end
   else
-    if pendingBuffered(state) > 0 then clearBuffer(stream, state) end
+    if state.bufferedLen >= state.bufferedIndex then clearBuffer(stream, state) end -- (pendingBuffered > 0)
     if sync and cb == nop and not state.needDrain and not state.ending and
         not state.destroyed and state.afterWriteTickInfo == nil then
       -- no callback, no 'drain' due, not ending: nothing to defer
@@ -1405,8 +1480,13 @@ local function writeOrBuffer(stream, state, chunk, encoding, callback)
   local ret = state.length < state.highWaterMark
   if not ret then state.needDrain = true end
   if state.writing or state.corked > 0 or state.errored or not state.constructed then
+    local buffered = state.buffered
+    if buffered == nil then
+      buffered = {}
+      state.buffered = buffered
+    end
     state.bufferedLen = state.bufferedLen + 1
-    state.buffered[state.bufferedLen] = { chunk = chunk, encoding = encoding, callback = callback }
+    buffered[state.bufferedLen] = { chunk = chunk, encoding = encoding, callback = callback }
     if encoding ~= "buffer" then state.allBuffers = false end
     if callback ~= nop then state.allNoop = false end
   else
@@ -1530,7 +1610,12 @@ local function endWritable(self, chunk, encoding, cb)
     elseif state.finished then
       nextTick(cb, nil)
     else
-      state.onFinished[#state.onFinished + 1] = cb
+      local callbacks = state.onFinished
+      if callbacks == nil then
+        callbacks = {}
+        state.onFinished = callbacks
+      end
+      callbacks[#callbacks + 1] = cb
     end
   end
   return self
@@ -1540,7 +1625,7 @@ Writable.done = endWritable
 
 function Writable:destroy(err, cb)
   local state = self._writableState
-  if not state.destroyed and (pendingBuffered(state) > 0 or #state.onFinished > 0) then
+  if not state.destroyed and (pendingBuffered(state) > 0 or state.onFinished ~= nil) then
     nextTick(errorBuffer, state)
   end
   return destroy(self, err, cb)
@@ -1581,6 +1666,7 @@ defineProperty(Writable, "closed", function(self) return self._writableState.clo
 local Duplex = Readable:extend("Duplex")
 M.Duplex = Duplex
 Duplex.__implements = { Writable } -- EventEmitter.instanceOf(duplex, Writable) is true
+Duplex.allowHalfOpen = true -- (on the class; an instance holds it only when it differs)
 
 -- options as for Readable and Writable, plus allowHalfOpen (default true:
 -- the writable side stays open after the readable side ends), readable =
@@ -1593,7 +1679,8 @@ function Duplex:init(options)
   self._readableState = newReadableState(options, true)
   self._writableState = newWritableState(options, self, true)
   setOptionMethods(self, options, { "read", "write", "writev", "final", "destroy" })
-  self.allowHalfOpen = options.allowHalfOpen ~= false
+  local allowHalfOpen = options.allowHalfOpen ~= false
+  if allowHalfOpen ~= self.allowHalfOpen then self.allowHalfOpen = allowHalfOpen end
   if options.readable == false then
     local r = self._readableState
     r.readable, r.ended, r.endEmitted = false, true, true

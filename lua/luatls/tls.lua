@@ -285,12 +285,15 @@ TLSSocket.alpnProtocol = false
 TLSSocket.npnProtocol = false
 TLSSocket._isServer = false
 TLSSocket._secure = false
+TLSSocket._requestCert = false
 TLSSocket._rejectUnauthorized = true
 
 -- TLSSocket.new(socket[, options]): socket is a net.Socket (connected or
 -- connecting) or nil (then connect() it). options: isServer, server,
 -- secureContext (or createSecureContext options), requestCert,
 -- rejectUnauthorized, servername, session, checkServerIdentity, minDHSize.
+-- The socket keeps options as self._tls and never changes what the table
+-- holds for a server socket, so a server's sockets may share one.
 function TLSSocket:init(socket, options)
   if type(socket) == "table" and options == nil and not EventEmitter.instanceOf(socket, net.Socket) then
     socket, options = nil, socket
@@ -308,14 +311,18 @@ function TLSSocket:init(socket, options)
   options._alpnWire = options._alpnWire or toWire("ALPNProtocols", options.ALPNProtocols)
   options._npnWire = options._npnWire or toWire("NPNProtocols", options.NPNProtocols)
   if options.isServer == true then self._isServer = true end
-  self._context = contextOf(options, self._isServer)
+  -- the SecureContext: options.secureContext (then read from self._tls), or
+  -- one made from the options
+  local context = contextOf(options, self._isServer)
+  if context ~= options.secureContext then self._context = context end
+  if options.requestCert then self._requestCert = options.requestCert end
   if options.rejectUnauthorized == false then self._rejectUnauthorized = false end
   -- as Node: true unless told otherwise (a server only uses it with
   -- requestCert)
   self._parent = socket
 
   if options._handle then
-    -- a connection the server accepted
+    -- a connected transport handle to put the TLS pump on
     self:_wrap(options._handle)
   elseif socket then
     if not EventEmitter.instanceOf(socket, net.Socket) then
@@ -356,7 +363,8 @@ end
 
 -- Put the TLS pump on a connected transport handle and start the handshake.
 function TLSSocket:_wrap(transport)
-  local w = core.tls_wrap(transport, self._context.context, self._isServer)
+  local context = self._context or self._tls.secureContext
+  local w = core.tls_wrap(transport, context.context, self._isServer)
   self._handle = w
   w:on("handshake", function() self:_onHandshake() end)
   w:on("error", function(err) self:_onTlsError(err) end)
@@ -364,7 +372,7 @@ function TLSSocket:_wrap(transport)
   w:on("renegotiated", function() self:_onRenegotiated() end)
   local o = self._tls
   if self._isServer then
-    w:set_verify(o.requestCert == true, self._rejectUnauthorized)
+    w:set_verify(self._requestCert == true, self._rejectUnauthorized)
     local server = self.server
     local sni = o.SNICallback or (server and server._SNICallback)
     if sni or (server and #server._contexts > 0) then
@@ -672,7 +680,7 @@ function TLSSocket:_onHandshake()
   if npn ~= false then self.npnProtocol = npn end
   if self._isServer then
     self.servername = w:get_servername()
-    if self._tls.requestCert then
+    if self._requestCert then
       local verr = w:verify_error()
       if verr then
         self.authorized = false
@@ -809,7 +817,7 @@ function TLSSocket:renegotiate(options, cb)
     return fail(errors.new("ERR_TLS_RENEGOTIATION_DISABLED", "TLS session renegotiation disabled for this socket"))
   end
   local request, reject = options.requestCert, options.rejectUnauthorized
-  if request ~= nil then self._tls.requestCert = request end
+  if request ~= nil then self._requestCert = request end
   if reject ~= nil then self._rejectUnauthorized = reject end
   local ok, err = w:renegotiate(request, reject == nil and self._rejectUnauthorized or reject)
   if not ok then return fail(err) end
@@ -821,7 +829,7 @@ function TLSSocket:_onRenegotiated()
   local cb = self._renegCb
   self._renegCb = nil
   local w = self._handle
-  if self._isServer and self._tls.requestCert then
+  if self._isServer and self._requestCert then
     local verr = w:verify_error()
     self.authorized = verr == nil
     self.authorizationError = verr and verr.code or nil
@@ -937,18 +945,31 @@ function Server:init(options, listener)
   self.rejectUnauthorized = options.rejectUnauthorized ~= false
 end
 
+-- The options the server's sockets are made with: one table that they all
+-- share (a socket does not change it), made again when a setting it holds
+-- has changed since (setSecureContext, server.requestCert = ..., ...).
+local function socketOptions(self)
+  local o = self._socketOptions
+  if o == nil or o.secureContext ~= self._secureContext or o.requestCert ~= self.requestCert or
+      o.rejectUnauthorized ~= self.rejectUnauthorized or o.pauseOnCreate ~= self.pauseOnConnect or
+      o.allowHalfOpen ~= self._options.allowHalfOpen then
+    o = {
+      isServer = true,
+      server = self,
+      pauseOnCreate = self.pauseOnConnect,
+      secureContext = self._secureContext,
+      requestCert = self.requestCert,
+      rejectUnauthorized = self.rejectUnauthorized,
+      allowHalfOpen = self._options.allowHalfOpen,
+    }
+    self._socketOptions = o
+  end
+  return o
+end
+
 function Server:_makeSocket(handle)
-  local o = self._options
-  local socket = TLSSocket.new(nil, {
-    isServer = true,
-    server = self,
-    _handle = handle,
-    pauseOnCreate = self.pauseOnConnect,
-    secureContext = self._secureContext,
-    requestCert = self.requestCert,
-    rejectUnauthorized = self.rejectUnauthorized,
-    allowHalfOpen = o.allowHalfOpen,
-  })
+  local socket = TLSSocket.new(nil, socketOptions(self))
+  socket:_wrap(handle) -- a connection the server accepted
   if self._handshakeTimeout > 0 then
     socket._handshakeTimer = timers.setTimeout(function()
       socket._handshakeTimer = nil
