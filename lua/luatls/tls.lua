@@ -361,15 +361,34 @@ function TLSSocket:_onConnected(handle, addr)
   self:emit("ready")
 end
 
+-- What a TLS connection (src/tls_conn.c) tells its socket: one table for
+-- every socket, each handler called with the socket first (set_owner), so a
+-- connection costs no closure per event. Hooks a socket does not use are
+-- never called: the connection asks only for what _wrap turned on.
+local CONN_EVENTS = {
+  handshake = function(self) self:_onHandshake() end,
+  error = function(self, err) self:_onTlsError(err) end,
+  renegotiation = function(self) self:_onPeerRenegotiation() end,
+  renegotiated = function(self) self:_onRenegotiated() end,
+  hello = function(self, servername) self:_onHello(servername, self._sniCallback) end,
+  alpn = function(self, info) self:_onALPN(info, self._alpnCallback) end,
+  ocsp = function(self, cert, issuer) self:_onOCSPRequest(cert, issuer) end,
+  newsession = function(self, id, data) self:_onNewSession(id, data) end,
+  resume = function(self, id) self:_onResumeSession(id) end,
+  ocspresponse = function(self, response) self:emit("OCSPResponse", response) end,
+  keylog = function(self, line)
+    self:emit("keylog", line)
+    if self.server then self.server:emit("keylog", line, self) end
+  end,
+  session = function(self, data) self:emit("session", data) end,
+}
+
 -- Put the TLS pump on a connected transport handle and start the handshake.
 function TLSSocket:_wrap(transport)
   local context = self._context or self._tls.secureContext
   local w = core.tls_wrap(transport, context.context, self._isServer)
   self._handle = w
-  w:on("handshake", function() self:_onHandshake() end)
-  w:on("error", function(err) self:_onTlsError(err) end)
-  w:on("renegotiation", function() self:_onPeerRenegotiation() end)
-  w:on("renegotiated", function() self:_onRenegotiated() end)
+  w:set_owner(self, CONN_EVENTS)
   local o = self._tls
   if self._isServer then
     w:set_verify(self._requestCert == true, self._rejectUnauthorized)
@@ -377,12 +396,12 @@ function TLSSocket:_wrap(transport)
     local sni = o.SNICallback or (server and server._SNICallback)
     if sni or (server and #server._contexts > 0) then
       w:set_hello_hook(true)
-      w:on("hello", function(servername) self:_onHello(servername, sni) end)
+      self._sniCallback = sni
     end
     local alpnCallback = o.ALPNCallback or (server and server._ALPNCallback)
     if alpnCallback then
       w:set_alpn_callback(true)
-      w:on("alpn", function(info) self:_onALPN(info, alpnCallback) end)
+      self._alpnCallback = alpnCallback
     else
       local alpn = o._alpnWire or (server and server._alpnWire)
       if alpn then w:set_alpn(alpn) end
@@ -391,13 +410,10 @@ function TLSSocket:_wrap(transport)
     if npn then w:set_npn(npn) end
     if server and server:listenerCount("OCSPRequest") > 0 then
       w:set_ocsp_hook(true)
-      w:on("ocsp", function(cert, issuer) self:_onOCSPRequest(cert, issuer) end)
     end
     -- a session store: only for connections made while someone listens
     if server and (server:listenerCount("newSession") > 0 or server:listenerCount("resumeSession") > 0) then
       w:set_session_hook(true)
-      w:on("newsession", function(id, data) self:_onNewSession(id, data) end)
-      w:on("resume", function(id) self:_onResumeSession(id) end)
     end
   else
     local name = o.servername
@@ -408,7 +424,6 @@ function TLSSocket:_wrap(transport)
     if o.requestOCSP then
       -- 'OCSPResponse'(response | nil) comes before 'secureConnect'
       w:request_ocsp()
-      w:on("ocspresponse", function(response) self:emit("OCSPResponse", response) end)
     end
   end
   if self:listenerCount("keylog") > 0 or (self.server and self.server:listenerCount("keylog") > 0) then
@@ -428,10 +443,7 @@ function TLSSocket:_enableKeylog()
   local w = self._handle
   if not w or self._keylogOn then return end
   self._keylogOn = true
-  w:on("keylog", function(line)
-    self:emit("keylog", line)
-    if self.server then self.server:emit("keylog", line, self) end
-  end)
+  w:set_keylog(true)
 end
 
 -- the client's 'session' event: new sessions (TLS 1.3 tickets arrive after
@@ -441,7 +453,6 @@ function TLSSocket:_enableSessionEvent()
   if not w or self._sessionOn or self._isServer then return end
   self._sessionOn = true
   w:set_session_event(true)
-  w:on("session", function(data) self:emit("session", data) end)
 end
 
 function TLSSocket:on(name, fn)
