@@ -1,8 +1,8 @@
 -- spec/tls_forward_spec.lua: socket:pipe(dest) between TLS sockets keeps the
 -- bytes in C (the connection's forward(), see src/tls_conn.c) while nothing
 -- in Lua would see them on the way, and falls back to the Lua pipe as soon
--- as something would: a 'data' listener, pause(), unpipe(), setTimeout(), a
--- write of its own. Checked against Node's tls client (what comes back is
+-- as something would: a 'data' listener, pause(), unpipe(), a write of its
+-- own. A socket's timeout counts the forwarded bytes as activity. Checked against Node's tls client (what comes back is
 -- what was sent, with the client stalling its reads so that backpressure
 -- must hold) and in-process for the fallbacks.
 local helper = require("spec.helper")
@@ -197,13 +197,21 @@ describe("pipe() between TLS sockets, forwarded in C", function()
       helper.wait(function() return table.concat(got) == "held" end)
     end)
 
-    it("at setTimeout(): 'timeout' still comes after the socket went idle", function()
+    it("not at setTimeout(): forwarded bytes keep 'timeout' away, which comes once they stop", function()
       local s = accepted[1]
-      local timedOut = false
-      s:setTimeout(150, function() timedOut = true end)
-      assert.is_false(s._handle:forwarding())
-      echoes("one")
-      helper.wait(function() return timedOut end)
+      local timedOutAt
+      local t0 = require("luatls.core").hrtime()
+      local gap = 100 * helper.SLOW
+      s:setTimeout(4 * gap, function() timedOutAt = (require("luatls.core").hrtime() - t0) / 1e6 end)
+      -- echoes one gap apart for 10 gaps: never 4 gaps quiet
+      for i = 1, 10 do
+        echoes("ping" .. i)
+        helper.sleep(gap)
+      end
+      assert.is_true(s._handle:forwarding())
+      assert.is_nil(timedOutAt)
+      helper.wait(function() return timedOutAt end)
+      assert.is_true(timedOutAt >= 10 * gap, "timed out at " .. tostring(timedOutAt) .. " ms")
     end)
 
     it("at a write of its own, which keeps its place in the stream", function()

@@ -460,6 +460,7 @@ static int forward(tls_conn *c, lua_State *L, size_t n) {
     return 0;
   }
   c->fwd_bytes += (lua_Integer)n;
+  c->fwd_at = d->fwd_at = uv_now(luatls_L.uv);
   int q = flush(d, L, 0);
   if (q < 0) {
     luatls_push_uv_error(L, q, "write", NULL);
@@ -721,6 +722,16 @@ static int l_forwarded(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
   lua_pushinteger(L, c->fwd_bytes);
   c->fwd_bytes = 0;
+  return 1;
+}
+
+/* forward_activity() -> the loop time (ms, as core.now()) bytes were last
+ * forwarded from or into this connection, or nil */
+static int l_forward_activity(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  if (c->fwd_at == 0)
+    return 0;
+  lua_pushinteger(L, (lua_Integer)c->fwd_at);
   return 1;
 }
 
@@ -1138,6 +1149,7 @@ void luatls_open_tls_conn(lua_State *L) {
       {"forward", l_forward},
       {"forwarded", l_forwarded},
       {"forwarding", l_forwarding},
+      {"forward_activity", l_forward_activity},
       {"shutdown", l_shutdown},
       {"close", l_close},
       {"is_closing", l_is_closing},

@@ -64,6 +64,8 @@ struct tls_conn {
   struct tls_conn *fwd_src; /* the connection forwarding into this one */
   size_t fwd_hwm;           /* fwd's transport queue that pauses reads */
   lua_Integer fwd_bytes;    /* forwarded since Lua last asked */
+  uint64_t fwd_at;          /* loop time of the last bytes forwarded from
+                             * or into this connection (0: never) */
   unsigned fwd_wait : 1;    /* fwd's queue is over fwd_hwm: reads wait */
   /* renegotiation (tls_reneg.c) */
   unsigned reneg_ours : 1, /* we asked for it (renegotiate()) */

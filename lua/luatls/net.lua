@@ -473,16 +473,25 @@ end
 
 function Socket:_activity()
   local t = self._timeout
-  if t then t:refresh() end
+  if not t then return end
+  if rawget(self, "_timeoutPartial") then self:_armTimeout() else t:refresh() end
 end
 
-function Socket:_armTimeout()
+-- How long the socket has been quiet by what Lua did not see (tls.lua:
+-- bytes a pipe forwarded in C), or nil.
+function Socket:_quietFor() return nil end
+
+-- 'timeout' once the socket has been quiet for _timeoutMs; delay: what is
+-- left of it when bytes moved without Lua in the meantime.
+function Socket:_armTimeout(delay)
   if self._timeout then self._timeout:close() end
-  local ms = self._timeoutMs
+  self._timeoutPartial = delay ~= nil or nil
   self._timeout = timers.setTimeout(function()
     self._timeout = nil
+    local ms, quiet = self._timeoutMs, self:_quietFor()
+    if ms and quiet and quiet < ms then return self:_armTimeout(ms - quiet) end
     self:emit("timeout")
-  end, ms)
+  end, delay or self._timeoutMs)
   self._timeout:unref()
 end
 

@@ -475,18 +475,18 @@ end
 -- connection's forward() (src/tls_conn.c) when nothing in Lua would see them
 -- on the way: no other 'data' or 'readable' listener, no decoder, nothing
 -- buffered on either side (a write of dest's own already handed to its
--- handle keeps its place there), no timeout to keep alive. The Lua pipe stays set
--- up and takes over at the first thing that would see them: a 'data' or
--- 'readable' listener, pause(), setEncoding(), unpipe(), setTimeout(), a
--- write to dest of its own, end() or destroy(). bytesRead (src) and
--- bytesWritten (dest) catch up with what C forwarded when it stops.
+-- handle keeps its place there). The Lua pipe stays set up and takes over at
+-- the first thing that would see them: a 'data' or 'readable' listener,
+-- pause(), setEncoding(), unpipe(), a write to dest of its own, end() or
+-- destroy(). bytesRead (src) and bytesWritten (dest) catch up with what C
+-- forwarded when it stops; a socket's timeout counts forwarded bytes as
+-- activity.
 
 function TLSSocket:_tryForward(dest)
   local h = self._handle
   local dh = type(dest) == "table" and rawget(dest, "_handle")
   if not h or not dh or getmetatable(dh) ~= getmetatable(h) or self.destroyed or dest.destroyed
-      or rawget(self, "_forwardTo") or rawget(dest, "_forwardFrom")
-      or self._timeoutMs or dest._timeoutMs then
+      or rawget(self, "_forwardTo") or rawget(dest, "_forwardFrom") then
     return false
   end
   local rs, ws = self._readableState, dest._writableState
@@ -532,9 +532,11 @@ function TLSSocket:setEncoding(enc)
   return net.Socket.setEncoding(self, enc)
 end
 
-function TLSSocket:setTimeout(ms, cb)
-  if type(ms) == "number" and ms > 0 then self:_stopForwarding() end
-  return net.Socket.setTimeout(self, ms, cb)
+-- forwarded bytes keep the socket's timeout from firing (net.lua)
+function TLSSocket:_quietFor()
+  local h = self._handle
+  local at = h and h:forward_activity()
+  return at and core.now() - at or nil
 end
 
 -- The callback a handshake hook (SNICallback, resumeSession, OCSPRequest)
