@@ -1,5 +1,5 @@
--- spec/tls_forward_spec.lua: socket:pipe(dest) between TLS sockets keeps the
--- bytes in C (the connection's forward(), see src/tls_conn.c) while nothing
+-- spec/tls_forward_spec.lua: socket:pipe(dest) between TLS sockets, or a TLS
+-- and a TCP socket, keeps the bytes in C (src/tls_forward.c) while nothing
 -- in Lua would see them on the way, and falls back to the Lua pipe as soon
 -- as something would: a 'data' listener, pause(), unpipe(), a write of its
 -- own. A socket's timeout counts the forwarded bytes as activity. Checked against Node's tls client (what comes back is
@@ -63,7 +63,7 @@ local function nodeClient(port, total, stall)
     q(certs.path("ca-cert.pem")), total, stall or 0))
 end
 
-describe("pipe() between TLS sockets, forwarded in C", function()
+describe("pipe() with a TLS socket on one end, forwarded in C", function()
   helper.leakcheck()
 
   it("echoes 16 MiB to Node's client intact, in C, with the transport queue bounded while the client stalls",
@@ -98,44 +98,68 @@ describe("pipe() between TLS sockets, forwarded in C", function()
       helper.closeServer(server)
     end)
 
+  -- A front TLS server whose connections go on to an upstream on upPort
+  -- (connect(port, cb) makes the upstream leg), piped both ways once the
+  -- upstream is connected; the client writes at once, so its first bytes
+  -- wait in the front socket's buffer. Node's client sends TOTAL bytes
+  -- (stalling its reads for `stall` ms). Returns the client's output and
+  -- whether both legs forwarded in C at the same time (inC(f, b) tells), and
+  -- the front connection's largest transport queue.
+  local function throughProxy(connect, upPort, total, stall, inC)
+    local legs, both, maxQueue = {}, false, 0
+    local front = tls.createServer(serverOptions(), function(f)
+      f:pause()
+      local b
+      b = connect(upPort, function()
+        legs[#legs + 1] = { f, b }
+        f:pipe(b)
+        b:pipe(f)
+      end)
+      f:on("error", function() end)
+      b:on("error", function() end)
+      f:on("close", function() b:destroy() end)
+    end)
+    local port = listen(front)
+    local sampler = timers.setInterval(function()
+      for _, l in ipairs(legs) do
+        local fh, bh = l[1]._handle, l[2]._handle
+        if fh and bh and not fh:is_closing() then
+          if inC(fh, bh) then both = true end
+          maxQueue = math.max(maxQueue, fh:write_queue_size())
+        end
+      end
+    end, 5)
+    local out, status = helper.finish(nodeClient(port, total, stall), 60000 * helper.SLOW)
+    timers.clearInterval(sampler)
+    helper.closeServer(front, true)
+    assert.equal(0, status, out)
+    assert.matches("sent=" .. total .. " got=" .. total, out, 1, true)
+    assert.matches("same=true", out, 1, true)
+    assert.equal(1, #legs)
+    return both, maxQueue
+  end
+
   it("a proxy's two TLS legs forward both ways once what came early is through, and the client's bytes come back",
     function()
       if not helper.needs("node") then return end
-      local TOTAL = 4 * 1024 * 1024
       local echo = tls.createServer(serverOptions(), function(s) s:pipe(s) end)
-      local echoPort = listen(echo)
-      local legs, both = {}, false
-      local front = tls.createServer(serverOptions(), function(f)
-        -- the client writes at once: its first bytes wait in f's buffer
-        f:pause()
-        local b
-        b = tls.connect(connectOptions(echoPort), function()
-          legs[#legs + 1] = { f, b }
-          f:pipe(b)
-          b:pipe(f)
-        end)
-        f:on("error", function() end)
-        b:on("error", function() end)
-        f:on("close", function() b:destroy() end)
-      end)
-      finally(function()
-        helper.closeServer(front, true)
-        helper.closeServer(echo, true)
-      end)
-      local port = listen(front)
-      local sampler = timers.setInterval(function()
-        for _, l in ipairs(legs) do
-          local fh, bh = l[1]._handle, l[2]._handle
-          if fh and bh and fh:forwarding() and bh:forwarding() then both = true end
-        end
-      end, 5)
-      local out, status = helper.finish(nodeClient(port, TOTAL, 0), 60000 * helper.SLOW)
-      timers.clearInterval(sampler)
-      assert.equal(0, status, out)
-      assert.matches("same=true", out, 1, true)
-      assert.equal(1, #legs)
+      finally(function() helper.closeServer(echo, true) end)
+      local both = throughProxy(function(p, cb) return tls.connect(connectOptions(p), cb) end, listen(echo),
+        4 * 1024 * 1024, 0, function(fh, bh) return fh:forwarding() and bh:forwarding() end)
       assert.is_true(both, "the two legs never forwarded in C at the same time")
     end)
+
+  it("a TLS terminator in front of a plain TCP upstream forwards both legs in C, with backpressure", function()
+    if not helper.needs("node") then return end
+    local net = require("luatls.net")
+    local upstream = net.createServer(function(s) s:pipe(s) end)
+    finally(function() helper.closeServer(upstream, true) end)
+    local both, maxQueue = throughProxy(function(p, cb) return net.connect(p, "127.0.0.1", cb) end,
+      listen(upstream), 8 * 1024 * 1024, 1000 * helper.SLOW,
+      function(fh) return fh:forwarding() and fh:forwarding_from() end)
+    assert.is_true(both, "the two legs never forwarded in C at the same time")
+    assert.is_true(maxQueue < 256 * 1024, "the client's queue peaked at " .. maxQueue)
+  end)
 
   describe("falls back to the Lua pipe", function()
     local server, port, accepted, client, got

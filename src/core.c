@@ -49,5 +49,6 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_tls_session(L);
   luatls_open_tls_ocsp(L);
   luatls_open_tls_reneg(L);
+  luatls_open_tls_forward(L);
   return 1;
 }

@@ -117,6 +117,10 @@ extern const luaL_Reg luatls_stream_methods[];
 void luatls_handle_close(lua_State *L, int idx);
 /* Start reading a stream into its C consumer (rec->consumer set). */
 int luatls_stream_read_start(luatls_handle *rec);
+/* what a read gives Lua's read callback (for a C consumer that hands a read
+ * back to Lua) */
+void luatls_stream_deliver(luatls_handle *rec, ssize_t nread,
+                           const uv_buf_t *buf);
 
 /* ---- requests (req.c) ------------------------------------------------- */
 
@@ -245,6 +249,7 @@ void luatls_open_tls_hooks(lua_State *L);
 void luatls_open_tls_session(lua_State *L);
 void luatls_open_tls_ocsp(lua_State *L);
 void luatls_open_tls_reneg(lua_State *L);
+void luatls_open_tls_forward(lua_State *L);
 void luatls_open_errors(lua_State *L);
 void luatls_open_x509(lua_State *L); /* x509.c */
 

@@ -26,21 +26,16 @@ static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   *buf = uv_buf_init(read_buf, READ_BUF_SIZE);
 }
 
-/* cb(data) for data, cb(nil) at end of stream, cb(nil, err) on error; or
- * the handle's C consumer. */
-static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
-  luatls_handle *rec = s->data;
+/* cb(data) for data, cb(nil) at end of stream, cb(nil, err) on error */
+void luatls_stream_deliver(luatls_handle *rec, ssize_t nread,
+                           const uv_buf_t *buf) {
   lua_State *L = luatls_state();
-  if (nread == 0 || L == NULL || rec == NULL)
+  if (nread == 0 || L == NULL || rec == NULL || rec->h == NULL)
     return;
-  if (rec->consumer) {
-    rec->consumer(rec->consumer_data, nread, buf);
-    return;
-  }
-  if (luatls_push_cb(L, (uv_handle_t *)s, LUATLS_UV_CB) == LUA_TNIL)
+  if (luatls_push_cb(L, rec->h, LUATLS_UV_CB) == LUA_TNIL)
     return;
   if (nread > 0) {
-    lua_pushlstring(L, read_buf, (size_t)nread);
+    lua_pushlstring(L, buf->base, (size_t)nread);
     luatls_call(L, 1);
   } else if (nread == UV_EOF) {
     lua_pushnil(L);
@@ -50,6 +45,18 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     luatls_push_uv_error(L, (int)nread, "read", NULL);
     luatls_call(L, 2);
   }
+}
+
+/* reads go to the handle's C consumer, else to Lua */
+static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+  luatls_handle *rec = s->data;
+  if (nread == 0 || rec == NULL)
+    return;
+  if (rec->consumer && luatls_state()) {
+    rec->consumer(rec->consumer_data, nread, buf);
+    return;
+  }
+  luatls_stream_deliver(rec, nread, buf);
 }
 
 /* read_start(cb) -> true | nil, err */

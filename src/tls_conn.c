@@ -1,6 +1,8 @@
 /*
  * tls_conn.c - a TLS connection over a TCP (or pipe) handle: the SSL, its
- * BIO (tls_bio.c), and the pump that moves bytes between them.
+ * BIO (tls_bio.c), and the pump that moves bytes between them. A pipe()
+ * whose bytes stay in C (tls_forward.c) takes the cleartext out of
+ * deliver() before it becomes a Lua string.
  *
  * The pump has four directions, all in C:
  *   ciphertext in   the TCP handle's reads go to this connection (the handle's
@@ -17,9 +19,9 @@
  * To Lua a connection looks like a stream handle (read_start, read_stop,
  * write, shutdown, close, getsockname, ...), so net.Socket drives a
  * TLSSocket as it drives a TCP socket. Events of the handshake reach Lua
- * through callbacks set with on(name, fn): "handshake" (done), "error" (the
- * handshake failed; the connection is unusable), "keylog" (NSS key log
- * lines).
+ * through callbacks set with on(name, fn) ("handshake" when done, "error"
+ * when the handshake failed, "keylog" with NSS key log lines), or through
+ * one handler table shared by all connections (set_owner).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +41,6 @@ tls_conn *luatls_tls_check(lua_State *L, int idx) {
   return c;
 }
 
-static uv_stream_t *tcp_stream(tls_conn *c) {
-  return c->tcp && c->tcp->h ? (uv_stream_t *)c->tcp->h : NULL;
-}
 
 static int push_self(lua_State *L, tls_conn *c) {
   if (c->ref == LUA_NOREF)
@@ -72,12 +71,6 @@ int luatls_tls_push_event(lua_State *L, tls_conn *c, const char *name) {
 
 int luatls_tls_gone(tls_conn *c) { return c->closing || c->tcp == NULL; }
 
-/* SSL_get_error() reads the thread's error queue, so it must start empty;
- * on the per-record paths, looking costs less than clearing all of it */
-static void clear_errors(void) {
-  if (ERR_peek_error() != 0)
-    ERR_clear_error();
-}
 
 /* ---- ciphertext out ----------------------------------------------------- */
 
@@ -89,9 +82,6 @@ typedef struct {
   char data[];
 } flush_req;
 
-static void report_error(tls_conn *c, lua_State *L);
-
-static void resume_forwarder(tls_conn *c);
 
 static void flush_cb(uv_write_t *req, int status) {
   flush_req *f = (flush_req *)req;
@@ -100,8 +90,8 @@ static void flush_cb(uv_write_t *req, int status) {
     free(f);
     return;
   }
-  if (f->conn && f->conn->fwd_src && !luatls_tls_gone(f->conn))
-    resume_forwarder(f->conn);
+  if (f->conn && !luatls_tls_gone(f->conn))
+    luatls_tls_forward_resume(f->conn);
   if (f->cb_ref != LUA_NOREF) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, f->cb_ref);
     luaL_unref(L, LUA_REGISTRYINDEX, f->cb_ref);
@@ -118,7 +108,7 @@ static void flush_cb(uv_write_t *req, int status) {
   if (status < 0 && status != UV_ECANCELED && c && !luatls_tls_gone(c) &&
       !c->failed) {
     luatls_push_uv_error(L, status, "write", NULL);
-    report_error(c, L);
+    luatls_tls_report_error(c, L);
   }
 }
 
@@ -126,7 +116,7 @@ static void flush_cb(uv_write_t *req, int status) {
  * there runs once it is all written (unless everything went out now:
  * returns 0 and the callback is not kept). Returns the bytes queued, or a
  * negative uv error. */
-static int flush(tls_conn *c, lua_State *L, int cbidx) {
+int luatls_tls_flush(tls_conn *c, lua_State *L, int cbidx) {
   uv_stream_t *s = tcp_stream(c);
   size_t n = c->out_len;
   if (n == 0)
@@ -176,7 +166,7 @@ static int flush(tls_conn *c, lua_State *L, int cbidx) {
 /* The error object on the top of the stack ends this connection: a reader
  * after the handshake gets it as a read error, else it goes to the "error"
  * event. Pops it. */
-static void report_error(tls_conn *c, lua_State *L) {
+void luatls_tls_report_error(tls_conn *c, lua_State *L) {
   int err = lua_gettop(L);
   if (c->failed || luatls_tls_gone(c)) { /* once, and only while open */
     lua_settop(L, err - 1);
@@ -208,8 +198,8 @@ static void report_error(tls_conn *c, lua_State *L) {
  * wrote, and report it. */
 static void fail_ssl(tls_conn *c, lua_State *L, const char *what) {
   luatls_push_openssl_error(L, NULL, what);
-  flush(c, L, 0);
-  report_error(c, L);
+  luatls_tls_flush(c, L, 0);
+  luatls_tls_report_error(c, L);
 }
 
 /* ---- the pump ------------------------------------------------------------ */
@@ -219,30 +209,30 @@ static void handshake_step(tls_conn *c, lua_State *L) {
   int r = SSL_do_handshake(c->ssl);
   if (r == 1) {
     c->handshake_done = 1;
-    flush(c, L, 0);
+    luatls_tls_flush(c, L, 0);
     if (luatls_tls_push_event(L, c, "handshake"))
       luatls_call(L, c->owner);
     return;
   }
   int e = SSL_get_error(c->ssl, r);
   if (e == SSL_ERROR_WANT_CLIENT_HELLO_CB) {
-    flush(c, L, 0);  /* a hook (SNI) waits for Lua's answer */
+    luatls_tls_flush(c, L, 0);  /* a hook (SNI) waits for Lua's answer */
     if (c->eof_in) { /* ... but the client has gone: end it now */
       luatls_push_error(L, "ECONNRESET",
                         "Client network socket disconnected before secure "
                         "TLS connection was established");
-      report_error(c, L);
+      luatls_tls_report_error(c, L);
     }
     return;
   }
   if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-    flush(c, L, 0);
+    luatls_tls_flush(c, L, 0);
     if (c->eof_in) {
       /* Node's words for a peer that left in the middle of the handshake */
       luatls_push_error(L, "ECONNRESET",
                         "Client network socket disconnected before secure "
                         "TLS connection was established");
-      report_error(c, L);
+      luatls_tls_report_error(c, L);
     }
     return;
   }
@@ -252,8 +242,8 @@ static void handshake_step(tls_conn *c, lua_State *L) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->hook_err_ref);
     luaL_unref(L, LUA_REGISTRYINDEX, c->hook_err_ref);
     c->hook_err_ref = LUA_NOREF;
-    flush(c, L, 0);
-    report_error(c, L);
+    luatls_tls_flush(c, L, 0);
+    luatls_tls_report_error(c, L);
     return;
   }
   fail_ssl(c, L, NULL);
@@ -262,10 +252,8 @@ static void handshake_step(tls_conn *c, lua_State *L) {
 #define CLEAR_BUF (64 * 1024)
 static char clear_buf[CLEAR_BUF];
 
-static int forward(tls_conn *c, lua_State *L, size_t n);
-
 static void deliver(tls_conn *c, lua_State *L, size_t n, int eof) {
-  if (c->fwd && !eof && forward(c, L, n))
+  if ((c->fwd || c->fwd_tcp) && !eof && luatls_tls_forward(c, L, clear_buf, n))
     return;
   if (!push_self(L, c))
     return;
@@ -297,7 +285,7 @@ static void read_step(tls_conn *c, lua_State *L) {
       n += (size_t)r;
     }
     /* a handshake message (TLS 1.3 tickets, key updates) may want out */
-    flush(c, L, 0);
+    luatls_tls_flush(c, L, 0);
     if (n > 0) {
       deliver(c, L, n, 0);
       if (r > 0)
@@ -351,7 +339,7 @@ static void cycle(tls_conn *c) {
       read_step(c, L);
     if (luatls_tls_gone(c))
       break;
-    flush(c, L, 0);
+    luatls_tls_flush(c, L, 0);
   } while (c->again && !luatls_tls_gone(c));
   lua_settop(L, top);
   c->in_cycle = 0;
@@ -378,13 +366,13 @@ static void on_transport_read(void *data, ssize_t nread, const uv_buf_t *buf) {
   if (nread > 0) {
     if (luatls_tls_bio_lend(c, buf->base, (size_t)nread) < 0) {
       luatls_push_uv_error(L, UV_ENOMEM, "read", NULL);
-      report_error(c, L);
+      luatls_tls_report_error(c, L);
       return;
     }
     cycle(c);
     if (luatls_tls_bio_keep(c) < 0) {
       luatls_push_uv_error(L, UV_ENOMEM, "read", NULL);
-      report_error(c, L);
+      luatls_tls_report_error(c, L);
     }
     return;
   } else if (nread == UV_EOF) {
@@ -397,80 +385,11 @@ static void on_transport_read(void *data, ssize_t nread, const uv_buf_t *buf) {
     c->eof_in = 1;
     if (!c->failed) {
       luatls_push_uv_error(L, (int)nread, "read", NULL);
-      report_error(c, L);
+      luatls_tls_report_error(c, L);
       return;
     }
   }
   cycle(c);
-}
-
-/* ---- forwarding: a pipe whose bytes stay in C ----------------------------
- *
- * src:forward(dst) sends the cleartext src reads straight into dst's
- * SSL_write, without a Lua string or a call into Lua per read; the end of
- * the stream and errors still reach src's read callback, so the Lua pipe
- * (stream.lua), which stays set up, ends and unpipes as always. When dst's
- * transport queue grows past the mark, src stops reading until it drains.
- * Whenever dst cannot take the bytes (closed, failed, not yet secure), src
- * stops forwarding and the bytes go to its read callback: the Lua pipe
- * carries on from there. */
-
-static void forward_stop(tls_conn *c) {
-  tls_conn *d = c->fwd;
-  if (d == NULL)
-    return;
-  if (d->fwd_src == c)
-    d->fwd_src = NULL;
-  c->fwd = NULL;
-  if (c->fwd_wait) {
-    c->fwd_wait = 0;
-    if (!luatls_tls_gone(c))
-      luatls_tls_schedule(c); /* reads go on, now to Lua */
-  }
-}
-
-/* a connection that stops taking bytes ends whatever forwards into it */
-static void forward_detach(tls_conn *c) {
-  forward_stop(c);
-  if (c->fwd_src)
-    forward_stop(c->fwd_src);
-}
-
-static void resume_forwarder(tls_conn *d) {
-  tls_conn *c = d->fwd_src;
-  uv_stream_t *s = tcp_stream(d);
-  if (c->fwd_wait && s && s->write_queue_size <= c->fwd_hwm) {
-    c->fwd_wait = 0;
-    luatls_tls_schedule(c);
-  }
-}
-
-/* n bytes of clear_buf into c->fwd: 1 when taken, 0 when they must go to
- * Lua (forwarding has stopped) */
-static int forward(tls_conn *c, lua_State *L, size_t n) {
-  tls_conn *d = c->fwd;
-  if (luatls_tls_gone(d) || d->failed || !d->handshake_done || d->eof_out) {
-    forward_stop(c);
-    return 0;
-  }
-  clear_errors();
-  if (SSL_write(d->ssl, clear_buf, (int)n) <= 0) {
-    ERR_clear_error();
-    forward_stop(c); /* Lua's write will meet the error and tell it */
-    return 0;
-  }
-  c->fwd_bytes += (lua_Integer)n;
-  c->fwd_at = d->fwd_at = uv_now(luatls_L.uv);
-  int q = flush(d, L, 0);
-  if (q < 0) {
-    luatls_push_uv_error(L, q, "write", NULL);
-    report_error(d, L);
-    return 1;
-  }
-  uv_stream_t *s = tcp_stream(d);
-  if (c->fwd == d && s && s->write_queue_size > c->fwd_hwm)
-    c->fwd_wait = 1;
-  return 1;
 }
 
 /* ---- deferred cycles: work that must not run inline (start, read_start) */
@@ -680,64 +599,10 @@ static int l_write(lua_State *L) {
       return 2;
     }
   }
-  int q = flush(c, L, 3);
+  int q = luatls_tls_flush(c, L, 3);
   if (q < 0)
     return luatls_fail(L, q, "write", NULL);
   lua_pushinteger(L, q);
-  return 1;
-}
-
-/* forward(target[, mark]) -> true | false: from now on the cleartext this
- * connection reads goes into target (a TLS connection, maybe itself) in C,
- * reads pausing while target's transport queue is over mark bytes (16 KiB);
- * false when it cannot be (one of them closed or failed, or something else
- * forwards into target). forward() stops it. Both give back nothing else:
- * forwarded() tells the bytes forwarded since it was last asked. */
-static int l_forward(lua_State *L) {
-  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  if (lua_isnoneornil(L, 2)) {
-    forward_stop(c);
-    return 0;
-  }
-  tls_conn *d = luaL_checkudata(L, 2, TLS_T);
-  lua_Integer mark = luaL_optinteger(L, 3, 16 * 1024);
-  luaL_argcheck(L, mark >= 0, 3, "must not be negative");
-  int ok = !luatls_tls_gone(c) && !c->failed && !luatls_tls_gone(d) &&
-           !d->failed && c->fwd == NULL && d->fwd_src == NULL;
-  if (ok) {
-    uv_stream_t *s = tcp_stream(d);
-    c->fwd = d;
-    c->fwd_hwm = (size_t)mark;
-    c->fwd_wait = s && s->write_queue_size > c->fwd_hwm; /* until it drains */
-    d->fwd_src = c;
-    lua_pushvalue(L, 2);
-    lua_setiuservalue(L, 1, S_FORWARD);
-  }
-  lua_pushboolean(L, ok);
-  return 1;
-}
-
-/* forwarded() -> bytes forwarded since the last call; forwarding() -> bool */
-static int l_forwarded(lua_State *L) {
-  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  lua_pushinteger(L, c->fwd_bytes);
-  c->fwd_bytes = 0;
-  return 1;
-}
-
-/* forward_activity() -> the loop time (ms, as core.now()) bytes were last
- * forwarded from or into this connection, or nil */
-static int l_forward_activity(lua_State *L) {
-  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  if (c->fwd_at == 0)
-    return 0;
-  lua_pushinteger(L, (lua_Integer)c->fwd_at);
-  return 1;
-}
-
-static int l_forwarding(lua_State *L) {
-  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  lua_pushboolean(L, c->fwd != NULL);
   return 1;
 }
 
@@ -755,7 +620,7 @@ static int l_shutdown(lua_State *L) {
     ERR_clear_error();
     SSL_shutdown(c->ssl);
     ERR_clear_error();
-    flush(c, L, 0);
+    luatls_tls_flush(c, L, 0);
   }
   return luatls_stream_shutdown(L, tcp_stream(c), 2);
 }
@@ -797,7 +662,7 @@ static int l_close(lua_State *L) {
     return 0;
   c->closing = 1;
   unqueue(c);
-  forward_detach(c);
+  luatls_tls_forward_detach(c);
   if (lua_isfunction(L, 2)) {
     lua_pushvalue(L, 2);
     lua_setiuservalue(L, 1, S_CLOSECB);
@@ -817,7 +682,7 @@ static int l_close(lua_State *L) {
 static int l_gc(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
   unqueue(c);
-  forward_detach(c); /* (a target's memory outlives its finalizer) */
+  luatls_tls_forward_detach(c); /* (a target outlives its finalizer) */
   luatls_tls_hooks_free(luatls_state() ? L : NULL, c);
   if (c->tcp && c->tcp->consumer_data == c) {
     c->tcp->consumer = NULL;
@@ -1146,10 +1011,6 @@ void luatls_open_tls_conn(lua_State *L) {
       {"read_stop", l_read_stop},
       {"write", l_write},
       {"write_queue_size", l_write_queue_size},
-      {"forward", l_forward},
-      {"forwarded", l_forwarded},
-      {"forwarding", l_forwarding},
-      {"forward_activity", l_forward_activity},
       {"shutdown", l_shutdown},
       {"close", l_close},
       {"is_closing", l_is_closing},

@@ -1,12 +1,15 @@
 /*
  * tls_conn.h - the TLS connection record, shared by tls_conn.c (the pump and
- * the connection's API) and tls_hooks.c (SNI, ALPN and NPN during the
- * handshake). Nothing else includes it.
+ * the connection's API) and the files that add to it: tls_bio.c (its BIO),
+ * tls_hooks.c (SNI, ALPN and NPN during the handshake), tls_session.c,
+ * tls_ocsp.c, tls_reneg.c and tls_forward.c. Nothing else includes it.
  */
 #ifndef LUATLS_TLS_CONN_H
 #define LUATLS_TLS_CONN_H
 
 #include "luatls.h"
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #define TLS_T "luatls.tls"
 
@@ -19,7 +22,8 @@ enum {
   S_CONTEXT,    /* the SecureContext */
   S_OWNER,      /* set_owner()'s owner: every handler's first argument */
   S_FORWARD,    /* forward()'s target, kept alive while it is one */
-  S_NSLOTS = S_FORWARD
+  S_FORWARD_IN, /* forward_from()'s stream handle */
+  S_NSLOTS = S_FORWARD_IN
 };
 
 enum { HELLO_NONE, HELLO_WAITING, HELLO_ANSWERED };
@@ -59,14 +63,19 @@ struct tls_conn {
   unsigned char ocsp_state; /* HELLO_*: the OCSPRequest's progress */
   unsigned char *ocsp_resp; /* the response to staple */
   size_t ocsp_len;
-  /* forwarding (forward(): a pipe that stays in C) */
-  struct tls_conn *fwd;     /* where this connection's cleartext goes */
+  /* forwarding (tls_forward.c: a pipe that stays in C) */
+  struct tls_conn *fwd;     /* where this connection's cleartext goes... */
+  luatls_handle *fwd_tcp;   /* ... or this stream handle */
   struct tls_conn *fwd_src; /* the connection forwarding into this one */
-  size_t fwd_hwm;           /* fwd's transport queue that pauses reads */
-  lua_Integer fwd_bytes;    /* forwarded since Lua last asked */
+  luatls_handle *fwd_in;    /* a stream handle forwarding into this one */
+  size_t fwd_hwm;           /* the target's queue that pauses our reads */
+  size_t fwd_in_hwm;        /* our queue that pauses fwd_in's reads */
+  lua_Integer fwd_bytes;    /* forwarded out since Lua last asked */
+  lua_Integer fwd_in_bytes; /* forwarded in from fwd_in, likewise */
   uint64_t fwd_at;          /* loop time of the last bytes forwarded from
                              * or into this connection (0: never) */
-  unsigned fwd_wait : 1;    /* fwd's queue is over fwd_hwm: reads wait */
+  unsigned fwd_wait : 1,    /* the target is full: our reads wait */
+      fwd_in_wait : 1;      /* we are full: fwd_in's reads wait */
   /* renegotiation (tls_reneg.c) */
   unsigned reneg_ours : 1, /* we asked for it (renegotiate()) */
       reneg_disabled : 1;  /* disableRenegotiation() */
@@ -74,6 +83,11 @@ struct tls_conn {
 
 /* from tls_conn.c */
 tls_conn *luatls_tls_check(lua_State *L, int idx); /* open connection */
+/* send what OpenSSL wrote (with the Lua callback at cbidx, if any): the
+ * bytes queued, or a negative uv error */
+int luatls_tls_flush(tls_conn *c, lua_State *L, int cbidx);
+/* the error object on the top of the stack ends the connection; popped */
+void luatls_tls_report_error(tls_conn *c, lua_State *L);
 int luatls_tls_gone(tls_conn *c);
 /* Push the handler of event `name` (1; 0 when there is none) and, when the
  * connection has an owner, the owner after it: call with
@@ -82,6 +96,24 @@ int luatls_tls_push_event(lua_State *L, tls_conn *c, const char *name);
 void luatls_tls_schedule(tls_conn *c); /* a cycle, not inline */
 /* a verify callback that accepts: the verdict is read after the handshake */
 int luatls_tls_verify_accept(int ok, X509_STORE_CTX *ctx);
+
+static inline uv_stream_t *tcp_stream(tls_conn *c) {
+  return c->tcp && c->tcp->h ? (uv_stream_t *)c->tcp->h : NULL;
+}
+
+/* SSL_get_error() reads the thread's error queue, so it must start empty;
+ * on the per-record paths, looking costs less than clearing all of it */
+static inline void clear_errors(void) {
+  if (ERR_peek_error() != 0)
+    ERR_clear_error();
+}
+
+/* from tls_forward.c */
+/* n bytes c read go to its forwarding target: 1, or 0 when they must go to
+ * Lua (forwarding has stopped) */
+int luatls_tls_forward(tls_conn *c, lua_State *L, const char *p, size_t n);
+void luatls_tls_forward_detach(tls_conn *c); /* c closes */
+void luatls_tls_forward_resume(tls_conn *c); /* c's transport wrote */
 
 /* from tls_bio.c: the connection's BIO (both directions; ssl owns it) */
 BIO *luatls_tls_bio_new(tls_conn *c);

@@ -216,6 +216,8 @@ end
 
 -- data: a string or a list of strings (one writev)
 function Socket:_writeGeneric(data, bytes, cb)
+  local from = rawget(self, "_forwardFrom") -- a write of its own keeps its place
+  if from then from:_stopForward() end
   if rawget(self, "connecting") then -- (false on the class)
     self:once("connect", function() self:_writeGeneric(data, bytes, cb) end)
     return
@@ -265,6 +267,7 @@ function Socket:_writev(chunks, cb)
 end
 
 function Socket:_final(cb)
+  self:_stopForwarding()
   if self.connecting then
     self:once("connect", function() self:_final(cb) end)
     return
@@ -291,6 +294,7 @@ local function peer(self)
 end
 
 function Socket:_destroy(err, cb)
+  self:_stopForwarding()
   self.connecting = false
   peer(self) -- remoteAddress & co. stay readable after the close
   if self._timeout then
@@ -477,9 +481,106 @@ function Socket:_activity()
   if rawget(self, "_timeoutPartial") then self:_armTimeout() else t:refresh() end
 end
 
--- How long the socket has been quiet by what Lua did not see (tls.lua:
--- bytes a pipe forwarded in C), or nil.
-function Socket:_quietFor() return nil end
+-- ---- forwarding: pipe() whose bytes stay in C ---------------------------------
+--
+-- src:pipe(dest), where one of the two is a TLS socket and the other a TLS
+-- or TCP socket, also hands the bytes to C (src/tls_forward.c) when nothing
+-- in Lua would see them on the way: no other 'data' or 'readable' listener,
+-- no decoder, nothing buffered on either side (a write of dest's own already
+-- handed to its handle keeps its place there). The Lua pipe stays set up and
+-- takes over at the first thing that would see them: a 'data' or 'readable'
+-- listener, pause(), setEncoding(), unpipe(), a write to dest of its own,
+-- end() or destroy(). bytesRead (src) and bytesWritten (dest) catch up with
+-- what C forwarded when it stops; a socket's timeout counts forwarded bytes
+-- as activity (see _armTimeout).
+
+function Socket:_tryForward(dest)
+  local h = self._handle
+  local dh = type(dest) == "table" and rawget(dest, "_handle")
+  if not h or not dh or self.destroyed or dest.destroyed or not (h.forward or dh.forward_from)
+      or rawget(self, "_forwardTo") or rawget(dest, "_forwardFrom") then
+    return false
+  end
+  local rs, ws = self._readableState, dest._writableState
+  if not rs.flowing or rs.decoder or rs.length > 0 or rs.ended or #rs.pipes ~= 1
+      or self:listenerCount("data") ~= 1 or self:listenerCount("readable") > 0
+      or not ws or ws.corked > 0 or ws.ending or ws.bufferedLen >= ws.bufferedIndex then
+    return false
+  end
+  -- a TLS connection forwards into a TLS connection or a stream handle; a
+  -- stream handle only into a TLS connection
+  local ok
+  if h.forward then ok = h:forward(dh) else ok = dh:forward_from(h) end
+  if not ok then return false end
+  self._forwardTo = dest
+  dest._forwardFrom = self
+  return true
+end
+
+function Socket:_stopForward()
+  local dest = rawget(self, "_forwardTo")
+  if not dest then return end
+  self._forwardTo = nil
+  dest._forwardFrom = nil
+  local h, dh = self._handle, rawget(dest, "_handle")
+  local n = 0
+  if h and h.forward then
+    h:forward()
+    n = h:forwarded()
+  elseif dh and dh.forward_from then
+    dh:forward_from()
+    n = dh:forwarded_from()
+  end
+  self.bytesRead = self.bytesRead + n
+  dest._bytesWritten = dest._bytesWritten + n
+end
+
+-- this socket stops taking part in forwarding, on both ends
+function Socket:_stopForwarding()
+  if rawget(self, "_forwardTo") then self:_stopForward() end
+  local from = rawget(self, "_forwardFrom")
+  if from then from:_stopForward() end
+end
+
+local ReadableOn, ReadablePrepend = stream.Readable.on, stream.Readable.prependListener
+function Socket:on(name, fn)
+  if (name == "data" or name == "readable") and rawget(self, "_forwardTo") then self:_stopForward() end
+  return ReadableOn(self, name, fn)
+end
+Socket.addListener = Socket.on
+
+function Socket:prependListener(name, fn)
+  if (name == "data" or name == "readable") and rawget(self, "_forwardTo") then self:_stopForward() end
+  return ReadablePrepend(self, name, fn)
+end
+
+function Socket:pause()
+  if rawget(self, "_forwardTo") then self:_stopForward() end
+  return stream.Readable.pause(self)
+end
+
+function Socket:setEncoding(enc)
+  if rawget(self, "_forwardTo") then self:_stopForward() end
+  return stream.Readable.setEncoding(self, enc)
+end
+
+-- when bytes last went through C for this socket (its TLS connection's
+-- clock, or its forwarding partner's)
+local function forwardActivity(sock)
+  local h = rawget(sock, "_handle")
+  return h and h.forward_activity and h:forward_activity()
+end
+
+-- How long the socket has been quiet by what Lua did not see (bytes a pipe
+-- forwarded in C), or nil.
+function Socket:_quietFor()
+  local at = forwardActivity(self)
+  if not at then
+    local partner = rawget(self, "_forwardTo") or rawget(self, "_forwardFrom")
+    at = partner and forwardActivity(partner)
+  end
+  return at and core.now() - at or nil
+end
 
 -- 'timeout' once the socket has been quiet for _timeoutMs; delay: what is
 -- left of it when bytes moved without Lua in the meantime.

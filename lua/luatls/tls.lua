@@ -456,88 +456,12 @@ function TLSSocket:_enableSessionEvent()
 end
 
 function TLSSocket:on(name, fn)
-  if (name == "data" or name == "readable") and rawget(self, "_forwardTo") then self:_stopForward() end
   local r = net.Socket.on(self, name, fn)
   if name == "keylog" then self:_enableKeylog()
   elseif name == "session" then self:_enableSessionEvent() end
   return r
 end
 TLSSocket.addListener = TLSSocket.on
-
-function TLSSocket:prependListener(name, fn)
-  if (name == "data" or name == "readable") and rawget(self, "_forwardTo") then self:_stopForward() end
-  return net.Socket.prependListener(self, name, fn)
-end
-
--- ---- forwarding: pipe() whose bytes stay in C ---------------------------------
---
--- src:pipe(dest) between two TLS sockets also hands the bytes to the
--- connection's forward() (src/tls_conn.c) when nothing in Lua would see them
--- on the way: no other 'data' or 'readable' listener, no decoder, nothing
--- buffered on either side (a write of dest's own already handed to its
--- handle keeps its place there). The Lua pipe stays set up and takes over at
--- the first thing that would see them: a 'data' or 'readable' listener,
--- pause(), setEncoding(), unpipe(), a write to dest of its own, end() or
--- destroy(). bytesRead (src) and bytesWritten (dest) catch up with what C
--- forwarded when it stops; a socket's timeout counts forwarded bytes as
--- activity.
-
-function TLSSocket:_tryForward(dest)
-  local h = self._handle
-  local dh = type(dest) == "table" and rawget(dest, "_handle")
-  if not h or not dh or getmetatable(dh) ~= getmetatable(h) or self.destroyed or dest.destroyed
-      or rawget(self, "_forwardTo") or rawget(dest, "_forwardFrom") then
-    return false
-  end
-  local rs, ws = self._readableState, dest._writableState
-  if not rs.flowing or rs.decoder or rs.length > 0 or rs.ended or #rs.pipes ~= 1
-      or self:listenerCount("data") ~= 1 or self:listenerCount("readable") > 0
-      or not ws or ws.corked > 0 or ws.ending or ws.bufferedLen >= ws.bufferedIndex then
-    return false
-  end
-  if not h:forward(dh) then return false end
-  self._forwardTo = dest
-  dest._forwardFrom = self
-  return true
-end
-
-function TLSSocket:_stopForward()
-  local dest = rawget(self, "_forwardTo")
-  if not dest then return end
-  self._forwardTo = nil
-  dest._forwardFrom = nil
-  local h = self._handle
-  if h then
-    h:forward()
-    local n = h:forwarded()
-    self.bytesRead = self.bytesRead + n
-    dest._bytesWritten = dest._bytesWritten + n
-  end
-end
-
--- this socket stops taking part in forwarding, on both ends
-function TLSSocket:_stopForwarding()
-  if rawget(self, "_forwardTo") then self:_stopForward() end
-  local from = rawget(self, "_forwardFrom")
-  if from then from:_stopForward() end
-end
-
-function TLSSocket:pause()
-  if rawget(self, "_forwardTo") then self:_stopForward() end
-  return net.Socket.pause(self)
-end
-
-function TLSSocket:setEncoding(enc)
-  if rawget(self, "_forwardTo") then self:_stopForward() end
-  return net.Socket.setEncoding(self, enc)
-end
-
--- forwarded bytes keep the socket's timeout from firing (net.lua)
-function TLSSocket:_quietFor()
-  local h = self._handle
-  local at = h and h:forward_activity()
-  return at and core.now() - at or nil
-end
 
 -- The callback a handshake hook (SNICallback, resumeSession, OCSPRequest)
 -- hands to the script: answered once (a second answer ends the connection
@@ -757,7 +681,6 @@ function TLSSocket:_onTlsError(err)
 end
 
 function TLSSocket:_destroy(err, cb)
-  self:_stopForwarding()
   if self._handshakeTimer then
     self._handshakeTimer:close()
     self._handshakeTimer = nil
@@ -767,8 +690,6 @@ end
 
 -- Writes and end() wait for the handshake.
 function TLSSocket:_writeGeneric(data, bytes, cb)
-  local from = rawget(self, "_forwardFrom") -- a write of its own keeps its place
-  if from then from:_stopForward() end
   if not self._secure and not self.destroyed then
     self:once("_tlsReady", function() self:_writeGeneric(data, bytes, cb) end)
     return
@@ -777,7 +698,6 @@ function TLSSocket:_writeGeneric(data, bytes, cb)
 end
 
 function TLSSocket:_final(cb)
-  self:_stopForwarding()
   -- (unless the peer has ended already: then nothing is coming to wait for)
   if not self._secure and not self.destroyed and self._handle and not self.readableEnded then
     self:once("_tlsReady", function() self:_final(cb) end)

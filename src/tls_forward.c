@@ -1,0 +1,327 @@
+/*
+ * tls_forward.c - forwarding: a pipe whose bytes stay in C.
+ *
+ * Three directions, each with a TLS connection on at least one end:
+ *   c:forward(d)        the cleartext c reads goes into d's SSL_write
+ *                       (d a TLS connection, maybe c itself);
+ *   c:forward(u)        ... or straight to the stream handle u (TCP, pipe);
+ *   d:forward_from(u)   what the stream handle u reads goes into d's
+ *                       SSL_write (u's reads are taken over as its C
+ *                       consumer).
+ * No Lua string and no call into Lua per read. The end of the stream and
+ * errors still reach the source's read callback, so the Lua pipe
+ * (stream.lua), which stays set up, ends and unpipes as always. When the
+ * target's transport queue grows past the mark, the source stops reading
+ * until it drains. Whenever the target cannot take the bytes (closed,
+ * failed, not yet secure), forwarding stops and the bytes go to the
+ * source's read callback: the Lua pipe carries on from there.
+ */
+#include <stdlib.h>
+
+#include "tls_conn.h"
+
+#define DEFAULT_MARK (16 * 1024)
+
+static void mark_active(tls_conn *c) { c->fwd_at = uv_now(luatls_L.uv); }
+
+static int open_stream(luatls_handle *u) {
+  return u && u->h && !uv_is_closing(u->h);
+}
+
+/* ---- stopping ------------------------------------------------------------ */
+
+/* c stops forwarding what it reads */
+static void out_stop(tls_conn *c) {
+  if (c->fwd && c->fwd->fwd_src == c)
+    c->fwd->fwd_src = NULL;
+  c->fwd = NULL;
+  c->fwd_tcp = NULL;
+  if (c->fwd_wait) {
+    c->fwd_wait = 0;
+    if (!luatls_tls_gone(c))
+      luatls_tls_schedule(c); /* reads go on, now to Lua */
+  }
+}
+
+/* d stops taking what fwd_in reads: u's reads go back to Lua */
+static void in_stop(tls_conn *d) {
+  luatls_handle *u = d->fwd_in;
+  if (u == NULL)
+    return;
+  d->fwd_in = NULL;
+  if (u->consumer_data == d) {
+    u->consumer = NULL;
+    u->consumer_data = NULL;
+  }
+  if (d->fwd_in_wait) {
+    d->fwd_in_wait = 0;
+    if (open_stream(u) && (u->flags & LUATLS_F_READING))
+      luatls_stream_read_start(u);
+  }
+}
+
+void luatls_tls_forward_detach(tls_conn *c) {
+  out_stop(c);
+  in_stop(c);
+  if (c->fwd_src)
+    out_stop(c->fwd_src);
+}
+
+/* c's transport wrote: whoever waits for its queue to drain reads again */
+void luatls_tls_forward_resume(tls_conn *c) {
+  uv_stream_t *s = tcp_stream(c);
+  size_t queued = s ? s->write_queue_size : 0;
+  tls_conn *src = c->fwd_src;
+  if (src && src->fwd_wait && queued <= src->fwd_hwm) {
+    src->fwd_wait = 0;
+    luatls_tls_schedule(src);
+  }
+  luatls_handle *u = c->fwd_in;
+  if (u && c->fwd_in_wait && queued <= c->fwd_in_hwm) {
+    c->fwd_in_wait = 0;
+    if (open_stream(u) && (u->flags & LUATLS_F_READING))
+      luatls_stream_read_start(u);
+  }
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+/* n cleartext bytes into d: 1 when taken, 0 when d cannot take them */
+static int write_clear(tls_conn *d, lua_State *L, const char *p, size_t n) {
+  if (luatls_tls_gone(d) || d->failed || !d->handshake_done || d->eof_out)
+    return 0;
+  clear_errors();
+  if (SSL_write(d->ssl, p, (int)n) <= 0) {
+    ERR_clear_error();
+    return 0; /* Lua's write will meet the error and tell it */
+  }
+  mark_active(d);
+  int q = luatls_tls_flush(d, L, 0);
+  if (q < 0) {
+    luatls_push_uv_error(L, q, "write", NULL);
+    luatls_tls_report_error(d, L);
+  }
+  return 1;
+}
+
+/* a forwarded write to a stream handle completed: cb(err) with the
+ * connection as upvalue (which keeps it alive until then) */
+static int stream_written(lua_State *L) {
+  tls_conn *c = lua_touserdata(L, lua_upvalueindex(1));
+  if (!lua_isnoneornil(L, 1)) { /* the next bytes go through Lua's write */
+    out_stop(c);
+    return 0;
+  }
+  luatls_handle *u = c->fwd_tcp;
+  if (u && c->fwd_wait &&
+      (!open_stream(u) ||
+       ((uv_stream_t *)u->h)->write_queue_size <= c->fwd_hwm)) {
+    c->fwd_wait = 0;
+    luatls_tls_schedule(c);
+  }
+  return 0;
+}
+
+/* n bytes into the stream handle u: uv_try_write, and what does not fit
+ * queued with a completion that lets c read again */
+static int write_stream(tls_conn *c, luatls_handle *u, lua_State *L,
+                        const char *p, size_t n) {
+  if (!open_stream(u))
+    return 0;
+  uv_stream_t *s = (uv_stream_t *)u->h;
+  uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
+  int w = s->write_queue_size == 0 ? uv_try_write(s, &b, 1) : UV_EAGAIN;
+  if (w < 0 && w != UV_EAGAIN)
+    return 0; /* Lua's write will meet the error and tell it */
+  size_t done = w > 0 ? (size_t)w : 0;
+  if (done < n) {
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
+    lua_pushcclosure(L, stream_written, 1);
+    lua_pushlstring(L, p + done, n - done);
+    uv_buf_t rest = uv_buf_init((char *)lua_tostring(L, -1), (unsigned)(n - done));
+    int err = luatls_stream_write(L, s, &rest, 1, n - done, top + 1, top + 2);
+    lua_settop(L, top);
+    if (err < 0)
+      return done == 0 ? 0 : 1; /* (a part went: the error comes by Lua) */
+    if (s->write_queue_size > c->fwd_hwm)
+      c->fwd_wait = 1;
+  }
+  return 1;
+}
+
+int luatls_tls_forward(tls_conn *c, lua_State *L, const char *p, size_t n) {
+  int ok;
+  if (c->fwd) {
+    tls_conn *d = c->fwd;
+    ok = write_clear(d, L, p, n);
+    uv_stream_t *s = tcp_stream(d);
+    if (ok && c->fwd == d && s && s->write_queue_size > c->fwd_hwm)
+      c->fwd_wait = 1;
+  } else {
+    ok = c->fwd_tcp && write_stream(c, c->fwd_tcp, L, p, n);
+  }
+  if (!ok) {
+    out_stop(c);
+    return 0;
+  }
+  c->fwd_bytes += (lua_Integer)n;
+  mark_active(c);
+  return 1;
+}
+
+/* u's reads, while it forwards into d (u's C consumer) */
+static void stream_read(void *data, ssize_t nread, const uv_buf_t *buf) {
+  tls_conn *d = data;
+  luatls_handle *u = d->fwd_in;
+  lua_State *L = luatls_state();
+  if (u == NULL || L == NULL)
+    return;
+  if (nread > 0) {
+    if (write_clear(d, L, buf->base, (size_t)nread)) {
+      d->fwd_in_bytes += (lua_Integer)nread;
+      uv_stream_t *s = tcp_stream(d);
+      if (d->fwd_in == u && s && s->write_queue_size > d->fwd_in_hwm &&
+          open_stream(u)) {
+        uv_read_stop((uv_stream_t *)u->h); /* (Lua still wants reads) */
+        d->fwd_in_wait = 1;
+      }
+      return;
+    }
+    in_stop(d);
+  }
+  luatls_stream_deliver(u, nread, buf);
+}
+
+/* ---- Lua API ------------------------------------------------------------- */
+
+/* the optional mark at index 3 */
+static size_t check_mark(lua_State *L) {
+  lua_Integer mark = luaL_optinteger(L, 3, DEFAULT_MARK);
+  luaL_argcheck(L, mark >= 0, 3, "must not be negative");
+  return (size_t)mark;
+}
+
+/* the answer of forward()/forward_from(): when ok, the source at index 2 is
+ * kept in the user value slot (alive as long as it is used) */
+static int answer(lua_State *L, int ok, int slot) {
+  if (ok) {
+    lua_pushvalue(L, 2);
+    lua_setiuservalue(L, 1, slot);
+  }
+  lua_pushboolean(L, ok);
+  return 1;
+}
+
+/* forward(target[, mark]) -> true | false: from now on the cleartext this
+ * connection reads goes into target, a TLS connection (maybe itself) or a
+ * stream handle, in C; reads pause while target's transport queue is over
+ * mark bytes (16 KiB). false when it cannot be (one of them closed or
+ * failed, this one forwards already, or something else forwards into the
+ * target connection). forward() stops it. */
+static int l_forward(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  if (lua_isnoneornil(L, 2)) {
+    out_stop(c);
+    return 0;
+  }
+  tls_conn *d = luaL_testudata(L, 2, TLS_T);
+  luatls_handle *u = d ? NULL : luatls_check_handle(L, 2, LUATLS_KIND_STREAM);
+  size_t mark = check_mark(L);
+  /* (a stream handle under a TLS connection takes no raw bytes; one that
+   * forwards its own reads into a connection may well take them) */
+  int ok = !luatls_tls_gone(c) && !c->failed && !c->fwd && !c->fwd_tcp &&
+           (d ? !luatls_tls_gone(d) && !d->failed && d->fwd_src == NULL
+              : open_stream(u) &&
+                    (u->consumer == NULL || u->consumer == stream_read));
+  if (ok) {
+    c->fwd_hwm = mark;
+    if (d) {
+      uv_stream_t *s = tcp_stream(d);
+      c->fwd = d;
+      d->fwd_src = c;
+      c->fwd_wait = s && s->write_queue_size > c->fwd_hwm; /* until drained */
+    } else {
+      c->fwd_tcp = u; /* (its queue is looked at with the first write) */
+    }
+  }
+  return answer(L, ok, S_FORWARD);
+}
+
+/* forward_from(stream[, mark]) -> true | false: what the stream handle
+ * reads goes into this connection's SSL_write, in C; its reads pause while
+ * this connection's transport queue is over mark bytes (16 KiB). false when
+ * it cannot be. forward_from() stops it: the handle's reads go back to Lua. */
+static int l_forward_from(lua_State *L) {
+  tls_conn *d = luaL_checkudata(L, 1, TLS_T);
+  if (lua_isnoneornil(L, 2)) {
+    in_stop(d);
+    return 0;
+  }
+  luatls_handle *u = luatls_check_handle(L, 2, LUATLS_KIND_STREAM);
+  size_t mark = check_mark(L);
+  int ok = !luatls_tls_gone(d) && !d->failed && d->fwd_in == NULL &&
+           open_stream(u) && u->consumer == NULL;
+  if (ok) {
+    d->fwd_in = u;
+    d->fwd_in_hwm = mark;
+    u->consumer = stream_read;
+    u->consumer_data = d;
+  }
+  return answer(L, ok, S_FORWARD_IN);
+}
+
+/* forwarded() / forwarded_from() -> bytes forwarded out of / into this
+ * connection since the last call */
+static int l_forwarded(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  lua_pushinteger(L, c->fwd_bytes);
+  c->fwd_bytes = 0;
+  return 1;
+}
+
+static int l_forwarded_from(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  lua_pushinteger(L, c->fwd_in_bytes);
+  c->fwd_in_bytes = 0;
+  return 1;
+}
+
+/* forwarding() / forwarding_from() -> whether it does */
+static int l_forwarding(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  lua_pushboolean(L, c->fwd != NULL || c->fwd_tcp != NULL);
+  return 1;
+}
+
+static int l_forwarding_from(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  lua_pushboolean(L, c->fwd_in != NULL);
+  return 1;
+}
+
+/* forward_activity() -> the loop time (ms, as core.now()) bytes were last
+ * forwarded from or into this connection, or nil */
+static int l_forward_activity(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  if (c->fwd_at == 0)
+    return 0;
+  lua_pushinteger(L, (lua_Integer)c->fwd_at);
+  return 1;
+}
+
+void luatls_open_tls_forward(lua_State *L) {
+  static const luaL_Reg methods[] = {
+      {"forward", l_forward},
+      {"forward_from", l_forward_from},
+      {"forwarded", l_forwarded},
+      {"forwarded_from", l_forwarded_from},
+      {"forwarding", l_forwarding},
+      {"forwarding_from", l_forwarding_from},
+      {"forward_activity", l_forward_activity},
+      {NULL, NULL},
+  };
+  luaL_getmetatable(L, TLS_T);
+  luaL_setfuncs(L, methods, 0);
+  lua_pop(L, 1);
+}
