@@ -54,4 +54,21 @@ function M.read(name)
   return s
 end
 
+-- serverOptions([extra]) -> tls.createServer options with the server's RSA
+-- key and chain; connectOptions(port[, extra]) -> tls.connect options for
+-- 127.0.0.1:port that trust the test CA (SNI localhost). extra's fields are
+-- added.
+local function merged(o, extra)
+  for k, v in pairs(extra or {}) do o[k] = v end
+  return o
+end
+
+function M.serverOptions(extra)
+  return merged({ key = M.read("server-key.pem"), cert = M.read("server-chain.pem") }, extra)
+end
+
+function M.connectOptions(port, extra)
+  return merged({ port = port, host = "127.0.0.1", servername = "localhost", ca = M.read("ca-cert.pem") }, extra)
+end
+
 return M

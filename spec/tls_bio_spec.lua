@@ -9,13 +9,7 @@ local helper = require("spec.helper")
 local certs = require("spec.certs")
 local tls = require("luatls.tls")
 
-local function serverOptions()
-  return { key = certs.read("server-key.pem"), cert = certs.read("server-chain.pem") }
-end
-
-local function connectOptions(port)
-  return { port = port, host = "127.0.0.1", servername = "localhost", ca = certs.read("ca-cert.pem") }
-end
+local serverOptions, connectOptions = certs.serverOptions, certs.connectOptions
 
 describe("the TLS connection's BIO", function()
   helper.leakcheck()

@@ -12,13 +12,7 @@ local timers = require("luatls.timers")
 
 local q = helper.quote
 
-local function serverOptions()
-  return { key = certs.read("server-key.pem"), cert = certs.read("server-chain.pem") }
-end
-
-local function connectOptions(port)
-  return { port = port, host = "127.0.0.1", servername = "localhost", ca = certs.read("ca-cert.pem") }
-end
+local serverOptions, connectOptions = certs.serverOptions, certs.connectOptions
 
 local listen = helper.listen
 
