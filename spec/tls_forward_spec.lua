@@ -232,6 +232,27 @@ describe("pipe() with a TLS socket on one end, forwarded in C", function()
       assert.is_true(timedOutAt >= 10 * gap, "timed out at " .. tostring(timedOutAt) .. " ms")
     end)
 
+    it("not at all into a stream that only looks like a socket (a _handle field of its own)", function()
+      local s = accepted[1]
+      s:unpipe(s)
+      local seen = {}
+      local sink = require("luatls.stream").Writable.new({
+        write = function(_, chunk, _, cb) seen[#seen + 1] = chunk; cb() end,
+      })
+      sink._handle = { forward_from = true } -- not a handle
+      s:pipe(sink)
+      assert.is_false(s._handle:forwarding())
+      client:write("to the sink")
+      helper.wait(function() return table.concat(seen) == "to the sink" end)
+      -- and the server goes on: a new connection still echoes
+      local other, back = tls.connect(connectOptions(port)), {}
+      other:on("data", function(d) back[#back + 1] = d end)
+      helper.wait(function() return other._secure end)
+      other:write("still here")
+      helper.wait(function() return table.concat(back) == "still here" end)
+      other:destroy()
+    end)
+
     it("at a write of its own, which keeps its place in the stream", function()
       local s = accepted[1]
       echoes("one")

@@ -142,8 +142,12 @@ static int write_stream(tls_conn *c, luatls_handle *u, lua_State *L,
     uv_buf_t rest = uv_buf_init((char *)lua_tostring(L, -1), (unsigned)(n - done));
     int err = luatls_stream_write(L, s, &rest, 1, n - done, top + 1, top + 2);
     lua_settop(L, top);
-    if (err < 0)
-      return done == 0 ? 0 : 1; /* (a part went: the error comes by Lua) */
+    if (err < 0) {
+      if (done == 0)
+        return 0; /* nothing went: Lua's write meets the error */
+      out_stop(c); /* a part went; what follows goes through Lua */
+      return 1;
+    }
     if (s->write_queue_size > c->fwd_hwm)
       c->fwd_wait = 1;
   }

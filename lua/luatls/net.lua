@@ -495,8 +495,10 @@ end
 -- as activity (see _armTimeout).
 
 function Socket:_tryForward(dest)
-  local h = self._handle
-  local dh = type(dest) == "table" and rawget(dest, "_handle")
+  -- (only a socket's _handle is a handle: another stream may have a field
+  -- of that name)
+  if not EventEmitter.instanceOf(dest, Socket) then return false end
+  local h, dh = self._handle, rawget(dest, "_handle")
   if not h or not dh or self.destroyed or dest.destroyed or not (h.forward or dh.forward_from)
       or rawget(self, "_forwardTo") or rawget(dest, "_forwardFrom") then
     return false

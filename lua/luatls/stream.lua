@@ -1007,19 +1007,11 @@ function Pipe:onError(er)
   end
 end
 
--- dest closed (once)
-function Pipe:onClose()
-  local dest = self.dest
-  dest:removeListener("close", self.onclose)
-  dest:removeListener("finish", self.onfinish)
-  self:unpipe()
-end
-
--- dest finished (once)
-function Pipe:onFinish()
-  local dest = self.dest
-  dest:removeListener("finish", self.onfinish)
-  dest:removeListener("close", self.onclose)
+-- dest emitted 'close' or 'finish' (once, and the other one no more)
+function Pipe:onDestDone(name)
+  local dest, other = self.dest, name == "close" and "finish" or "close"
+  dest:removeListener(name, self["on" .. name])
+  dest:removeListener(other, self["on" .. other])
   self:unpipe()
 end
 
@@ -1058,8 +1050,8 @@ function Readable:pipe(dest, options)
     if ok == false then p:pause() end
   end
   p.onerror = function(er) p:onError(er) end
-  p.onclose = function() p:onClose() end
-  p.onfinish = function() p:onFinish() end
+  p.onclose = function() p:onDestDone("close") end
+  p.onfinish = function() p:onDestDone("finish") end
 
   if state.endEmitted then nextTick(p.onend) else src:on("end", p.onend) end
   dest:on("unpipe", p.onunpipe)
