@@ -79,6 +79,39 @@ static int pcall_traced(lua_State *L, int nargs) {
 
 static luatls_deferred *deferred_head, *deferred_tail;
 
+/* Deferred work (C's and Lua's nextTick) runs after the callback that asked
+ * for it when that callback went through Lua (luatls_call drains it). A
+ * callback that never enters Lua (a write completion, a read forwarded in
+ * C, a timer of the runtime's own) drains nothing, so the work it defers
+ * must not wait for some later Lua call that may never come: while work is
+ * pending this idle handle keeps the loop turning without waiting for I/O,
+ * and its callback drains the queue. It stops as soon as the queue is
+ * empty, so work drained by luatls_call costs a start and a stop, nothing
+ * more. Not a Lua handle (walk() leaves it out); closed with the loop. */
+static uv_idle_t *tick_idle;
+
+static void tick_idle_cb(uv_idle_t *h) {
+  lua_State *L = luatls_state();
+  if (L == NULL) {
+    uv_idle_stop(h);
+    return;
+  }
+  luatls_run_ticks(L);
+}
+
+static void want_ticks(void) {
+  luatls_L.tick_pending = 1;
+  if (tick_idle == NULL) {
+    tick_idle = malloc(sizeof *tick_idle);
+    if (tick_idle == NULL)
+      return; /* (then only a Lua call drains it, as before) */
+    uv_idle_init(luatls_L.uv, tick_idle);
+    tick_idle->data = NULL;
+  }
+  if (!uv_is_active((uv_handle_t *)tick_idle))
+    uv_idle_start(tick_idle, tick_idle_cb);
+}
+
 void luatls_defer(luatls_deferred *d) {
   if (d->queued)
     return;
@@ -90,7 +123,7 @@ void luatls_defer(luatls_deferred *d) {
   else
     deferred_head = d;
   deferred_tail = d;
-  luatls_L.tick_pending = 1;
+  want_ticks();
 }
 
 void luatls_undefer(luatls_deferred *d) {
@@ -121,6 +154,8 @@ void luatls_run_ticks(lua_State *L) {
       pcall_traced(L, 0);
     }
   }
+  if (tick_idle && !luatls_L.tick_pending && deferred_head == NULL)
+    uv_idle_stop(tick_idle);
 }
 
 int luatls_call(lua_State *L, int nargs) {
@@ -272,7 +307,7 @@ static int l_set_uncaught(lua_State *L) {
 
 static int l_request_tick(lua_State *L) {
   (void)L;
-  luatls_L.tick_pending = 1;
+  want_ticks();
   return 0;
 }
 
@@ -294,6 +329,7 @@ static int sentinel_gc(lua_State *L) {
   (void)L;
   luatls_L.gone = 1;
   luatls_L.L = NULL;
+  tick_idle = NULL; /* (closed and freed by close_walk) */
   uv_walk(luatls_L.uv, close_walk, NULL);
   uv_run(luatls_L.uv, UV_RUN_DEFAULT);
   uv_loop_close(luatls_L.uv);

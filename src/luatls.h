@@ -42,7 +42,8 @@ int luatls_call(lua_State *L, int nargs);
 void luatls_run_ticks(lua_State *L);
 
 /* Work C defers out of the call that asked for it (as nextTick does for
- * Lua): it runs before the next Lua tick, after the current callback. */
+ * Lua): it runs before the next Lua tick, after the current callback, and
+ * before the loop waits for I/O again even when no callback enters Lua. */
 typedef struct luatls_deferred luatls_deferred;
 struct luatls_deferred {
   void (*fn)(luatls_deferred *d);
