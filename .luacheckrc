@@ -1,4 +1,4 @@
--- luacheck configuration: `luacheck lua spec examples`
+-- luacheck configuration: `luacheck lua spec examples bench test`
 std = "lua54"
 max_line_length = 120
 -- the interpreter's globals, as examples and specs use them

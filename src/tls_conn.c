@@ -158,6 +158,8 @@ int luatls_tls_flush(tls_conn *c, lua_State *L, int cbidx) {
     free(f);
     return err;
   }
+  if (s->write_queue_size > c->queue_peak)
+    c->queue_peak = s->write_queue_size;
   return (int)f->len;
 }
 
@@ -613,6 +615,16 @@ static int l_write_queue_size(lua_State *L) {
   return 1;
 }
 
+/* write_queue_peak() -> the largest the transport's write queue has been
+ * (bytes) since the last call, which starts over (for tests and benchmarks
+ * that check a queue stays bounded without sampling it from a timer) */
+static int l_write_queue_peak(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  lua_pushinteger(L, (lua_Integer)c->queue_peak);
+  c->queue_peak = 0;
+  return 1;
+}
+
 /* shutdown([cb]): close_notify, then the transport's write side */
 static int l_shutdown(lua_State *L) {
   tls_conn *c = luatls_tls_check(L, 1);
@@ -1011,6 +1023,7 @@ void luatls_open_tls_conn(lua_State *L) {
       {"read_stop", l_read_stop},
       {"write", l_write},
       {"write_queue_size", l_write_queue_size},
+      {"write_queue_peak", l_write_queue_peak},
       {"shutdown", l_shutdown},
       {"close", l_close},
       {"is_closing", l_is_closing},

@@ -39,7 +39,8 @@ struct tls_conn {
   char *out; /* ciphertext OpenSSL wrote, for flush() */
   size_t out_len, out_cap;
   luatls_handle *tcp;
-  int ref; /* registry ref to this userdata while open */
+  size_t queue_peak; /* the transport's largest write queue (diagnostics) */
+  int ref;           /* registry ref to this userdata while open */
   unsigned is_server : 1, started : 1, handshake_done : 1, reading : 1,
       eof_in : 1, eof_out : 1, failed : 1, closing : 1, in_cycle : 1, again : 1,
       keylog : 1, owner : 1;

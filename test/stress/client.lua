@@ -1,0 +1,108 @@
+-- test/stress/client.lua: the stress harness's luatls client, run by the
+-- luatls interpreter as a process of its own (see test/stress/harness.lua for
+-- the plan's fields and the result line).
+--   luatls client.lua PORT CA SEED TOTAL WMAX CLOSE RESETAT PAUSE PAUSEMS IGNORE
+local tls = require("tls")
+local fs = require("fs")
+local core = require("luatls.core")
+
+local port, ca = tonumber(arg[1]), arg[2]
+local seed, total, wmax = tonumber(arg[3]), tonumber(arg[4]), tonumber(arg[5])
+local close, resetAt = arg[6], tonumber(arg[7])
+local pause, pauseMs, ignore = tonumber(arg[8]), tonumber(arg[9]), arg[10] == "1"
+
+-- the plan's generator: a 31-bit LCG, the same in every client
+local x = seed & 0x7fffffff
+local function next()
+  x = (x * 1103515245 + 12345) & 0x7fffffff
+  return x
+end
+local function rand(n) return next() % n end
+
+-- the byte stream: a 64 KiB block from the seed, rotated by 257 bytes more
+-- for each 64 KiB of the stream (16 MiB before it repeats)
+local bytes = {}
+for i = 1, 65536 do bytes[i] = string.char((next() >> 16) & 255) end
+local block = table.concat(bytes)
+local plen = math.min(total, 256 * 65536)
+local parts = {}
+for k = 0, (plen + 65535) // 65536 - 1 do
+  local r = (k * 257) % 65536
+  parts[#parts + 1] = block:sub(r + 1) .. block:sub(1, r)
+end
+local period = table.concat(parts):sub(1, plen)
+
+local function piece(p, n) -- stream bytes [p, p + n)
+  local out = {}
+  while n > 0 do
+    local o = p % #period
+    local m = math.min(n, #period - o)
+    out[#out + 1] = period:sub(o + 1, o + m)
+    p, n = p + m, n - m
+  end
+  return table.concat(out)
+end
+
+local bits = 0
+while (1 << bits) < wmax do bits = bits + 1 end
+local function writeSize() return 1 + rand(1 << rand(bits + 1)) end
+
+-- the clock: the loop's cached time would stand still through a long run of
+-- writes that ignore backpressure
+local function now() return core.hrtime() // 1000000 end
+
+local intact = true -- every byte that came back is the stream's, in order
+local sent, got, moved, finished, ended = 0, 0, now(), false, false
+local watchdog
+
+local function result(how)
+  if finished then return end
+  finished = true
+  print(string.format("result sent=%d got=%d intact=%s end=%s", sent, got, tostring(intact), how))
+  io.stdout:flush()
+  clearInterval(watchdog)
+end
+
+local s
+s = tls.connect({ port = port, host = "127.0.0.1", servername = "localhost", ca = fs.readFileSync(ca) }, function()
+  local function more()
+    while sent < total do
+      local n = math.min(writeSize(), total - sent)
+      local ok = s:write(piece(sent, n))
+      sent = sent + n
+      moved = now()
+      if not ok and not ignore then return s:once("drain", more) end
+    end
+    if close == "end-early" or (close == "end-after" and total == 0) then s["end"](s) end
+  end
+  more()
+end)
+s:on("data", function(d)
+  if d ~= piece(got, #d) then intact = false end
+  got = got + #d
+  moved = now()
+  if close == "reset" and got >= resetAt then
+    result("reset")
+    s:resetAndDestroy()
+    return
+  end
+  if close == "end-after" and got >= total and not ended then
+    ended = true
+    s["end"](s)
+  end
+  if pause > 0 and rand(1000) < pause and not s:isPaused() then
+    s:pause()
+    setTimeout(function() s:resume() end, 1 + rand(pauseMs))
+  end
+end)
+s:on("end", function() if close ~= "reset" then result("end") end end)
+s:on("close", function() if not finished then result("close") end end)
+s:on("error", function(e) if not finished then result("error:" .. tostring(e.code or e.message)) end end)
+watchdog = setInterval(function()
+  if now() - moved > 5000 then
+    print(string.format("stall sent=%d got=%d writableLength=%d paused=%s", sent, got, s.writableLength,
+      tostring(s:isPaused())))
+    io.stdout:flush()
+    process.exit(3)
+  end
+end, 500)
