@@ -15,6 +15,7 @@ local EventEmitter = require("luatls.events")
 local errors = require("luatls.errors")
 local tick = require("luatls.tick")
 local timers = require("luatls.timers")
+local dns = require("luatls.dns")
 local core = loop.core
 
 local nextTick = tick.nextTick
@@ -64,21 +65,24 @@ local function listenError(err, syscall, address, port)
   return err
 end
 
--- Resolve host (an IP literal is used as it is) and call cb(err, list).
+-- Resolve host and call cb(err, list): options.lookup when given (not for an
+-- IP literal, as Node), else dns.lookup (which answers an IP literal itself).
+-- An empty answer (host "") is ENOTFOUND.
 local function lookup(host, family, lookupFn, cb)
-  local fam = core.ip_family(host)
-  if fam ~= 0 then
-    return nextTick(cb, nil, { { address = host, family = fam } })
-  end
-  if lookupFn then
+  if lookupFn and core.ip_family(host) == 0 then
     return lookupFn(host, { family = family, all = true }, function(err, address, fam2)
       if err then return cb(err) end
       if type(address) == "table" then return cb(nil, address) end
       cb(nil, { { address = address, family = fam2 or core.ip_family(address) } })
     end)
   end
-  local ok, err = core.getaddrinfo(host, family or 0, cb)
-  if not ok then nextTick(cb, err) end
+  dns.lookup(host, { family = family, all = true }, function(err, addrs)
+    if not err and #addrs == 0 then
+      err = errors.new("ENOTFOUND", "getaddrinfo ENOTFOUND " .. host, {
+        errno = core.UV_EAI_NONAME, syscall = "getaddrinfo", hostname = host })
+    end
+    cb(err, addrs)
+  end)
 end
 M._lookup = lookup
 
