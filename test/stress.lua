@@ -4,6 +4,7 @@
 --
 --   build/luatls test/stress.lua [--seconds S] [--start SEED] [--max-total BYTES]
 --   build/luatls test/stress.lua --seed N [--max-total BYTES]   one plan again
+--   ... --total BYTES: every plan moves exactly that (e.g. 1073741824)
 --
 -- Defaults: 300 s, a start seed from the clock (printed), totals up to 1 GiB.
 -- Prints a line per plan, the failures with their seed and plan, then
@@ -21,6 +22,7 @@ while arg[i] do
   elseif a == "--start" then o.start = assert(tonumber(v), "--start SEED")
   elseif a == "--seed" then o.seed = assert(tonumber(v), "--seed N")
   elseif a == "--max-total" then o.maxTotal = assert(tonumber(v), "--max-total BYTES")
+  elseif a == "--total" then o.total = assert(tonumber(v), "--total BYTES")
   else error("unknown argument " .. a .. " (see the header of test/stress.lua)") end
   i = i + 2
 end
@@ -31,7 +33,7 @@ local servers = harness.start()
 local deadline = core.hrtime() + o.seconds * 1e9
 local plans, moved, failed = 0, 0, 0
 repeat
-  local p = harness.plan(seed, { maxTotal = o.maxTotal })
+  local p = harness.plan(seed, { maxTotal = o.maxTotal, total = o.total })
   if harness.available(p.peer) then
     local t0 = core.hrtime()
     local figures, fails = harness.run(servers, p, 600000)

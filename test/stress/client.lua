@@ -98,8 +98,14 @@ end)
 s:on("end", function() if close ~= "reset" then result("end") end end)
 s:on("close", function() if not finished then result("close") end end)
 s:on("error", function(e) if not finished then result("error:" .. tostring(e.code or e.message)) end end)
+-- no byte moved for 5 s while this process was free to move them (a tick
+-- that comes late means it was busy, e.g. in one long write: that is no stall)
+local lastTick = now()
 watchdog = setInterval(function()
-  if now() - moved > 5000 then
+  local t = now()
+  if t - lastTick > 1000 then moved = t end
+  lastTick = t
+  if t - moved > 5000 then
     print(string.format("stall sent=%d got=%d writableLength=%d paused=%s", sent, got, s.writableLength,
       tostring(s:isPaused())))
     io.stdout:flush()
