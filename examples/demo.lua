@@ -25,10 +25,9 @@ server:listen(0, "127.0.0.1", function()
   local port = server:address().port
   console.log("server: listening on 127.0.0.1:" .. port)
 
-  local client
-  client = tls.connect(port, {
+  local client = tls.connect(port, {
     ca = { fs.readFileSync(certs .. "server-cert.pem") }, -- trust the self-signed server
-  }, function()
+  }, function(client)
     console.log("client: connected,", client.authorized and "authorized" or "unauthorized",
       "by", client:getPeerCertificate().subject.CN)
     client:write("hello from luatls\n")

@@ -6,8 +6,7 @@ local port = tonumber(arg[1]) or 8124
 local host = arg[2] or "127.0.0.1"
 local message = arg[3] or "hello, echo"
 
-local client
-client = net.connect(port, host, function()
+local client = net.connect(port, host, function(client)
   console.log("connected to", client.remoteAddress .. ":" .. client.remotePort)
   client:write(message .. "\n")
 end)

@@ -15,8 +15,7 @@ local options = {
   ca = { fs.readFileSync(certs .. "server-cert.pem") },
 }
 
-local socket
-socket = tls.connect(tonumber(arg[1]) or 8000, options, function()
+local socket = tls.connect(tonumber(arg[1]) or 8000, options, function(socket)
   console.log("client connected", socket.authorized and "authorized" or "unauthorized")
   process.stdin:pipe(socket)
   process.stdin:resume()

@@ -57,4 +57,75 @@ function M.outOfRange(name, range, value, level)
       name, range, tostring(value))), (level or 2) + 1)
 end
 
+-- ---- options of Node's that luatls does not implement ----------------------------
+--
+-- Given one of these, a call raises at once (a TypeError with Node's code
+-- ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, naming the option and the call),
+-- instead of ignoring it and failing later with an unrelated error (a PSK
+-- server would answer every client with ERR_SSL_NO_SHARED_CIPHER). Each
+-- option lists the calls Node reads it in; elsewhere, and for names Node
+-- does not know, options stay ignored, as in Node. When one is implemented,
+-- remove it from here.
+--
+-- nil is always accepted. So is `false` for the two boolean options: it is
+-- their default and asks for nothing, and Node scripts set it to be explicit
+-- (`allowPartialTrustChain: false` is common). The others take a function,
+-- a string, a table or a number, never false: any value but nil raises.
+local CONTEXT_CALLS = { -- the calls that take createSecureContext's options
+  "tls.createSecureContext", "tls.createServer", "server:setSecureContext", "tls.connect", "tls.TLSSocket",
+}
+local TLS_SOCKET_CALLS = { "tls.createServer", "tls.connect", "tls.TLSSocket" }
+local UNSUPPORTED_OPTIONS = {
+  privateKeyEngine = { calls = CONTEXT_CALLS },
+  privateKeyIdentifier = { calls = CONTEXT_CALLS },
+  clientCertEngine = { calls = CONTEXT_CALLS },
+  allowPartialTrustChain = { calls = CONTEXT_CALLS, boolean = true },
+  pskCallback = { calls = TLS_SOCKET_CALLS },
+  -- Node ignores a hint given to a client; luatls refuses it there too (a
+  -- client's options reach tls.TLSSocket, which reads it for a server)
+  pskIdentityHint = { calls = TLS_SOCKET_CALLS },
+  enableTrace = { calls = TLS_SOCKET_CALLS, boolean = true },
+  -- a net.Socket's highWaterMark works (net.lua hands it to the stream); a
+  -- TLSSocket's does not yet. onread: Node reads it where a socket is made
+  -- (its docs moved it off socket.connect(), which ignores it).
+  highWaterMark = { calls = { "tls.connect", "tls.TLSSocket" } },
+  onread = { calls = { "tls.connect", "tls.TLSSocket", "net.Socket", "net.connect", "net.createConnection" } },
+}
+M.UNSUPPORTED_OPTIONS = UNSUPPORTED_OPTIONS
+
+-- call -> the list of the options it refuses (sorted, so which of several
+-- is named does not change from run to run)
+local refusedBy = {}
+for name, o in pairs(UNSUPPORTED_OPTIONS) do
+  for _, call in ipairs(o.calls) do
+    refusedBy[call] = refusedBy[call] or {}
+    table.insert(refusedBy[call], name)
+  end
+end
+for _, names in pairs(refusedBy) do table.sort(names) end
+
+-- unavailable(feature[, fields]) -> Node's ERR_FEATURE_UNAVAILABLE_ON_PLATFORM
+function M.unavailable(feature, fields)
+  local e = M.new("ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", string.format(
+    "The feature %s is unavailable on the current platform, which is being used to run luatls", feature),
+    fields)
+  e.name = "TypeError"
+  return e
+end
+
+-- checkOptions(options, call[, level]): raise when options (a table, or
+-- anything else, which is left alone) holds an option `call` (a name in
+-- UNSUPPORTED_OPTIONS' lists, such as "tls.connect") does not implement.
+function M.checkOptions(options, call, level)
+  if type(options) ~= "table" then return end
+  for _, name in ipairs(refusedBy[call]) do
+    local v = options[name]
+    if v ~= nil and not (v == false and UNSUPPORTED_OPTIONS[name].boolean) then
+      local e = M.unavailable(string.format("%s option '%s'", call, name), { option = name })
+      e.message = e.message .. " (luatls does not implement it)"
+      error(e, (level or 2) + 1)
+    end
+  end
+end
+
 return M

@@ -171,6 +171,7 @@ function Once.__call(w, ...)
   if w.fired then return end
   w.fired = true
   w.target:removeListener(w.type, w)
+  if w.passTarget then return w.listener(w.target, ...) end
   return w.listener(...)
 end
 
@@ -324,6 +325,16 @@ end
 
 function EventEmitter:once(name, listener)
   return self:on(name, onceWrapper(self, name, listener))
+end
+
+-- _onceWithTarget(name, listener): once(), with the emitter as listener's
+-- first argument (for a class's callbacks such as connect's, which Lua code
+-- needs to reach the object it is being assigned to); removeListener(name,
+-- listener) still finds it.
+function EventEmitter:_onceWithTarget(name, listener)
+  local w = onceWrapper(self, name, listener)
+  w.passTarget = true
+  return self:on(name, w)
 end
 
 function EventEmitter:prependOnceListener(name, listener)

@@ -3,7 +3,7 @@
 --   local net = require("net")
 --   local server = net.createServer(function(socket) socket:pipe(socket) end)
 --   server:listen(8124, function() console.log("bound") end)
---   local client = net.connect(8124, "127.0.0.1", function() client:write("hi") end)
+--   net.connect(8124, "127.0.0.1", function(client) client:write("hi") end)
 --
 -- A Socket is a Duplex stream over a handle. The handle is a libuv stream
 -- from luatls.core, or anything with the same methods (read_start,
@@ -104,6 +104,7 @@ Socket.allowHalfOpen = false
 -- options.server.
 function Socket:init(options)
   options = options or {}
+  errors.checkOptions(options, "net.Socket")
   stream.Duplex.init(self, {
     allowHalfOpen = options.allowHalfOpen == true,
     emitClose = false, -- 'close' comes when the handle has closed, with hadError
@@ -400,12 +401,15 @@ local function connectTCP(self, handle, addrs, i, port, lastErr)
 end
 
 -- connect(options[, cb]) | connect(path[, cb]) | connect(port[, host][, cb])
+-- cb(socket) runs on 'connect': Node passes no argument, the socket comes
+-- first here so that `local s = net.connect(port, function(s) ... end)`
+-- reaches it (a local is not in scope in its own initializer).
 function Socket:connect(...)
   local options, cb = normalizeConnectArgs(...)
   if self.destroyed then
     error(errors.new("ERR_SOCKET_CLOSED", "Socket is closed"), 2)
   end
-  if cb then self:once("connect", cb) end
+  if cb then self:_onceWithTarget("connect", cb) end
   self.connecting = true
   if self._timeoutMs then self:_armTimeout() end
   if options.path then
@@ -908,13 +912,16 @@ function M.createServer(options, listener)
   return Server.new(options, listener)
 end
 
--- connect(options[, cb]) | connect(path[, cb]) | connect(port[, host][, cb])
-function M.connect(...)
+-- connect(options[, cb]) | connect(path[, cb]) | connect(port[, host][, cb]);
+-- cb(socket) on 'connect'. call: the name an unsupported option's error gives.
+local function connect(call, ...)
   local options, cb = normalizeConnectArgs(...)
+  errors.checkOptions(options, call, 3)
   local socket = Socket.new(options)
   if options.timeout then socket:setTimeout(options.timeout) end
   return socket:connect(options, cb)
 end
-M.createConnection = M.connect
+function M.connect(...) return connect("net.connect", ...) end
+function M.createConnection(...) return connect("net.createConnection", ...) end
 
 return M

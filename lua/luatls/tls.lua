@@ -6,7 +6,7 @@
 --     socket:pipe(socket)
 --   end)
 --   server:listen(8000)
---   local client = tls.connect(8000, { ca = { c } }, function() ... end)
+--   tls.connect(8000, { ca = { c } }, function(client) ... client.authorized ... end)
 --
 -- A TLSSocket is a net.Socket whose handle is a TLS connection from the C
 -- core (src/tls_conn.c): the ciphertext never reaches Lua; the socket reads
@@ -101,6 +101,7 @@ end
 function M.createSecureContext(options, isServer)
   options = options or {}
   if type(options) ~= "table" then errors.invalidArgType("options", "of type table", options) end
+  errors.checkOptions(options, "tls.createSecureContext")
   for _, k in ipairs({ "ciphers", "ecdhCurve", "secureProtocol", "minVersion", "maxVersion",
                        "sessionIdContext", "sigalgs", "passphrase" }) do
     if k ~= "ecdhCurve" or options[k] ~= false then checkType(k, options[k], "string") end
@@ -299,6 +300,7 @@ function TLSSocket:init(socket, options)
     socket, options = nil, socket
   end
   options = options or {}
+  errors.checkOptions(options, "tls.TLSSocket")
   net.Socket.init(self, { allowHalfOpen = options.allowHalfOpen, server = options.server })
   self._tls = options
   if options.ALPNProtocols ~= nil and options.ALPNCallback ~= nil then
@@ -833,6 +835,7 @@ function Server:init(options, listener)
   if type(options) == "function" then options, listener = nil, options end
   options = options or {}
   if type(options) ~= "table" then errors.invalidArgType("options", "of type table", options) end
+  errors.checkOptions(options, "tls.createServer")
   net.Server.init(self, { allowHalfOpen = options.allowHalfOpen, pauseOnConnect = options.pauseOnConnect })
   if listener ~= nil then
     if type(listener) ~= "function" then errors.invalidArgType("listener", "of type function", listener) end
@@ -930,6 +933,7 @@ end
 -- setSecureContext(options): credentials for connections from now on (the
 -- ticket keys stay, so sessions survive a certificate rotation)
 function Server:setSecureContext(options)
+  errors.checkOptions(options, "server:setSecureContext")
   local keys, previous = self._secureContext.context:get_ticket_keys()
   self._secureContext = contextOf(options, true)
   if not (options and options.ticketKeys) then
@@ -990,8 +994,12 @@ local function normalizeArgs(...)
   return options, cb
 end
 
+-- fn(socket) runs on 'secureConnect'. Node passes no argument; in Lua
+-- `local socket = tls.connect(..., function() socket.authorized end)` cannot
+-- see its own local, so the socket comes as the first argument.
 function M.connect(...)
   local options, cb = normalizeArgs(...)
+  errors.checkOptions(options, "tls.connect")
   if options.minDHSize ~= nil and (type(options.minDHSize) ~= "number" or options.minDHSize <= 0) then
     error(errors.TypeError("ERR_INVALID_ARG_VALUE",
       "The property 'options.minDHSize' must be a positive number. Received " .. tostring(options.minDHSize)), 2)
@@ -1003,7 +1011,7 @@ function M.connect(...)
   if options.rejectUnauthorized == nil then options.rejectUnauthorized = true end
   options.isServer = false
   local socket = TLSSocket.new(options.socket, options)
-  if cb then socket:once("secureConnect", cb) end
+  if cb then socket:_onceWithTarget("secureConnect", cb) end
   if not options.socket then
     socket:connect({
       port = options.port, host = options.host, path = options.path,
