@@ -36,7 +36,11 @@ function slice(p, n) { // stream bytes [p, p + n)
 const writeSize = () => 1 + rand(2 ** rand(Math.log2(wmax) + 1));
 
 const got = crypto.createHash('sha256');
-let sent = 0, ngot = 0, lastMoved = Date.now(), finished = false, ended = false;
+let sent = 0, ngot = 0, lastMoved = Date.now(), finished = false, ended = false, sawEnd = false;
+let s;
+const maybeEnd = () => { // 'end-after': once all went and all came back
+  if (close === 'end-after' && ngot >= total && sent >= total && !ended) { ended = true; s.end(); }
+};
 
 function result(how) {
   if (finished) return;
@@ -48,7 +52,9 @@ function result(how) {
   clearInterval(watchdog);
 }
 
-const s = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: fs.readFileSync(ca) }, () => {
+// allowHalfOpen: the server may end its side first (route "first") while this
+// client still sends; the client ends its own side as the plan says
+s = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: fs.readFileSync(ca), allowHalfOpen: true }, () => {
   const more = () => {
     while (sent < total) {
       const n = Math.min(writeSize(), total - sent);
@@ -57,7 +63,8 @@ const s = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: fs
       lastMoved = Date.now();
       if (!ok && !ignore) return s.once('drain', more);
     }
-    if (close === 'end-early' || (close === 'end-after' && total === 0)) s.end();
+    if (close === 'end-early') s.end();
+    maybeEnd();
   };
   more();
 });
@@ -70,14 +77,14 @@ s.on('data', (d) => {
     s.destroy(); // (resetAndDestroy() takes no TLS socket in Node 20; unread echo makes it a reset)
     return;
   }
-  if (close === 'end-after' && ngot >= total && !ended) { ended = true; s.end(); }
+  maybeEnd();
   if (pause > 0 && rand(1000) < pause && !s.isPaused()) {
     s.pause();
     setTimeout(() => s.resume(), 1 + rand(pauseMs));
   }
 });
-s.on('end', () => { if (close !== 'reset') result('end'); });
-s.on('close', () => { if (!finished) result('close'); });
+s.on('end', () => { sawEnd = true; });
+s.on('close', () => result(sawEnd ? 'end' : 'close'));
 s.on('error', (e) => { if (!finished) result('error:' + (e.code || e.message)); });
 // no byte moved for 5 s while this process was free to move them (a tick
 // that comes late means it was busy, e.g. in one long write: that is no stall)

@@ -11,37 +11,10 @@ local seed, total, wmax = tonumber(arg[3]), tonumber(arg[4]), tonumber(arg[5])
 local close, resetAt = arg[6], tonumber(arg[7])
 local pause, pauseMs, ignore = tonumber(arg[8]), tonumber(arg[9]), arg[10] == "1"
 
--- the plan's generator: a 31-bit LCG, the same in every client
-local x = seed & 0x7fffffff
-local function next()
-  x = (x * 1103515245 + 12345) & 0x7fffffff
-  return x
-end
-local function rand(n) return next() % n end
-
--- the byte stream: a 64 KiB block from the seed, rotated by 257 bytes more
--- for each 64 KiB of the stream (16 MiB before it repeats)
-local bytes = {}
-for i = 1, 65536 do bytes[i] = string.char((next() >> 16) & 255) end
-local block = table.concat(bytes)
-local plen = math.min(total, 256 * 65536)
-local parts = {}
-for k = 0, (plen + 65535) // 65536 - 1 do
-  local r = (k * 257) % 65536
-  parts[#parts + 1] = block:sub(r + 1) .. block:sub(1, r)
-end
-local period = table.concat(parts):sub(1, plen)
-
-local function piece(p, n) -- stream bytes [p, p + n)
-  local out = {}
-  while n > 0 do
-    local o = p % #period
-    local m = math.min(n, #period - o)
-    out[#out + 1] = period:sub(o + 1, o + m)
-    p, n = p + m, n - m
-  end
-  return table.concat(out)
-end
+-- the plan's generator and byte stream (the same in every client)
+package.path = arg[0]:gsub("[^/]*$", "") .. "../../?.lua;" .. package.path
+local g = require("test.stress.stream").new(seed, total)
+local rand, piece = g.rand, g.piece
 
 local bits = 0
 while (1 << bits) < wmax do bits = bits + 1 end
@@ -52,7 +25,7 @@ local function writeSize() return 1 + rand(1 << rand(bits + 1)) end
 local function now() return core.hrtime() // 1000000 end
 
 local intact = true -- every byte that came back is the stream's, in order
-local sent, got, moved, finished, ended = 0, 0, now(), false, false
+local sent, got, moved, finished, ended, sawEnd = 0, 0, now(), false, false, false
 local watchdog
 
 local function result(how)
@@ -63,8 +36,17 @@ local function result(how)
   clearInterval(watchdog)
 end
 
+-- allowHalfOpen: the server may end its side first (route "first") while this
+-- client still sends; the client ends its own side as the plan says
 local s
-s = tls.connect({ port = port, host = "127.0.0.1", servername = "localhost", ca = fs.readFileSync(ca) }, function()
+local function maybeEnd() -- 'end-after': once all went and all came back
+  if close == "end-after" and got >= total and sent >= total and not ended then
+    ended = true
+    s["end"](s)
+  end
+end
+s = tls.connect({ port = port, host = "127.0.0.1", servername = "localhost", ca = fs.readFileSync(ca),
+  allowHalfOpen = true }, function()
   local function more()
     while sent < total do
       local n = math.min(writeSize(), total - sent)
@@ -73,7 +55,8 @@ s = tls.connect({ port = port, host = "127.0.0.1", servername = "localhost", ca 
       moved = now()
       if not ok and not ignore then return s:once("drain", more) end
     end
-    if close == "end-early" or (close == "end-after" and total == 0) then s["end"](s) end
+    if close == "end-early" then s["end"](s) end
+    maybeEnd()
   end
   more()
 end)
@@ -86,17 +69,14 @@ s:on("data", function(d)
     s:resetAndDestroy()
     return
   end
-  if close == "end-after" and got >= total and not ended then
-    ended = true
-    s["end"](s)
-  end
+  maybeEnd()
   if pause > 0 and rand(1000) < pause and not s:isPaused() then
     s:pause()
     setTimeout(function() s:resume() end, 1 + rand(pauseMs))
   end
 end)
-s:on("end", function() if close ~= "reset" then result("end") end end)
-s:on("close", function() if not finished then result("close") end end)
+s:on("end", function() sawEnd = true end)
+s:on("close", function() result(sawEnd and "end" or "close") end)
 s:on("error", function(e) if not finished then result("error:" .. tostring(e.code or e.message)) end end)
 -- no byte moved for 5 s while this process was free to move them (a tick
 -- that comes late means it was busy, e.g. in one long write: that is no stall)

@@ -8,7 +8,11 @@
 --
 -- A plan, drawn from a seed: the route (self: a TLS echo piped into itself;
 -- proxy: a TLS front piped both ways to a TLS echo; term: a TLS front piped
--- both ways to a TCP echo: every forwarding route), the peer (Node's tls,
+-- both ways to a TCP echo: every forwarding route; first: the term front
+-- before a TCP "speaker" that sends the plan's stream itself and half-closes
+-- first, while the client may still be sending, and checks what it reads;
+-- Node and luatls only: Python's asyncio TLS and s_client cannot go on
+-- sending after the peer's close_notify), the peer (Node's tls,
 -- Python's ssl, openssl s_client, luatls), the total (0 bytes up to the
 -- caller's maximum), write sizes (1 byte up to WMAX, WMAX up to 4 MiB), how
 -- the client ends ('end-early': half-close once it has written everything,
@@ -41,7 +45,13 @@ local MiB = 1024 * 1024
 
 M.QUEUE_BOUND = MiB -- the mark (16 KiB) plus a read's records, with room
 M.PEERS = { "node", "python", "s_client", "luatls" }
-M.ROUTES = { "self", "proxy", "term" }
+M.ROUTES = { "self", "proxy", "term", "first" }
+local ECHO_ROUTES = { "self", "proxy", "term" }
+
+-- the routes a peer can take
+function M.routes(peer)
+  return (peer == "node" or peer == "luatls") and M.ROUTES or ECHO_ROUTES
+end
 
 local root = helper.root
 
@@ -54,16 +64,16 @@ local function fds(pid)
   return n
 end
 
-local function startServer(path)
-  local proc = helper.spawn(string.format("exec %s %s %s %s", q(helper.luatls),
-    q(root .. "/test/stress/server.lua"), path, q(certs.certs())))
+local function startServer(path, planFile)
+  local proc = helper.spawn(string.format("exec %s %s %s %s %s", q(helper.luatls),
+    q(root .. "/test/stress/server.lua"), path, q(certs.certs()), q(planFile)))
   local ready
   helper.wait(function()
     ready = helper.output(proc):match("ready ([^\n]*)\n")
     return ready or helper.done(proc)
   end, 20000, "the " .. path .. " stress server")
   assert(ready, "the " .. path .. " stress server did not start:\n" .. helper.output(proc))
-  local srv = { path = path, proc = proc, ports = {}, seen = 0 }
+  local srv = { path = path, proc = proc, ports = {}, seen = 0, planFile = planFile }
   for k, v in ready:gmatch("(%w+)=(%d+)") do srv.ports[k] = tonumber(v) end
   srv.pid = srv.ports.pid
   srv.baseFds = fds(srv.pid)
@@ -72,7 +82,8 @@ end
 
 -- start() -> the two servers, one per path
 function M.start()
-  return { c = startServer("c"), lua = startServer("lua") }
+  local planFile = os.tmpname() -- the plan the "first" route's speaker sends
+  return { c = startServer("c", planFile), lua = startServer("lua", planFile) }
 end
 
 -- the server's output since the last call
@@ -95,6 +106,7 @@ function M.stop(servers)
     local out = helper.output(srv.proc)
     report = report or sanitizerReport(out)
     helper.kill(srv.proc)
+    os.remove(srv.planFile)
   end
   return report
 end
@@ -117,7 +129,8 @@ function M.plan(seed, o)
   local rand = generator(seed)
   local p = { seed = seed }
   p.peer = o.peer or M.PEERS[1 + rand(#M.PEERS)]
-  p.route = o.route or M.ROUTES[1 + rand(#M.ROUTES)]
+  local routes = M.routes(p.peer)
+  p.route = o.route or routes[1 + rand(#routes)]
   local maxTotal = o.maxTotal or 32 * MiB
   if o.total then
     p.total = o.total
@@ -180,7 +193,7 @@ end
 
 -- the plan's client against one server: its result, the server's record of
 -- the front connection, and failures (a list)
-local function finishOne(srv, proc, timeout)
+local function finishOne(srv, p, proc, timeout)
   local fails = {}
   local ok, err = pcall(helper.wait, function() return helper.done(proc) end, timeout, "the client")
   local out = helper.output(proc)
@@ -198,19 +211,28 @@ local function finishOne(srv, proc, timeout)
   elseif not r.sent then
     fails[#fails + 1] = "the client printed no result (status " .. tostring(status) .. "):\n" .. out
   end
-  -- the server's record of the front connection (it may come a little later)
-  local rec
+  -- the server's record of the front connection (it may come a little
+  -- later), and the speaker's on the route "first"
+  local rec, spoke
   pcall(helper.wait, function()
-    rec = newOutput(srv):match("close (route=[^\n]*)\n")
-    return rec
+    local fresh = newOutput(srv)
+    rec = fresh:match("close (route=[^\n]*)\n")
+    spoke = fresh:match("speaker ([^\n]*)\n")
+    return rec and (spoke or p.route ~= "first")
   end, 10000, "the server's close record")
+  local _, whole = newOutput(srv)
+  srv.seen = #whole
   if rec then
-    local _, whole = newOutput(srv)
-    srv.seen = #whole
     r.server = {}
     for k, v in rec:gmatch("(%w+)=(%S+)") do r.server[k] = v end
   else
     fails[#fails + 1] = "the server printed no close record for the connection"
+  end
+  if spoke then
+    r.speaker = {}
+    for k, v in spoke:gmatch("(%w+)=(%S+)") do r.speaker[k] = v end
+  elseif p.route == "first" then
+    fails[#fails + 1] = "the speaker printed no record for the connection"
   end
   return r, fails
 end
@@ -240,6 +262,13 @@ local function checkOne(p, path, r, fails)
   if tonumber(s.peak) > M.QUEUE_BOUND then
     fail("the server's transport queue peaked at %s bytes (bound %d)", s.peak, M.QUEUE_BOUND)
   end
+  local sp = r.speaker
+  if sp then -- what the client sent, as the speaker read it behind the front
+    if sp.intact ~= "true" then fail("the speaker read bytes the client did not send") end
+    if p.close ~= "reset" and (tonumber(sp.read) ~= p.total or sp["end"] ~= "end") then
+      fail("the speaker read %s of %d bytes, end=%s", sp.read, p.total, sp["end"])
+    end
+  end
   if path == "lua" and s.inC ~= "0" then fail("the Lua path forwarded in C") end
   if path == "c" and s.inC ~= "1" and p.total >= MiB then fail("the C path never forwarded in C") end
 end
@@ -251,22 +280,26 @@ local function observable(p, r)
   if p.close == "reset" then
     return string.format("intact=%s end=%s", r.intact, r["end"])
   end
-  return string.format("sent=%s got=%s intact=%s end=%s read=%s written=%s err=%s", r.sent, r.got, r.intact,
-    r["end"], s.read, s.written, s.err)
+  local sp = r.speaker or {}
+  return string.format("sent=%s got=%s intact=%s end=%s read=%s written=%s err=%s speaker=%s/%s/%s", r.sent,
+    r.got, r.intact, r["end"], s.read, s.written, s.err, sp.read, sp.intact, sp["end"])
 end
 
 -- run(servers, plan[, timeout]) -> figures { bytes = }, failures (a list of
 -- strings, each naming the seed and plan); both paths at once
 function M.run(servers, p, timeout)
   timeout = timeout or 120000
+  local f = assert(io.open(servers.c.planFile, "w"))
+  f:write(string.format("%d %d\n", p.seed, p.total))
+  f:close()
   local procs = {}
   for _, path in ipairs({ "c", "lua" }) do
     procs[path] = helper.spawn(clientCommand(p, servers[path].ports[p.route]))
   end
   local results, fails = {}, {}
   for _, path in ipairs({ "c", "lua" }) do
-    local r, f = finishOne(servers[path], procs[path], timeout)
-    for _, m in ipairs(f) do fails[#fails + 1] = path .. ": " .. m end
+    local r, rfails = finishOne(servers[path], p, procs[path], timeout)
+    for _, m in ipairs(rfails) do fails[#fails + 1] = path .. ": " .. m end
     checkOne(p, path, r, fails)
     results[path] = r
   end

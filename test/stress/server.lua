@@ -1,9 +1,9 @@
 -- test/stress/server.lua: the server side of the differential stress harness
 -- (test/stress/harness.lua). One process, one path:
 --
---   luatls test/stress/server.lua c   CERTDIR   pipe() forwards in C
---   luatls test/stress/server.lua lua CERTDIR   the same pipes, with a 'data'
---                                               listener that keeps them in Lua
+--   luatls test/stress/server.lua c   CERTDIR PLANFILE   pipe() forwards in C
+--   luatls test/stress/server.lua lua CERTDIR PLANFILE   the same pipes, with a
+--                                   'data' listener that keeps them in Lua
 --
 -- It serves three routes, each an echo seen from the client:
 --   self   a TLS server whose sockets pipe into themselves (TLS -> same TLS)
@@ -11,9 +11,17 @@
 --          piped both ways (TLS -> other TLS, twice)
 --   term   a TLS front whose connections go on to a plain TCP echo in this
 --          process, piped both ways (TLS -> TCP and TCP -> TLS)
+-- and one that is not an echo:
+--   first  the term front, but behind it a "speaker" that sends the plan's
+--          own byte stream (test/stress/stream.lua; seed and total read from
+--          PLANFILE, which the harness writes before each plan), ends its
+--          side as soon as that is written, while the client may still be
+--          sending, and checks what it reads against the same stream: the
+--          server half-closes first, through both forwarding legs
 -- and prints, one line each:
---   ready self=PORT proxy=PORT term=PORT pid=PID
+--   ready self=PORT proxy=PORT term=PORT first=PORT pid=PID
 --   close route=R read=N written=N peak=N inC=0|1 err=CODE|-   (per front connection)
+--   speaker read=N intact=true|false end=end|close             (per speaker connection)
 -- On SIGUSR1 it prints a dump of every open front connection (its transport
 -- queue, whether it reads and forwards) between "dump {" and "dump }"; the
 -- harness asks for one when a client stops making progress.
@@ -24,8 +32,10 @@ local tls = require("tls")
 local net = require("net")
 local fs = require("fs")
 
-local path, dir = arg[1], arg[2]
-assert(path == "c" or path == "lua", "usage: server.lua c|lua CERTDIR")
+local path, dir, planFile = arg[1], arg[2], arg[3]
+assert((path == "c" or path == "lua") and planFile, "usage: server.lua c|lua CERTDIR PLANFILE")
+package.path = arg[0]:gsub("[^/]*$", "") .. "../../?.lua;" .. package.path
+local stream = require("test.stress.stream")
 local viaLua = path == "lua"
 
 -- allowHalfOpen: a client's end() goes through to the echo behind a front,
@@ -108,14 +118,51 @@ local function proxyTo(route, connect)
   end
 end
 
+-- (the legs too are allowHalfOpen: the speaker's end must not end the leg's
+-- own side, which still carries the client's bytes)
 local proxyServer = tls.createServer(options, proxyTo("proxy", function(cb)
-  return tls.connect({ port = backPorts.tls, host = "127.0.0.1", servername = "localhost", ca = ca }, cb)
+  return tls.connect({ port = backPorts.tls, host = "127.0.0.1", servername = "localhost", ca = ca,
+    allowHalfOpen = true }, cb)
 end))
-local termServer = tls.createServer(options, proxyTo("term", function(cb)
-  return net.connect(backPorts.tcp, "127.0.0.1", cb)
-end))
+local function tcpLeg(port)
+  return function(cb)
+    return net.connect({ port = backPorts[port], host = "127.0.0.1", allowHalfOpen = true }, cb)
+  end
+end
+local termServer = tls.createServer(options, proxyTo("term", tcpLeg("tcp")))
+local firstServer = tls.createServer(options, proxyTo("first", tcpLeg("speaker")))
 
-for _, srv in ipairs({ selfServer, proxyServer, termServer, tlsEcho }) do
+-- the speaker behind "first": the plan's stream out (64 KiB writes, with
+-- backpressure), then end; what comes in is checked against the same stream
+local speaker = net.createServer({ allowHalfOpen = true }, function(u)
+  local f = assert(io.open(planFile))
+  local seed, total = f:read("n", "n")
+  f:close()
+  local g = stream.new(seed, total)
+  local got, intact, ended, sent = 0, true, false, 0
+  u:on("data", function(d)
+    if d ~= g.piece(got, #d) then intact = false end
+    got = got + #d
+  end)
+  u:on("end", function() ended = true end)
+  u:on("error", noop)
+  u:on("close", function()
+    print(string.format("speaker read=%d intact=%s end=%s", got, tostring(intact), ended and "end" or "close"))
+    io.stdout:flush()
+  end)
+  local function more()
+    while sent < total do
+      local n = math.min(65536, total - sent)
+      local ok = u:write(g.piece(sent, n))
+      sent = sent + n
+      if not ok then return u:once("drain", more) end
+    end
+    u["end"](u)
+  end
+  more()
+end)
+
+for _, srv in ipairs({ selfServer, proxyServer, termServer, firstServer, tlsEcho }) do
   srv:on("tlsClientError", noop)
 end
 
@@ -138,12 +185,13 @@ process:on("SIGUSR1", function()
   io.stdout:flush()
 end)
 
-local pending = 5
+local pending = 7
 local ports = {}
 local function listening()
   pending = pending - 1
   if pending > 0 then return end
-  print(string.format("ready self=%d proxy=%d term=%d pid=%d", ports.self, ports.proxy, ports.term, process.pid))
+  print(string.format("ready self=%d proxy=%d term=%d first=%d pid=%d", ports.self, ports.proxy, ports.term,
+    ports.first, process.pid))
   io.stdout:flush()
 end
 local function listen(srv, name, into)
@@ -155,11 +203,15 @@ end
 listen(selfServer, "self", ports)
 listen(proxyServer, "proxy", ports)
 listen(termServer, "term", ports)
+listen(firstServer, "first", ports)
+listen(speaker, "speaker", backPorts)
 listen(tlsEcho, "tls", backPorts)
 listen(tcpEcho, "tcp", backPorts)
 -- the harness ends this process with SIGTERM (or closes its stdin)
 process:on("SIGTERM", function()
-  for _, srv in ipairs({ selfServer, proxyServer, termServer, tlsEcho, tcpEcho }) do srv:close() end
+  for _, srv in ipairs({ selfServer, proxyServer, termServer, firstServer, tlsEcho, tcpEcho, speaker }) do
+    srv:close()
+  end
   for s in pairs(open) do s:destroy() end
   process.exit(0)
 end)
