@@ -85,10 +85,8 @@ local UNSUPPORTED_OPTIONS = {
   -- client's options reach tls.TLSSocket, which reads it for a server)
   pskIdentityHint = { calls = TLS_SOCKET_CALLS },
   enableTrace = { calls = TLS_SOCKET_CALLS, boolean = true },
-  -- a net.Socket's highWaterMark works (net.lua hands it to the stream); a
-  -- TLSSocket's does not yet. onread: Node reads it where a socket is made
-  -- (its docs moved it off socket.connect(), which ignores it).
-  highWaterMark = { calls = { "tls.connect", "tls.TLSSocket" } },
+  -- onread: Node reads it where a socket is made (its docs moved it off
+  -- socket.connect(), which ignores it).
   onread = { calls = { "tls.connect", "tls.TLSSocket", "net.Socket", "net.connect", "net.createConnection" } },
 }
 M.UNSUPPORTED_OPTIONS = UNSUPPORTED_OPTIONS

@@ -687,6 +687,7 @@ function Server:init(options, listener)
   end
   self.allowHalfOpen = options.allowHalfOpen == true
   self.pauseOnConnect = options.pauseOnConnect == true
+  self._highWaterMark = options.highWaterMark -- for the sockets it accepts, as Node 20
   self.maxConnections = nil
   self._connections = 0
   self._sockets = {}
@@ -704,7 +705,7 @@ defineProperty(Server, "connections", function(self) return self._connections en
 -- overrides this.
 function Server:_makeSocket(handle)
   return Socket.new({ handle = handle, server = self, allowHalfOpen = self.allowHalfOpen,
-    pauseOnCreate = self.pauseOnConnect })
+    pauseOnCreate = self.pauseOnConnect, highWaterMark = self._highWaterMark })
 end
 
 function Server:_onConnection(err)

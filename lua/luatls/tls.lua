@@ -301,7 +301,10 @@ function TLSSocket:init(socket, options)
   end
   options = options or {}
   errors.checkOptions(options, "tls.TLSSocket")
-  net.Socket.init(self, { allowHalfOpen = options.allowHalfOpen, server = options.server })
+  -- highWaterMark: the socket's stream, both sides (a server's options give
+  -- it to every socket it accepts, as net.createServer's do in Node 20)
+  net.Socket.init(self, { allowHalfOpen = options.allowHalfOpen, server = options.server,
+    highWaterMark = options.highWaterMark })
   self._tls = options
   if options.ALPNProtocols ~= nil and options.ALPNCallback ~= nil then
     error(errors.TypeError("ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS",
@@ -836,7 +839,8 @@ function Server:init(options, listener)
   options = options or {}
   if type(options) ~= "table" then errors.invalidArgType("options", "of type table", options) end
   errors.checkOptions(options, "tls.createServer")
-  net.Server.init(self, { allowHalfOpen = options.allowHalfOpen, pauseOnConnect = options.pauseOnConnect })
+  net.Server.init(self, { allowHalfOpen = options.allowHalfOpen, pauseOnConnect = options.pauseOnConnect,
+    highWaterMark = options.highWaterMark })
   if listener ~= nil then
     if type(listener) ~= "function" then errors.invalidArgType("listener", "of type function", listener) end
     self:on("secureConnection", listener)
@@ -888,7 +892,7 @@ local function socketOptions(self)
   local o = self._socketOptions
   if o == nil or o.secureContext ~= self._secureContext or o.requestCert ~= self.requestCert or
       o.rejectUnauthorized ~= self.rejectUnauthorized or o.pauseOnCreate ~= self.pauseOnConnect or
-      o.allowHalfOpen ~= self._options.allowHalfOpen then
+      o.allowHalfOpen ~= self._options.allowHalfOpen or o.highWaterMark ~= self._options.highWaterMark then
     o = {
       isServer = true,
       server = self,
@@ -897,6 +901,7 @@ local function socketOptions(self)
       requestCert = self.requestCert,
       rejectUnauthorized = self.rejectUnauthorized,
       allowHalfOpen = self._options.allowHalfOpen,
+      highWaterMark = self._options.highWaterMark,
     }
     self._socketOptions = o
   end
