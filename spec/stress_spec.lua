@@ -6,7 +6,8 @@
 -- traffic goes through pipe()'s C forwarding and through the Lua pipe, and
 -- both must give the whole echo, exact counters, a bounded queue, no
 -- descriptor left open, and the same results. A failure names the seed and
--- the plan, so `build/luatls test/stress.lua --seed N` runs it again.
+-- the plan, so `build/luatls test/stress.lua --seed N --peer P --route R
+-- --max-total 16777216` runs it again.
 -- Under the sanitizers (LUATLS_SPEC_GC=1, as scripts/test sets for ASan) the
 -- sizes are a quarter.
 local helper = require("spec.helper")
@@ -49,8 +50,8 @@ describe("pipe() forwarded in C against the Lua pipe, under randomized traffic",
     end
   end
 
-  it("Node's 64 MiB echo in 1 MiB writes, read as it comes (the forwarding deadlock)", function()
-    local p = harness.plan(base, { peer = "node", route = "self", total = 64 * MiB // scale })
+  it("Node's 256 MiB echo in 1 MiB writes, read as it comes (the forwarding deadlock)", function()
+    local p = harness.plan(base, { peer = "node", route = "self", total = 256 * MiB // scale })
     p.wmax, p.close, p.pause, p.ignore, p.resetAt = MiB, "end-after", 0, 0, 0
     run(p)
   end)

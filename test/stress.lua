@@ -4,7 +4,9 @@
 --
 --   build/luatls test/stress.lua [--seconds S] [--start SEED] [--max-total BYTES]
 --   build/luatls test/stress.lua --seed N [--max-total BYTES]   one plan again
---   ... --total BYTES: every plan moves exactly that (e.g. 1073741824)
+--   ... --total BYTES: every plan moves exactly that (e.g. 1073741824);
+--   --peer P, --route R: only that peer, that route (a spec's plan:
+--   --seed N --peer P --route R --max-total 16777216)
 --
 -- Defaults: 300 s, a start seed from the clock (printed), totals up to 1 GiB.
 -- Prints a line per plan, the failures with their seed and plan, then
@@ -23,6 +25,8 @@ while arg[i] do
   elseif a == "--seed" then o.seed = assert(tonumber(v), "--seed N")
   elseif a == "--max-total" then o.maxTotal = assert(tonumber(v), "--max-total BYTES")
   elseif a == "--total" then o.total = assert(tonumber(v), "--total BYTES")
+  elseif a == "--peer" then o.peer = v
+  elseif a == "--route" then o.route = v
   else error("unknown argument " .. a .. " (see the header of test/stress.lua)") end
   i = i + 2
 end
@@ -33,7 +37,7 @@ local servers = harness.start()
 local deadline = core.hrtime() + o.seconds * 1e9
 local plans, moved, failed = 0, 0, 0
 repeat
-  local p = harness.plan(seed, { maxTotal = o.maxTotal, total = o.total })
+  local p = harness.plan(seed, { maxTotal = o.maxTotal, total = o.total, peer = o.peer, route = o.route })
   if harness.available(p.peer) then
     local t0 = core.hrtime()
     local figures, fails = harness.run(servers, p, 600000)
