@@ -41,7 +41,6 @@ tls_conn *luatls_tls_check(lua_State *L, int idx) {
   return c;
 }
 
-
 static int push_self(lua_State *L, tls_conn *c) {
   if (c->ref == LUA_NOREF)
     return 0;
@@ -71,7 +70,6 @@ int luatls_tls_push_event(lua_State *L, tls_conn *c, const char *name) {
 
 int luatls_tls_gone(tls_conn *c) { return c->closing || c->tcp == NULL; }
 
-
 /* ---- ciphertext out ----------------------------------------------------- */
 
 typedef struct {
@@ -81,7 +79,6 @@ typedef struct {
   size_t len;
   char data[];
 } flush_req;
-
 
 static void flush_cb(uv_write_t *req, int status) {
   flush_req *f = (flush_req *)req;
@@ -196,11 +193,19 @@ void luatls_tls_report_error(tls_conn *c, lua_State *L) {
   lua_settop(L, err - 1);
 }
 
+/* Send the alert OpenSSL wrote for a failure (it may have gone already,
+ * with what the pump flushed before it saw the failure); close() then waits
+ * for the peer to read it: the linger below. */
+static void flush_alert(tls_conn *c, lua_State *L) {
+  c->alerted = 1;
+  luatls_tls_flush(c, L, 0);
+}
+
 /* An OpenSSL failure: push the error for the queue, send the alert OpenSSL
  * wrote, and report it. */
 static void fail_ssl(tls_conn *c, lua_State *L, const char *what) {
   luatls_push_openssl_error(L, NULL, what);
-  luatls_tls_flush(c, L, 0);
+  flush_alert(c, L);
   luatls_tls_report_error(c, L);
 }
 
@@ -218,8 +223,8 @@ static void handshake_step(tls_conn *c, lua_State *L) {
   }
   int e = SSL_get_error(c->ssl, r);
   if (e == SSL_ERROR_WANT_CLIENT_HELLO_CB) {
-    luatls_tls_flush(c, L, 0);  /* a hook (SNI) waits for Lua's answer */
-    if (c->eof_in) { /* ... but the client has gone: end it now */
+    luatls_tls_flush(c, L, 0); /* a hook (SNI) waits for Lua's answer */
+    if (c->eof_in) {           /* ... but the client has gone: end it now */
       luatls_push_error(L, "ECONNRESET",
                         "Client network socket disconnected before secure "
                         "TLS connection was established");
@@ -244,7 +249,7 @@ static void handshake_step(tls_conn *c, lua_State *L) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->hook_err_ref);
     luaL_unref(L, LUA_REGISTRYINDEX, c->hook_err_ref);
     c->hook_err_ref = LUA_NOREF;
-    luatls_tls_flush(c, L, 0);
+    flush_alert(c, L);
     luatls_tls_report_error(c, L);
     return;
   }
@@ -637,10 +642,101 @@ static int l_shutdown(lua_State *L) {
   return luatls_stream_shutdown(L, tcp_stream(c), 2);
 }
 
+/* ---- closing after a fatal alert ----------------------------------------
+ *
+ * A connection that failed with an alert does not close its socket at once:
+ * a peer still sending would get a TCP reset, and a reset makes the peer's
+ * kernel drop what it has not read yet, the alert with it. So close() lets
+ * the queued writes (the alert) go, shuts the write side (a FIN after the
+ * alert), reads and discards until the peer's end of stream, and only then
+ * closes, as a careful server does (s_server too). Bounded, so that a peer
+ * cannot hold descriptors that way: LINGER_MS after close(), or once
+ * LINGER_BYTES arrived, the socket closes anyway. Lua's close callback (the
+ * socket's 'close') runs when the socket has closed. Meanwhile the transport
+ * is the runtime's own (walk() leaves it out), and once the alert is out it
+ * no longer keeps the loop alive.
+ */
+#define LINGER_MS 2000
+#define LINGER_BYTES (256 * 1024)
+
+static void linger_stop(tls_conn *c) {
+  if (c->linger) {
+    uv_close((uv_handle_t *)c->linger, (uv_close_cb)free);
+    c->linger = NULL;
+  }
+}
+
+/* the wait is over: close the transport (transport_closed follows) */
+static void linger_end(tls_conn *c) {
+  lua_State *L = luatls_state();
+  linger_stop(c);
+  if (L == NULL || c->tcp == NULL || c->tcp->h == NULL)
+    return;
+  c->tcp->consumer = NULL;
+  c->tcp->consumer_data = NULL;
+  if (luatls_push_handle(L, c->tcp->h)) {
+    luatls_handle_close(L, lua_gettop(L));
+    lua_pop(L, 1);
+  }
+}
+
+static void linger_read(void *data, ssize_t nread, const uv_buf_t *buf) {
+  tls_conn *c = data;
+  (void)buf;
+  if (nread > 0) {
+    c->linger_bytes += (size_t)nread;
+    if (c->linger_bytes <= LINGER_BYTES)
+      return;
+  }
+  linger_end(c); /* end of stream, an error, or enough */
+}
+
+static void linger_timeout(uv_timer_t *t) { linger_end(t->data); }
+
+/* the alert is out and the FIN after it: the rest need not keep the loop */
+static void linger_shut(uv_shutdown_t *req, int status) {
+  uv_handle_t *h = (uv_handle_t *)req->handle;
+  free(req);
+  if (status == 0 && !uv_is_closing(h))
+    uv_unref(h);
+}
+
+/* close() of a connection that sent a fatal alert to a peer that has not
+ * ended: wait for that end (above). 1 when waiting, 0 to close now. */
+static int linger_start(tls_conn *c) {
+  uv_stream_t *s = tcp_stream(c);
+  if (s == NULL || !c->alerted || c->eof_in || uv_is_closing((uv_handle_t *)s))
+    return 0;
+  uv_timer_t *t = malloc(sizeof *t);
+  if (t == NULL)
+    return 0;
+  c->tcp->consumer = linger_read;
+  c->tcp->consumer_data = c;
+  if (!(c->tcp->flags & LUATLS_F_READING) &&
+      luatls_stream_read_start(c->tcp) < 0) {
+    free(t);
+    return 0;
+  }
+  uv_timer_init(luatls_L.uv, t);
+  t->data = c;
+  uv_timer_start(t, linger_timeout, LINGER_MS, 0);
+  uv_unref((uv_handle_t *)t);
+  c->linger = t;
+  c->linger_bytes = 0;
+  c->tcp->flags |= LUATLS_F_INTERNAL;
+  uv_shutdown_t *req = malloc(sizeof *req);
+  if (req == NULL || uv_shutdown(req, s, linger_shut) < 0) {
+    free(req); /* (shut already, or cannot be) */
+    uv_unref((uv_handle_t *)s);
+  }
+  return 1;
+}
+
 /* the transport closed: free the SSL, tell Lua, let go */
 static int transport_closed(lua_State *L) {
   tls_conn *c = lua_touserdata(L, lua_upvalueindex(1));
   unqueue(c);
+  linger_stop(c);
   luatls_tls_hooks_free(L, c);
   if (c->ssl) {
     SSL_free(c->ssl);
@@ -687,13 +783,15 @@ static int l_close(lua_State *L) {
   lua_pushcclosure(L, transport_closed, 1);
   luatls_set_slot(L, tcp, LUATLS_UV_CLOSECB, -1);
   lua_pop(L, 1);
-  luatls_handle_close(L, tcp);
+  if (!linger_start(c))
+    luatls_handle_close(L, tcp);
   return 0;
 }
 
 static int l_gc(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
   unqueue(c);
+  linger_stop(c);
   luatls_tls_forward_detach(c); /* (a target outlives its finalizer) */
   luatls_tls_hooks_free(luatls_state() ? L : NULL, c);
   if (c->tcp && c->tcp->consumer_data == c) {

@@ -80,6 +80,10 @@ struct tls_conn {
   /* renegotiation (tls_reneg.c) */
   unsigned reneg_ours : 1, /* we asked for it (renegotiate()) */
       reneg_disabled : 1;  /* disableRenegotiation() */
+  /* closing after a fatal alert (tls_conn.c: the linger) */
+  unsigned alerted : 1; /* failed in OpenSSL (which sent an alert) */
+  uv_timer_t *linger;   /* close() waits for the peer's end until this */
+  size_t linger_bytes;  /* what the peer sent meanwhile (discarded) */
 };
 
 /* from tls_conn.c */

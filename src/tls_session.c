@@ -13,8 +13,9 @@
  * callback then returns what the store answered.
  *
  * Ticket keys are Node's 48 bytes: a 16-byte name, a 16-byte HMAC-SHA256
- * secret and a 16-byte AES-128-CBC key. The previous key still decrypts (and
- * such a ticket is renewed), so keys can rotate without losing sessions.
+ * secret and a 16-byte AES-128-CBC key. The previous key still decrypts, so
+ * keys can rotate without losing sessions; a resumption always gets a fresh
+ * ticket (made with the current key).
  */
 #include <string.h>
 
@@ -209,7 +210,10 @@ static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
   }
   if (!EVP_DecryptInit_ex(ectx, EVP_aes_128_cbc(), NULL, key + 32, iv))
     return -1;
-  return which == 0 ? 1 : 2; /* 2: decrypted with the old key, renew it */
+  /* 2: use it, and renew it. Every resumption gets a fresh ticket, as with
+   * OpenSSL's own keys and s_server: a client that keeps coming back never
+   * holds a ticket that ages out (or that a rotation leaves behind). */
+  return 2;
 }
 
 /* set_ticket_keys(current[, previous]): 48 bytes each */
