@@ -691,7 +691,17 @@ static void linger_read(void *data, ssize_t nread, const uv_buf_t *buf) {
   linger_end(c); /* end of stream, an error, or enough */
 }
 
-static void linger_timeout(uv_timer_t *t) { linger_end(t->data); }
+/* the linger's timer: its connection beside it, not in data (a handle's
+ * data is a luatls_handle record or NULL: walk() and the loop's closing
+ * read it as one) */
+typedef struct {
+  uv_timer_t timer; /* first: the timer's address is the record's */
+  tls_conn *conn;
+} linger_timer;
+
+static void linger_timeout(uv_timer_t *t) {
+  linger_end(((linger_timer *)t)->conn);
+}
 
 /* the alert is out and the FIN after it: the rest need not keep the loop */
 static void linger_shut(uv_shutdown_t *req, int status) {
@@ -707,18 +717,22 @@ static int linger_start(tls_conn *c) {
   uv_stream_t *s = tcp_stream(c);
   if (s == NULL || !c->alerted || c->eof_in || uv_is_closing((uv_handle_t *)s))
     return 0;
-  uv_timer_t *t = malloc(sizeof *t);
-  if (t == NULL)
+  linger_timer *lt = malloc(sizeof *lt);
+  if (lt == NULL)
     return 0;
   c->tcp->consumer = linger_read;
   c->tcp->consumer_data = c;
   if (!(c->tcp->flags & LUATLS_F_READING) &&
       luatls_stream_read_start(c->tcp) < 0) {
-    free(t);
+    c->tcp->consumer = NULL;
+    c->tcp->consumer_data = NULL;
+    free(lt);
     return 0;
   }
+  uv_timer_t *t = &lt->timer;
   uv_timer_init(luatls_L.uv, t);
-  t->data = c;
+  t->data = NULL;
+  lt->conn = c;
   uv_timer_start(t, linger_timeout, LINGER_MS, 0);
   uv_unref((uv_handle_t *)t);
   c->linger = t;
