@@ -87,7 +87,7 @@ describe("closing after a fatal alert", function()
     for _, e in ipairs(seen.errors) do
       assert.equal("ERR_SSL_UNEXPECTED_MESSAGE", e.err.code)
       -- the peer closed after reading: the server did not wait for the bound
-      assert.is_true(e.closedAt - e.at < 1500, "closed after " .. (e.closedAt - e.at) .. " ms")
+      assert.is_true(e.closedAt - e.at < 1500 * helper.SLOW, "closed after " .. (e.closedAt - e.at) .. " ms")
     end
     -- and it serves the next client
     local got
@@ -107,7 +107,7 @@ describe("closing after a fatal alert", function()
     helper.wait(function() return seen.errors[1] and seen.errors[1].closedAt end, 6000, "the close")
     local e = seen.errors[1]
     local waited = e.closedAt - e.at
-    assert.is_true(waited >= 1900 and waited < 3000, "closed after " .. waited .. " ms")
+    assert.is_true(waited >= 1900 and waited < 3000 * helper.SLOW, "closed after " .. waited .. " ms")
     local out = helper.finish(proc)
     -- the alert, then the end of the stream (a FIN, not a reset)
     assert.matches("^1503..0002020a$", field(out, "got"), out)
@@ -121,7 +121,9 @@ describe("closing after a fatal alert", function()
     local proc = peer(port, 4 * 1024 * 1024, 0)
     helper.wait(function() return seen.errors[1] and seen.errors[1].closedAt end, 6000, "the close")
     local e = seen.errors[1]
-    assert.is_true(e.closedAt - e.at < 1900, "closed after " .. (e.closedAt - e.at) .. " ms")
+    if helper.SLOW == 1 then -- (slower, 256 KiB may take longer than the time bound)
+      assert.is_true(e.closedAt - e.at < 1900, "closed after " .. (e.closedAt - e.at) .. " ms")
+    end
     local out = helper.finish(proc)
     -- its sends end in a reset: it would not stop
     assert.truthy(field(out, "send"), out)
@@ -146,7 +148,8 @@ describe("closing after a fatal alert", function()
     helper.wait(function() return cerr and sseen.closedAt end, 5000, "both sides")
     assert.matches("alert", cerr.message)
     assert.matches("protocol version", cerr.message)
-    assert.is_true(sseen.closedAt - sseen.at < 1000, "closed after " .. (sseen.closedAt - sseen.at) .. " ms")
+    assert.is_true(sseen.closedAt - sseen.at < 1000 * helper.SLOW,
+      "closed after " .. (sseen.closedAt - sseen.at) .. " ms")
     helper.closeServer(strict, true)
     helper.closeServer(server, true)
     assert.equal(0, #seen.errors)
@@ -182,6 +185,30 @@ describe("TLS 1.3 tickets", function()
     assert.are_not.equal(first.sessions[1], second.sessions[1])
     local third = client(second.sessions[#second.sessions])
     assert.is_true(third.reused)
+    helper.closeServer(server, true)
+  end)
+
+  it("TLS 1.2: a resumed connection gets a fresh ticket too", function()
+    local server = tls.createServer(serverOptions(), function(s) s:done("hi\n") end)
+    local port = helper.listen(server)
+    local function client(session)
+      local r = {}
+      local c
+      c = tls.connect({ port = port, host = "127.0.0.1", servername = "localhost", ca = certs.read("ca-cert.pem"),
+        session = session, maxVersion = "TLSv1.2" }, function()
+        r.reused, r.ticket, r.session = c:isSessionReused(), c:getTLSTicket(), c:getSession()
+      end)
+      c:on("data", function() end)
+      c:on("close", function() r.closed = true end)
+      helper.wait(function() return r.closed end)
+      return r
+    end
+    local first = client()
+    assert.is_false(first.reused)
+    local second = client(first.session)
+    assert.is_true(second.reused)
+    assert.is_string(second.ticket)
+    assert.are_not.equal(first.ticket, second.ticket)
     helper.closeServer(server, true)
   end)
 end)
