@@ -1,6 +1,6 @@
 /*
  * pump_fuzz.c - libFuzzer harness: arbitrary bytes as a client's whole
- * flight into the server side of the TLS pump (src/tls_conn.c and the
+ * flight into the server side of the TLS pump (src/tls/conn.c and the
  * handshake hooks), through a kernel socket pair, with SNICallback and the
  * session store (newSession/resumeSession) enabled, exactly as a connection
  * a tls.Server accepted. Any crash, sanitizer report, leak, or Lua error

@@ -173,21 +173,21 @@ int luatls_raise_uv(lua_State *L, int err, const char *syscall);
 /* The node code for a uv error (maps getaddrinfo errors as Node does). */
 const char *luatls_uv_code(int err);
 
-/* ---- sockaddr helpers (tcp.c) ------------------------------------------ */
+/* ---- sockaddr helpers (uv/tcp.c) ------------------------------------------ */
 
 /* Fill a sockaddr from a numeric IP address and port; 0 or a uv error. */
 int luatls_addr(const char *ip, int port, struct sockaddr_storage *ss);
 /* Push { address=, port=, family="IPv4"|"IPv6" } for a sockaddr. */
 void luatls_push_addr(lua_State *L, const struct sockaddr *sa);
 
-/* ---- TLS (tls_context.c, tls_conn.c) --------------------------------- */
+/* ---- TLS (tls/context.c, tls/conn.c) --------------------------------- */
 
 #include <openssl/ssl.h>
 
 typedef struct luatls_context {
   SSL_CTX *ctx;
   int has_cert;
-  /* session ticket keys (tls_session.c), Node's 48-byte form: 16 bytes
+  /* session ticket keys (tls/session.c), Node's 48-byte form: 16 bytes
    * name, 16 HMAC secret, 16 AES key; the previous key still decrypts */
   unsigned char ticket_keys[2][48];
   int has_previous_key;
@@ -196,10 +196,10 @@ typedef struct luatls_context {
 luatls_context *luatls_check_context(lua_State *L, int idx);
 /* the per-connection handshake hooks (SNI, ALPN, NPN) on a context */
 void luatls_tls_install_hooks(SSL_CTX *ctx);
-/* session callbacks and ticket keys on a context (tls_session.c) */
+/* session callbacks and ticket keys on a context (tls/session.c) */
 void luatls_tls_install_session(luatls_context *c);
-void luatls_tls_install_ocsp(SSL_CTX *ctx);  /* tls_ocsp.c */
-void luatls_tls_install_reneg(SSL_CTX *ctx); /* tls_reneg.c */
+void luatls_tls_install_ocsp(SSL_CTX *ctx);  /* tls/ocsp.c */
+void luatls_tls_install_reneg(SSL_CTX *ctx); /* tls/reneg.c */
 /* shutdown of a stream with a Lua callback at cbidx: pushes true | nil, err */
 int luatls_stream_shutdown(lua_State *L, uv_stream_t *s, int cbidx);
 /* write bufs to a stream: all at once (returns 0, cb not kept) or queued with
@@ -208,7 +208,7 @@ int luatls_stream_shutdown(lua_State *L, uv_stream_t *s, int cbidx);
 int luatls_stream_write(lua_State *L, uv_stream_t *s, uv_buf_t *bufs, int n,
                         size_t total, int cbidx, int dataidx);
 
-/* ---- certificates (x509.c) -------------------------------------------- */
+/* ---- certificates (tls/x509.c) -------------------------------------------- */
 
 #include <openssl/x509.h>
 
@@ -252,7 +252,7 @@ void luatls_open_tls_ocsp(lua_State *L);
 void luatls_open_tls_reneg(lua_State *L);
 void luatls_open_tls_forward(lua_State *L);
 void luatls_open_errors(lua_State *L);
-void luatls_open_x509(lua_State *L); /* x509.c */
+void luatls_open_x509(lua_State *L); /* tls/x509.c */
 
 int luaopen_luatls_core(lua_State *L);
 

@@ -1,5 +1,5 @@
 /*
- * tty.c - terminal handles, for process.stdin/stdout when they are a TTY.
+ * uv/tty.c - terminal handles, for process.stdin/stdout when they are a TTY.
  */
 #include "luatls.h"
 

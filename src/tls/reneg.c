@@ -1,5 +1,5 @@
 /*
- * tls_reneg.c - renegotiation (TLS 1.2 and older).
+ * tls/reneg.c - renegotiation (TLS 1.2 and older).
  *
  * renegotiate() starts one from our side (a server asking for a client
  * certificate after the handshake, as the seed describes). A renegotiation
@@ -12,7 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "tls_conn.h"
+#include "tls.h"
 
 static void info_cb(const SSL *ssl, int where, int ret) {
   (void)ret;

@@ -1,5 +1,5 @@
 /*
- * check.c - check and idle handles: setImmediate runs its queue from a check
+ * uv/check.c - check and idle handles: setImmediate runs its queue from a check
  * handle (after the loop's I/O), and an idle handle keeps the loop from
  * blocking in poll while immediates are queued.
  */

@@ -1,12 +1,12 @@
 /*
- * stream.c - the methods every stream handle shares (TCP, pipe, TTY):
+ * uv/stream.c - the methods every stream handle shares (TCP, pipe, TTY):
  * reading, writing, shutdown, listen/accept.
  *
  * Reads land in one buffer the loop owns: libuv calls alloc and then read
  * back to back, and the read callback turns the bytes into one Lua string
  * before it returns, so no connection keeps a read buffer while idle. A
  * handle with a C consumer (a TLS connection's transport, or a handle whose
- * reads are forwarded into one: tls_forward.c) gives its reads to that
+ * reads are forwarded into one: tls/forward.c) gives its reads to that
  * instead, which may hand them back with luatls_stream_deliver().
  * Writes try the socket at once (uv_try_write); only what does not fit is
  * queued with uv_write, its strings anchored until the write completes.

@@ -1,7 +1,7 @@
 /*
- * tls_conn.c - a TLS connection over a TCP (or pipe) handle: the SSL, its
- * BIO (tls_bio.c), and the pump that moves bytes between them. A pipe()
- * whose bytes stay in C (tls_forward.c) takes the cleartext out of
+ * tls/conn.c - a TLS connection over a TCP (or pipe) handle: the SSL, its
+ * BIO (tls/bio.c), and the pump that moves bytes between them. A pipe()
+ * whose bytes stay in C (tls/forward.c) takes the cleartext out of
  * deliver() before it becomes a Lua string.
  *
  * The pump has four directions, all in C:
@@ -30,7 +30,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "tls_conn.h"
+#include "tls.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

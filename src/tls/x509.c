@@ -1,5 +1,5 @@
 /*
- * x509.c - certificates as Lua tables in the form of Node's
+ * tls/x509.c - certificates as Lua tables in the form of Node's
  * getPeerCertificate() (as Node 20 builds them: X509ToObject and
  * translatePeerCertificate), chains with their issuerCertificate links,
  * verification results as Node's error codes, and for Lua:

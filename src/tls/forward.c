@@ -1,5 +1,5 @@
 /*
- * tls_forward.c - forwarding: a pipe whose bytes stay in C.
+ * tls/forward.c - forwarding: a pipe whose bytes stay in C.
  *
  * Three directions, each with a TLS connection on at least one end:
  *   c:forward(d)        the cleartext c reads goes into d's SSL_write
@@ -18,7 +18,7 @@
  */
 #include <stdlib.h>
 
-#include "tls_conn.h"
+#include "tls.h"
 
 #define DEFAULT_MARK (16 * 1024)
 

@@ -1,5 +1,5 @@
 /*
- * fs.c - file system operations for the fs module. Each operation is one
+ * uv/fs.c - file system operations for the fs module. Each operation is one
  * function of plain POSIX calls that runs either at once (the *Sync forms:
  * no callback given) or on libuv's thread pool (a callback given), so both
  * forms share one code path and a slow disk never blocks the loop.

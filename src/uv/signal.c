@@ -1,5 +1,5 @@
 /*
- * signal.c - signal handles (process.on("SIGINT", fn)).
+ * uv/signal.c - signal handles (process.on("SIGINT", fn)).
  */
 #include <signal.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * timer.c - timer handles (setTimeout/setInterval are built on them in Lua).
+ * uv/timer.c - timer handles (setTimeout/setInterval are built on them in Lua).
  */
 #include "luatls.h"
 

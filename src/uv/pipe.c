@@ -1,5 +1,5 @@
 /*
- * pipe.c - pipe handles: Unix domain sockets (bind/connect by path) and
+ * uv/pipe.c - pipe handles: Unix domain sockets (bind/connect by path) and
  * adopted descriptors (process.stdin when it is a pipe).
  */
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * tls_hooks.c - what a server decides while the handshake runs: which
+ * tls/hooks.c - what a server decides while the handshake runs: which
  * certificate (SNI), which application protocol (ALPN, and the older NPN).
  *
  * SNI may wait on real I/O. The ClientHello callback (installed on every
@@ -21,12 +21,12 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "tls_conn.h"
+#include "tls.h"
 
 /* ---- a hook's error ------------------------------------------------------ */
 
 /* Keep the error object at the top of the stack (popped) as the reason the
- * handshake ends; tls_conn.c reports it instead of OpenSSL's own. */
+ * handshake ends; tls/conn.c reports it instead of OpenSSL's own. */
 static void set_hook_error(lua_State *L, tls_conn *c) {
   luaL_unref(L, LUA_REGISTRYINDEX, c->hook_err_ref);
   c->hook_err_ref = luaL_ref(L, LUA_REGISTRYINDEX);

@@ -1,5 +1,5 @@
 /*
- * dns.c - name resolution on libuv's thread pool, so looking up a host or an
+ * uv/dns.c - name resolution on libuv's thread pool, so looking up a host or an
  * address never blocks the loop:
  *
  *   getaddrinfo(host, family[, cb][, hints]) family 0, 4 or 6; hints the

@@ -1,5 +1,5 @@
 /*
- * tls_bio.c - the one BIO a TLS connection's SSL reads ciphertext from and
+ * tls/bio.c - the one BIO a TLS connection's SSL reads ciphertext from and
  * writes ciphertext to.
  *
  * In: the transport's read buffer is lent to the BIO for one cycle of the
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tls_conn.h"
+#include "tls.h"
 
 static BIO_METHOD *method;
 

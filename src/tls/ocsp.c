@@ -1,5 +1,5 @@
 /*
- * tls_ocsp.c - OCSP stapling.
+ * tls/ocsp.c - OCSP stapling.
  *
  * Server: when a client sends the status_request extension and the server
  * has 'OCSPRequest' listeners, the ClientHello callback (after SNI, so the
@@ -21,7 +21,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "tls_conn.h"
+#include "tls.h"
 
 static int push_der(lua_State *L, X509 *x) {
   unsigned char *der = NULL;

@@ -1,5 +1,5 @@
 /*
- * tls_context.c - SecureContext: an SSL_CTX and the primitives that load
+ * tls/context.c - SecureContext: an SSL_CTX and the primitives that load
  * credentials into it (certificates and chains, keys with passphrases, PFX,
  * CAs, CRLs, DH parameters) and set its policy (protocol range, ciphers,
  * groups, options). lua/luatls/tls.lua turns Node's createSecureContext
@@ -51,15 +51,15 @@ static int l_new(lua_State *L) {
   SSL_CTX_set_app_data(c->ctx, c);
   /* secure defaults: TLS 1.2 and up, no compression, small idle
    * connections. Renegotiation (TLS 1.2) is allowed as in Node: a client's
-   * is counted against tls.CLIENT_RENEG_LIMIT (tls_reneg.c, tls.lua). */
+   * is counted against tls.CLIENT_RENEG_LIMIT (tls/reneg.c, tls.lua). */
   SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION |
                                   SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
   SSL_CTX_set_mode(c->ctx, SSL_MODE_RELEASE_BUFFERS);
-  luatls_tls_install_hooks(c->ctx); /* SNI, ALPN, NPN: tls_hooks.c */
-  luatls_tls_install_session(c);    /* store, tickets: tls_session.c */
-  luatls_tls_install_ocsp(c->ctx);  /* stapling: tls_ocsp.c */
-  luatls_tls_install_reneg(c->ctx); /* renegotiation: tls_reneg.c */
+  luatls_tls_install_hooks(c->ctx); /* SNI, ALPN, NPN: tls/hooks.c */
+  luatls_tls_install_session(c);    /* store, tickets: tls/session.c */
+  luatls_tls_install_ocsp(c->ctx);  /* stapling: tls/ocsp.c */
+  luatls_tls_install_reneg(c->ctx); /* renegotiation: tls/reneg.c */
   return 1;
 }
 

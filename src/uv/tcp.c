@@ -1,5 +1,5 @@
 /*
- * tcp.c - TCP handles: bind, connect, addresses, socket options.
+ * uv/tcp.c - TCP handles: bind, connect, addresses, socket options.
  * Addresses given here are numeric IPs; host names are resolved in Lua with
  * dns.getaddrinfo first, as Node's net does.
  */

@@ -1,5 +1,5 @@
 /*
- * tls_session.c - resumption: the server's external session store, ticket
+ * tls/session.c - resumption: the server's external session store, ticket
  * keys, and the client's new sessions.
  *
  * The store (Node's 'newSession' / 'resumeSession') works for TLS 1.2 and
@@ -25,7 +25,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
-#include "tls_conn.h"
+#include "tls.h"
 
 /* ---- serialising -----------------------------------------------------------
  */

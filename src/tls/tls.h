@@ -1,8 +1,8 @@
 /*
- * tls_conn.h - the TLS connection record, shared by tls_conn.c (the pump and
- * the connection's API) and the files that add to it: tls_bio.c (its BIO),
- * tls_hooks.c (SNI, ALPN and NPN during the handshake), tls_session.c,
- * tls_ocsp.c, tls_reneg.c and tls_forward.c. Nothing else includes it.
+ * tls/tls.h - the TLS connection record, shared by tls/conn.c (the pump and
+ * the connection's API) and the files that add to it: tls/bio.c (its BIO),
+ * tls/hooks.c (SNI, ALPN and NPN during the handshake), tls/session.c,
+ * tls/ocsp.c, tls/reneg.c and tls/forward.c. Nothing else includes it.
  */
 #ifndef LUATLS_TLS_CONN_H
 #define LUATLS_TLS_CONN_H
@@ -32,7 +32,7 @@ typedef struct tls_conn tls_conn;
 struct tls_conn {
   luatls_deferred later; /* a cycle that must not run inline; first member */
   SSL *ssl;
-  /* the transport BIO's buffers (tls_bio.c) */
+  /* the transport BIO's buffers (tls/bio.c) */
   const char *in; /* ciphertext OpenSSL has not read yet: lent or in_own */
   size_t in_len;
   char *in_own;
@@ -44,27 +44,27 @@ struct tls_conn {
   unsigned is_server : 1, started : 1, handshake_done : 1, reading : 1,
       eof_in : 1, eof_out : 1, failed : 1, closing : 1, in_cycle : 1, again : 1,
       keylog : 1, owner : 1;
-  /* handshake hooks (tls_hooks.c) */
+  /* handshake hooks (tls/hooks.c) */
   unsigned hello_hook : 1, alpn_cb : 1;
   unsigned char hello_state; /* HELLO_*: the ClientHello hook's progress */
   SSL_CTX *hello_ctx;        /* its answer: the context to switch to */
   int hook_err_ref;          /* an error a hook ended the handshake with */
   unsigned char *alpn, *npn; /* our protocols, wire format */
   unsigned alpn_len, npn_len;
-  /* sessions (tls_session.c) */
+  /* sessions (tls/session.c) */
   unsigned session_hook : 1, /* ask Lua: "newsession", "resume" events */
       session_pending : 1,   /* newSession's cb not called yet: hold data */
       session_event : 1;     /* client: "session" event for new sessions */
   unsigned char sess_state;  /* HELLO_*: the session lookup's progress */
   SSL_SESSION *resumed;      /* the store's answer */
   luatls_context *context;   /* the context the connection began with */
-  /* OCSP (tls_ocsp.c) */
+  /* OCSP (tls/ocsp.c) */
   unsigned ocsp_hook : 1,   /* server: ask Lua ("ocsp" event) to staple */
       ocsp_event : 1;       /* client: "ocspresponse" event */
   unsigned char ocsp_state; /* HELLO_*: the OCSPRequest's progress */
   unsigned char *ocsp_resp; /* the response to staple */
   size_t ocsp_len;
-  /* forwarding (tls_forward.c: a pipe that stays in C) */
+  /* forwarding (tls/forward.c: a pipe that stays in C) */
   struct tls_conn *fwd;     /* where this connection's cleartext goes... */
   luatls_handle *fwd_tcp;   /* ... or this stream handle */
   struct tls_conn *fwd_src; /* the connection forwarding into this one */
@@ -77,16 +77,16 @@ struct tls_conn {
                              * or into this connection (0: never) */
   unsigned fwd_wait : 1,    /* the target is full: our reads wait */
       fwd_in_wait : 1;      /* we are full: fwd_in's reads wait */
-  /* renegotiation (tls_reneg.c) */
+  /* renegotiation (tls/reneg.c) */
   unsigned reneg_ours : 1, /* we asked for it (renegotiate()) */
       reneg_disabled : 1;  /* disableRenegotiation() */
-  /* closing after a fatal alert (tls_conn.c: the linger) */
+  /* closing after a fatal alert (tls/conn.c: the linger) */
   unsigned alerted : 1; /* failed in OpenSSL (which sent an alert) */
   uv_timer_t *linger;   /* close() waits for the peer's end until this */
   size_t linger_bytes;  /* what the peer sent meanwhile (discarded) */
 };
 
-/* from tls_conn.c */
+/* from tls/conn.c */
 tls_conn *luatls_tls_check(lua_State *L, int idx); /* open connection */
 /* send what OpenSSL wrote (with the Lua callback at cbidx, if any): the
  * bytes queued, or a negative uv error */
@@ -113,14 +113,14 @@ static inline void clear_errors(void) {
     ERR_clear_error();
 }
 
-/* from tls_forward.c */
+/* from tls/forward.c */
 /* n bytes c read go to its forwarding target: 1, or 0 when they must go to
  * Lua (forwarding has stopped) */
 int luatls_tls_forward(tls_conn *c, lua_State *L, const char *p, size_t n);
 void luatls_tls_forward_detach(tls_conn *c); /* c closes */
 void luatls_tls_forward_resume(tls_conn *c); /* c's transport wrote */
 
-/* from tls_bio.c: the connection's BIO (both directions; ssl owns it) */
+/* from tls/bio.c: the connection's BIO (both directions; ssl owns it) */
 BIO *luatls_tls_bio_new(tls_conn *c);
 /* the transport's bytes, lent for one cycle of the pump; -1: no memory */
 int luatls_tls_bio_lend(tls_conn *c, const char *p, size_t n);
@@ -129,7 +129,7 @@ int luatls_tls_bio_keep(tls_conn *c);
 void luatls_tls_bio_sent(tls_conn *c); /* out was sent or dropped */
 void luatls_tls_bio_free(tls_conn *c); /* both buffers */
 
-/* from tls_hooks.c */
+/* from tls/hooks.c */
 void luatls_tls_hooks_free(lua_State *L, tls_conn *c);
 /* The common part of a hook's answer (hello_done, resume_done, ocsp_done,
  * with the error at index 3): 0 when the connection no longer waits on
@@ -138,7 +138,7 @@ void luatls_tls_hooks_free(lua_State *L, tls_conn *c);
 int luatls_tls_answer(lua_State *L, tls_conn *c, unsigned char *state);
 void luatls_tls_answered(lua_State *L, tls_conn *c, unsigned char *state);
 
-/* from tls_session.c and tls_ocsp.c: the ClientHello's session lookup and
+/* from tls/session.c and tls/ocsp.c: the ClientHello's session lookup and
  * OCSP request. Return -1 when the handshake must wait for Lua, 0 to go on. */
 int luatls_tls_session_hello(lua_State *L, tls_conn *c, SSL *ssl);
 int luatls_tls_push_session(lua_State *L, SSL_SESSION *sess); /* DER */
