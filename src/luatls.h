@@ -30,7 +30,7 @@ typedef struct luatls_loop {
   int trace_ref;    /* its traceback */
 } luatls_loop;
 
-extern luatls_loop luatls_L;
+extern luatls_loop luatls_main_loop;
 
 /* Call the function below nargs arguments on the top of L's stack, protected,
  * with a traceback. An error goes to the uncaught handler (or stops the loop
@@ -55,7 +55,7 @@ void luatls_undefer(luatls_deferred *d);
 /* The Lua state a libuv callback may use, or NULL when none (state gone). */
 lua_State *luatls_state(void);
 
-/* Make the metatable tname (core.c): the methods (or NULL), __index pointing
+/* Make the metatable tname (meta.c): the methods (or NULL), __index pointing
  * at itself, and whichever of __gc, __close, __tostring is not NULL. Leaves
  * the metatable on the stack. */
 void luatls_new_metatable(lua_State *L, const char *tname,
@@ -116,8 +116,9 @@ extern const luaL_Reg luatls_handle_methods[];
 extern const luaL_Reg luatls_stream_methods[];
 /* Close the handle at idx (as its close method does) */
 void luatls_handle_close(lua_State *L, int idx);
-/* Start reading a stream into its C consumer (rec->consumer set). */
+/* Start reading a stream into its C consumer (rec->consumer set); stop. */
 int luatls_stream_read_start(luatls_handle *rec);
+void luatls_stream_read_stop(luatls_handle *rec);
 /* what a read gives Lua's read callback (for a C consumer that hands a read
  * back to Lua) */
 void luatls_stream_deliver(luatls_handle *rec, ssize_t nread,
@@ -168,8 +169,6 @@ int luatls_raise_openssl(lua_State *L, const char *code, const char *message);
 void luatls_openssl_code(unsigned long e, char *code, size_t n);
 /* nil, err - the usual failure return of a core function. */
 int luatls_fail(lua_State *L, int err, const char *syscall, const char *detail);
-/* Raise for a uv error: for misuse detected synchronously. */
-int luatls_raise_uv(lua_State *L, int err, const char *syscall);
 /* The node code for a uv error (maps getaddrinfo errors as Node does). */
 const char *luatls_uv_code(int err);
 
@@ -194,12 +193,6 @@ typedef struct luatls_context {
 } luatls_context;
 
 luatls_context *luatls_check_context(lua_State *L, int idx);
-/* the per-connection handshake hooks (SNI, ALPN, NPN) on a context */
-void luatls_tls_install_hooks(SSL_CTX *ctx);
-/* session callbacks and ticket keys on a context (tls/session.c) */
-void luatls_tls_install_session(luatls_context *c);
-void luatls_tls_install_ocsp(SSL_CTX *ctx);  /* tls/ocsp.c */
-void luatls_tls_install_reneg(SSL_CTX *ctx); /* tls/reneg.c */
 /* shutdown of a stream with a Lua callback at cbidx: pushes true | nil, err */
 int luatls_stream_shutdown(lua_State *L, uv_stream_t *s, int cbidx);
 /* write bufs to a stream: all at once (returns 0, cb not kept) or queued with
@@ -244,13 +237,7 @@ void luatls_open_dns(lua_State *L);
 void luatls_open_fs(lua_State *L);
 void luatls_open_os(lua_State *L);
 void luatls_open_hash(lua_State *L);
-void luatls_open_tls_context(lua_State *L);
-void luatls_open_tls_conn(lua_State *L);
-void luatls_open_tls_hooks(lua_State *L);
-void luatls_open_tls_session(lua_State *L);
-void luatls_open_tls_ocsp(lua_State *L);
-void luatls_open_tls_reneg(lua_State *L);
-void luatls_open_tls_forward(lua_State *L);
+/* (the TLS parts: luatls_open_tls_context, luatls_open_tls in tls/tls.h) */
 void luatls_open_errors(lua_State *L);
 void luatls_open_x509(lua_State *L); /* tls/x509.c */
 

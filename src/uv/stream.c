@@ -82,10 +82,13 @@ int luatls_stream_read_start(luatls_handle *rec) {
   return err;
 }
 
-static int l_read_stop(lua_State *L) {
-  luatls_handle *rec = luatls_check_handle(L, 1, LUATLS_KIND_STREAM);
+void luatls_stream_read_stop(luatls_handle *rec) {
   rec->flags &= ~LUATLS_F_READING;
   uv_read_stop((uv_stream_t *)rec->h);
+}
+
+static int l_read_stop(lua_State *L) {
+  luatls_stream_read_stop(luatls_check_handle(L, 1, LUATLS_KIND_STREAM));
   return 0;
 }
 
