@@ -11,9 +11,12 @@
 /* The TLS features, in the order the ClientHello runs their hello stages
  * (the session store, SNI, OCSP); the connection's own methods first. */
 static const luatls_tls_feature *const tls_features[] = {
-    &luatls_tls_conn_feature,  &luatls_tls_session_feature,
-    &luatls_tls_hooks_feature, &luatls_tls_ocsp_feature,
-    &luatls_tls_reneg_feature, &luatls_tls_forward_feature,
+    &luatls_tls_conn_feature,
+    &luatls_tls_session_feature,
+    &luatls_tls_hooks_feature,
+    &luatls_tls_ocsp_feature,
+    &luatls_tls_reneg_feature,
+    &luatls_tls_forward_feature,
     NULL,
 };
 

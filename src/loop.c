@@ -9,9 +9,11 @@
 #include "luatls.h"
 
 luatls_loop luatls_main_loop = {NULL,      NULL,      0,         0,        0,
-                        LUA_NOREF, LUA_NOREF, LUA_NOREF, LUA_NOREF};
+                                LUA_NOREF, LUA_NOREF, LUA_NOREF, LUA_NOREF};
 
-lua_State *luatls_state(void) { return luatls_main_loop.gone ? NULL : luatls_main_loop.L; }
+lua_State *luatls_state(void) {
+  return luatls_main_loop.gone ? NULL : luatls_main_loop.L;
+}
 
 /* Message handler: keep the error value as it is (error objects stay tables)
  * and remember the traceback beside it. */
@@ -142,14 +144,16 @@ void luatls_undefer(luatls_deferred *d) {
 }
 
 void luatls_run_ticks(lua_State *L) {
-  while (luatls_main_loop.tick_pending && luatls_main_loop.error_ref == LUA_NOREF) {
+  while (luatls_main_loop.tick_pending &&
+         luatls_main_loop.error_ref == LUA_NOREF) {
     luatls_main_loop.tick_pending = 0;
     while (deferred_head && luatls_main_loop.error_ref == LUA_NOREF) {
       luatls_deferred *d = deferred_head;
       luatls_undefer(d);
       d->fn(d);
     }
-    if (luatls_main_loop.tick_ref != LUA_NOREF && luatls_main_loop.error_ref == LUA_NOREF) {
+    if (luatls_main_loop.tick_ref != LUA_NOREF &&
+        luatls_main_loop.error_ref == LUA_NOREF) {
       lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_main_loop.tick_ref);
       pcall_traced(L, 0);
     }
@@ -164,7 +168,7 @@ int luatls_call(lua_State *L, int nargs) {
   return st;
 }
 
-/* ---- Lua functions ------------------------------------------------------ */
+/* ---- Lua functions ------------------------------------------------------- */
 
 static int raise_pending(lua_State *L) {
   if (luatls_main_loop.error_ref == LUA_NOREF)
@@ -299,7 +303,9 @@ static int set_ref(lua_State *L, int *ref) {
 }
 
 /* set_tick(fn): fn drains the nextTick queue; request_tick() asks for it. */
-static int l_set_tick(lua_State *L) { return set_ref(L, &luatls_main_loop.tick_ref); }
+static int l_set_tick(lua_State *L) {
+  return set_ref(L, &luatls_main_loop.tick_ref);
+}
 /* set_uncaught(fn): fn(err, traceback) -> true when it handled err. */
 static int l_set_uncaught(lua_State *L) {
   return set_ref(L, &luatls_main_loop.uncaught_ref);

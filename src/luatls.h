@@ -16,7 +16,7 @@
 
 #define LUATLS_VERSION "0.1.0"
 
-/* ---- the loop (loop.c) ------------------------------------------------ */
+/* ---- the loop (loop.c) --------------------------------------------------- */
 
 typedef struct luatls_loop {
   uv_loop_t *uv;
@@ -62,7 +62,7 @@ void luatls_new_metatable(lua_State *L, const char *tname,
                           const luaL_Reg *methods, lua_CFunction gc,
                           lua_CFunction close, lua_CFunction tostring);
 
-/* ---- handles (handle.c) ----------------------------------------------- */
+/* ---- handles (handle.c) -------------------------------------------------- */
 
 enum {
   LUATLS_KIND_HANDLE = 1,
@@ -124,7 +124,7 @@ void luatls_stream_read_stop(luatls_handle *rec);
 void luatls_stream_deliver(luatls_handle *rec, ssize_t nread,
                            const uv_buf_t *buf);
 
-/* ---- requests (req.c) ------------------------------------------------- */
+/* ---- requests (req.c) ---------------------------------------------------- */
 
 /* A request record keeps its callback (and any data it writes) anchored in
  * the registry until it completes. `req` is the uv request, laid out first. */
@@ -145,7 +145,7 @@ void luatls_req_release(lua_State *L, luatls_req *r);
 void luatls_req_complete(uv_req_t *req, int status, const char *syscall,
                          const char *detail);
 
-/* ---- errors (errors.c) ------------------------------------------------ */
+/* ---- errors (errors.c) --------------------------------------------------- */
 
 /* Push a Node-style error object for a libuv error:
  * { name="Error", code="ECONNREFUSED", errno=-111, syscall="connect",
@@ -156,8 +156,9 @@ void luatls_push_uv_error(lua_State *L, int err, const char *syscall,
 void luatls_push_error(lua_State *L, const char *code, const char *message);
 /* Push an error object for the first error in OpenSSL's queue (and clear
  * the queue): message "<message>: error:0A00010B:SSL routines::...", code
- * `code` when given, else the code Node gives it (ERR_SSL_..., ERR_OSSL_...). With an
- * empty queue: code and message as given. Returns 1 when the queue held one. */
+ * `code` when given, else the code Node gives it (ERR_SSL_..., ERR_OSSL_...).
+ * With an empty queue: code and message as given. Returns 1 when the queue held
+ * one. */
 int luatls_push_openssl_error(lua_State *L, const char *code,
                               const char *message);
 /* The same, keeping OpenSSL's code; `fallback` only for an empty queue. */
@@ -172,14 +173,14 @@ int luatls_fail(lua_State *L, int err, const char *syscall, const char *detail);
 /* The node code for a uv error (maps getaddrinfo errors as Node does). */
 const char *luatls_uv_code(int err);
 
-/* ---- sockaddr helpers (uv/tcp.c) ------------------------------------------ */
+/* ---- sockaddr helpers (uv/tcp.c) ----------------------------------------- */
 
 /* Fill a sockaddr from a numeric IP address and port; 0 or a uv error. */
 int luatls_addr(const char *ip, int port, struct sockaddr_storage *ss);
 /* Push { address=, port=, family="IPv4"|"IPv6" } for a sockaddr. */
 void luatls_push_addr(lua_State *L, const struct sockaddr *sa);
 
-/* ---- TLS (tls/context.c, tls/conn.c) --------------------------------- */
+/* ---- TLS (tls/context.c, tls/conn.c) ------------------------------------- */
 
 #include <openssl/ssl.h>
 
@@ -201,7 +202,7 @@ int luatls_stream_shutdown(lua_State *L, uv_stream_t *s, int cbidx);
 int luatls_stream_write(lua_State *L, uv_stream_t *s, uv_buf_t *bufs, int n,
                         size_t total, int cbidx, int dataidx);
 
-/* ---- certificates (tls/x509.c) -------------------------------------------- */
+/* ---- certificates (tls/x509.c) ------------------------------------------- */
 
 #include <openssl/x509.h>
 
@@ -216,7 +217,7 @@ void luatls_push_x509(lua_State *L, X509 *cert);
  * SSL_get_peer_cert_chain on either side, or SSL_get0_verified_chain to
  * reach the trusted root); a self-signed last certificate is its own
  * issuerCertificate (the same table). Takes ownership of nothing. */
-void luatls_push_x509_chain(lua_State *L, X509 *leaf, STACK_OF(X509) *chain);
+void luatls_push_x509_chain(lua_State *L, X509 *leaf, STACK_OF(X509) * chain);
 /* Push an error object { code = "CERT_HAS_EXPIRED", message = "certificate
  * has expired" } for an SSL_get_verify_result value; nil for X509_V_OK. */
 void luatls_push_verify_error(lua_State *L, long verify_result);
@@ -224,7 +225,7 @@ void luatls_push_verify_error(lua_State *L, long verify_result);
  * "UNSPECIFIED" when unknown); NULL for X509_V_OK. */
 const char *luatls_verify_code(long verify_result);
 
-/* ---- module parts: each adds its functions to the table on the top ----- */
+/* ---- module parts: each adds its functions to the table on the top ------- */
 
 void luatls_open_loop(lua_State *L);
 void luatls_open_tcp(lua_State *L);

@@ -87,14 +87,10 @@ static long bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
   (void)ptr;
   tls_conn *c = BIO_get_data(b);
   switch (cmd) {
-  case BIO_CTRL_FLUSH:
-    return 1; /* flush() sends, once OpenSSL is done */
-  case BIO_CTRL_PENDING:
-    return c ? (long)c->enc_in.len : 0;
-  case BIO_CTRL_WPENDING:
-    return c ? (long)c->enc_out.len : 0;
-  default:
-    return 0;
+  case BIO_CTRL_FLUSH: return 1; /* flush() sends, once OpenSSL is done */
+  case BIO_CTRL_PENDING: return c ? (long)c->enc_in.len : 0;
+  case BIO_CTRL_WPENDING: return c ? (long)c->enc_out.len : 0;
+  default: return 0;
   }
 }
 
@@ -109,7 +105,8 @@ BIO *luatls_tls_bio_new(tls_conn *c) {
                                  "luatls transport");
     if (m == NULL || !BIO_meth_set_read_ex(m, bio_read) ||
         !BIO_meth_set_write_ex(m, bio_write) ||
-        !BIO_meth_set_ctrl(m, bio_ctrl) || !BIO_meth_set_create(m, bio_create)) {
+        !BIO_meth_set_ctrl(m, bio_ctrl) ||
+        !BIO_meth_set_create(m, bio_create)) {
       BIO_meth_free(m);
       return NULL;
     }

@@ -30,7 +30,7 @@
 /* the features (core.c's list, given to luatls_open_tls) */
 static const luatls_tls_feature *const *features;
 
-/* ---- helpers ------------------------------------------------------------ */
+/* ---- helpers ------------------------------------------------------------- */
 
 tls_conn *luatls_tls_check(lua_State *L, int idx) {
   tls_conn *c = luaL_checkudata(L, idx, TLS_T);
@@ -47,7 +47,7 @@ void luatls_tls_push_not_established(lua_State *L) {
 
 static void unqueue(tls_conn *c) { luatls_undefer(&c->later); }
 
-/* ---- keylog ------------------------------------------------------------- */
+/* ---- keylog -------------------------------------------------------------- */
 
 static void keylog_cb(const SSL *ssl, const char *line) {
   tls_conn *c = SSL_get_app_data(ssl);
@@ -142,7 +142,7 @@ void luatls_tls_answered(lua_State *L, tls_conn *c, unsigned char *state) {
   lua_pushboolean(L, 1);
 }
 
-/* ---- Lua API: the connection as a stream handle ------------------------- */
+/* ---- Lua API: the connection as a stream handle -------------------------- */
 
 /* tls_wrap(transport, context, is_server) -> connection. The transport (an
  * open TCP or pipe handle) is taken over: its reads now feed the pump. */
@@ -542,7 +542,7 @@ static int l_gc(lua_State *L) {
   return 0;
 }
 
-/* ---- delegated to the transport ----------------------------------------- */
+/* ---- delegated to the transport ------------------------------------------ */
 
 static int delegate(lua_State *L, const char *method) {
   luaL_checkudata(L, 1, TLS_T);
@@ -575,7 +575,7 @@ static int l_is_closing(lua_State *L) {
   return 1;
 }
 
-/* ---- what the connection knows ------------------------------------------ */
+/* ---- what the connection knows ------------------------------------------- */
 
 /* the SSL of the connection at index 1; NULL once closed */
 static SSL *live_ssl(lua_State *L) {

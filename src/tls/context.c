@@ -80,7 +80,7 @@ static int l_gc(lua_State *L) {
   return 0;
 }
 
-/* ---- protocol versions ------------------------------------------------ */
+/* ---- protocol versions --------------------------------------------------- */
 
 static int version_of(lua_State *L, int idx) {
   static const char *const names[] = {"TLSv1",   "TLSv1.1", "TLSv1.2",
@@ -107,7 +107,7 @@ static int l_set_protocol_range(lua_State *L) {
   return 0;
 }
 
-/* ---- certificates and keys --------------------------------------------- */
+/* ---- certificates and keys ----------------------------------------------- */
 
 /* add_cert(pem): the first certificate is a leaf, the ones after it its
  * chain (intermediates). One call per key type (RSA and ECDSA side by
@@ -314,7 +314,7 @@ static int l_add_crl(lua_State *L) {
   return 0;
 }
 
-/* ---- policy ------------------------------------------------------------ */
+/* ---- policy -------------------------------------------------------------- */
 
 /* set_ciphers(tls12_list, tls13_suites): either may be nil; both empty
  * raises "no cipher match" */

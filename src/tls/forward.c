@@ -26,7 +26,9 @@
 
 #define DEFAULT_MARK (16 * 1024)
 
-static void mark_active(tls_conn *c) { c->forward.at = uv_now(luatls_main_loop.uv); }
+static void mark_active(tls_conn *c) {
+  c->forward.at = uv_now(luatls_main_loop.uv);
+}
 
 static int open_stream(luatls_handle *u) {
   return u && u->h && !uv_is_closing(u->h);
@@ -158,12 +160,13 @@ static int write_stream(tls_conn *c, luatls_handle *u, lua_State *L,
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
     lua_pushcclosure(L, stream_written, 1);
     lua_pushlstring(L, p + done, n - done);
-    uv_buf_t rest = uv_buf_init((char *)lua_tostring(L, -1), (unsigned)(n - done));
+    uv_buf_t rest =
+        uv_buf_init((char *)lua_tostring(L, -1), (unsigned)(n - done));
     int err = luatls_stream_write(L, s, &rest, 1, n - done, top + 1, top + 2);
     lua_settop(L, top);
     if (err < 0) {
       if (done == 0)
-        return 0; /* nothing went: Lua's write meets the error */
+        return 0;  /* nothing went: Lua's write meets the error */
       out_stop(c); /* a part went; what follows goes through Lua */
       return 1;
     }
@@ -205,8 +208,8 @@ static void stream_read(void *data, ssize_t nread, const uv_buf_t *buf) {
     if (write_clear(d, L, buf->base, (size_t)nread)) {
       d->forward.from_bytes += (lua_Integer)nread;
       uv_stream_t *s = transport_stream(d);
-      if (d->forward.from_stream == u && s && s->write_queue_size > d->forward.from_hwm &&
-          open_stream(u)) {
+      if (d->forward.from_stream == u && s &&
+          s->write_queue_size > d->forward.from_hwm && open_stream(u)) {
         uv_read_stop((uv_stream_t *)u->h); /* (Lua still wants reads) */
         d->forward.from_wait = 1;
       }
@@ -254,7 +257,8 @@ static int l_forward(lua_State *L) {
   size_t mark = check_mark(L);
   /* (a stream handle under a TLS connection takes no raw bytes; one that
    * forwards its own reads into a connection may well take them) */
-  int ok = !luatls_tls_gone(c) && !c->failed && !c->forward.to && !c->forward.stream &&
+  int ok = !luatls_tls_gone(c) && !c->failed && !c->forward.to &&
+           !c->forward.stream &&
            (d ? !luatls_tls_gone(d) && !d->failed && d->forward.from == NULL
               : open_stream(u) &&
                     (u->consumer == NULL || u->consumer == stream_read));
@@ -265,7 +269,8 @@ static int l_forward(lua_State *L) {
       c->forward.to = d;
       d->forward.from = c;
       watch_drain(d);
-      c->clear_out.full = s && s->write_queue_size > c->forward.hwm; /* until drained */
+      c->clear_out.full =
+          s && s->write_queue_size > c->forward.hwm; /* until drained */
     } else {
       c->forward.stream = u; /* (its queue is looked at with the first write) */
     }
@@ -286,8 +291,9 @@ static int l_forward_from(lua_State *L) {
   }
   luatls_handle *u = luatls_check_handle(L, 2, LUATLS_KIND_STREAM);
   size_t mark = check_mark(L);
-  int ok = !luatls_tls_gone(d) && !d->failed && d->forward.from_stream == NULL &&
-           open_stream(u) && u->consumer == NULL;
+  int ok = !luatls_tls_gone(d) && !d->failed &&
+           d->forward.from_stream == NULL && open_stream(u) &&
+           u->consumer == NULL;
   if (ok) {
     d->forward.from_stream = u;
     d->forward.from_hwm = mark;

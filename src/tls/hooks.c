@@ -114,8 +114,7 @@ static int l_hello_done(lua_State *L) {
   return 1;
 }
 
-/* ---- ALPN and NPN ---------------------------------------------------------
- */
+/* ---- ALPN and NPN -------------------------------------------------------- */
 
 /* Store a wire-format protocol list ("\x02h2\x08http/1.1") from Lua. */
 static void set_protos(lua_State *L, int idx, unsigned char **dst,

@@ -3,12 +3,12 @@
  *
  * Server: when a client sends the status_request extension and the server
  * has 'OCSPRequest' listeners, the last stage of the ClientHello callback
- * (after SNI, so the certificate is the one that will be served) gives Lua the certificate and
- * its issuer as DER ("ocsp" event); the handshake waits until ocsp_done()
- * brings the response (or nil: nothing stapled, or an error: the handshake
- * ends). The status callback then staples what was answered.
- * Client: with requestOCSP the client asks for a status, and the status
- * callback hands whatever the server stapled (or nil) to Lua
+ * (after SNI, so the certificate is the one that will be served) gives Lua the
+ * certificate and its issuer as DER ("ocsp" event); the handshake waits until
+ * ocsp_done() brings the response (or nil: nothing stapled, or an error: the
+ * handshake ends). The status callback then staples what was answered. Client:
+ * with requestOCSP the client asks for a status, and the status callback hands
+ * whatever the server stapled (or nil) to Lua
  * ("ocspresponse"), before the handshake completes.
  * Also two helpers for fetching a response: ocsp_request(cert, issuer) ->
  * a DER OCSP request, and ocsp_info(response) -> its status and times.
@@ -80,7 +80,7 @@ static int ocsp_hello(lua_State *L, tls_conn *c, SSL *ssl, int *al) {
   c->ocsp.state = HOOK_WAITING;
   luatls_call(L, 2 + c->owner);
   return c->ocsp.state == HOOK_WAITING ? SSL_CLIENT_HELLO_RETRY
-                                        : SSL_CLIENT_HELLO_SUCCESS;
+                                       : SSL_CLIENT_HELLO_SUCCESS;
 }
 
 static int status_cb(SSL *ssl, void *arg) {
@@ -155,7 +155,7 @@ static void ocsp_free(lua_State *L, tls_conn *c) {
   c->ocsp.len = 0;
 }
 
-/* ---- helpers for fetching responses ------------------------------------- */
+/* ---- helpers for fetching responses -------------------------------------- */
 
 static X509 *der_cert(lua_State *L, int idx) {
   size_t n;

@@ -27,7 +27,7 @@
 
 #include "tls.h"
 
-/* ---- events ------------------------------------------------------------- */
+/* ---- events -------------------------------------------------------------- */
 
 static int push_self(lua_State *L, tls_conn *c) {
   if (c->state == TLS_CLOSED)
@@ -56,7 +56,7 @@ int luatls_tls_push_event(lua_State *L, tls_conn *c, const char *name) {
   return 1;
 }
 
-/* ---- enc_out: ciphertext out -------------------------------------------- */
+/* ---- enc_out: ciphertext out --------------------------------------------- */
 
 typedef struct {
   uv_write_t req;
@@ -241,7 +241,7 @@ static void handshake_step(tls_conn *c, lua_State *L) {
   fail_ssl(c, L);
 }
 
-/* ---- clear_out: cleartext out --------------------------------------------- */
+/* ---- clear_out: cleartext out -------------------------------------------- */
 
 #define CLEAR_BUF (64 * 1024)
 static char clear_buf[CLEAR_BUF];
@@ -349,7 +349,7 @@ static void cycle(tls_conn *c) {
   }
 }
 
-/* ---- enc_in: ciphertext in ------------------------------------------------ */
+/* ---- enc_in: ciphertext in ----------------------------------------------- */
 
 void luatls_tls_enc_in(void *data, ssize_t nread, const uv_buf_t *buf) {
   tls_conn *c = data;

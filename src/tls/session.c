@@ -27,8 +27,7 @@
 
 #include "tls.h"
 
-/* ---- serialising -----------------------------------------------------------
- */
+/* ---- serialising --------------------------------------------------------- */
 
 static int push_session(lua_State *L, SSL_SESSION *sess) {
   int n = i2d_SSL_SESSION(sess, NULL);
@@ -91,8 +90,7 @@ static SSL_SESSION *get_session_cb(SSL *ssl, const unsigned char *id, int len,
   return s;
 }
 
-/* ---- the ClientHello's session ID -------------------------------------------
- */
+/* ---- the ClientHello's session ID ---------------------------------------- */
 
 /* The first PSK identity of the pre_shared_key extension (41), when it is
  * short enough to be a session ID (a stateful ticket). */
@@ -128,7 +126,7 @@ static int session_hello(lua_State *L, tls_conn *c, SSL *ssl, int *al) {
   lua_pushlstring(L, (const char *)id, n);
   luatls_call(L, 1 + c->owner);
   return c->session.state == HOOK_WAITING ? SSL_CLIENT_HELLO_RETRY
-                                           : SSL_CLIENT_HELLO_SUCCESS;
+                                          : SSL_CLIENT_HELLO_SUCCESS;
 }
 
 /* ---- Lua: the connection's side
@@ -179,7 +177,7 @@ static int l_set_session_event(lua_State *L) {
   return 0;
 }
 
-/* ---- Lua: what the connection's session is ------------------------------ */
+/* ---- Lua: what the connection's session is ------------------------------- */
 
 /* the SSL of the connection at index 1; NULL once closed */
 static SSL *live_ssl(lua_State *L) {

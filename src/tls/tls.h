@@ -55,12 +55,12 @@ typedef int (*luatls_tls_sink)(tls_conn *c, lua_State *L, const char *p,
 struct tls_conn {
   luatls_deferred later; /* a cycle that must not run inline; first member */
   SSL *ssl;
-  unsigned char state; /* enum tls_state */
-  int ref;             /* registry ref to this userdata until closed */
+  unsigned char state;     /* enum tls_state */
+  int ref;                 /* registry ref to this userdata until closed */
   luatls_context *context; /* the context the connection began with */
   unsigned is_server : 1, started : 1, handshake_done : 1, reading : 1,
-      eof_in : 1, eof_out : 1, failed : 1, in_cycle : 1, again : 1,
-      keylog : 1, owner : 1, alerted : 1; /* failed in OpenSSL (an alert) */
+      eof_in : 1, eof_out : 1, failed : 1, in_cycle : 1, again : 1, keylog : 1,
+      owner : 1, alerted : 1; /* failed in OpenSSL (an alert) */
   struct {
     luatls_handle *handle; /* its reads are enc_in while open */
     size_t queue_peak;     /* its largest write queue (diagnostics) */
@@ -95,15 +95,15 @@ struct tls_conn {
     SSL_CTX *ctx;        /* its answer: the context to switch to */
   } sni;
   struct {
-    unsigned callback : 1; /* ask Lua ("alpn" event) */
+    unsigned callback : 1;       /* ask Lua ("alpn" event) */
     unsigned char *protos, *npn; /* our protocols, wire format */
     unsigned len, npn_len;
   } alpn;
   /* sessions (session.c) */
   struct {
-    unsigned hook : 1, /* ask Lua: "newsession", "resume" events */
-        event : 1;     /* client: "session" event for new sessions */
-    unsigned char state; /* HOOK_*: the session lookup's progress */
+    unsigned hook : 1,    /* ask Lua: "newsession", "resume" events */
+        event : 1;        /* client: "session" event for new sessions */
+    unsigned char state;  /* HOOK_*: the session lookup's progress */
     SSL_SESSION *resumed; /* the store's answer */
   } session;
   /* OCSP (ocsp.c) */
@@ -124,9 +124,9 @@ struct tls_conn {
     size_t from_hwm;            /* our queue that pauses from_stream's reads */
     lua_Integer bytes;          /* forwarded out since Lua last asked */
     lua_Integer from_bytes;     /* forwarded in from from_stream, likewise */
-    uint64_t at;            /* loop time of the last bytes forwarded from or
-                             * into this connection (0: never) */
-    unsigned from_wait : 1; /* we are full: from_stream's reads wait */
+    uint64_t at;                /* loop time of the last bytes forwarded from or
+                                 * into this connection (0: never) */
+    unsigned from_wait : 1;     /* we are full: from_stream's reads wait */
   } forward;
   /* renegotiation (reneg.c) */
   struct {
@@ -167,7 +167,7 @@ extern const luatls_tls_feature luatls_tls_ocsp_feature;
 extern const luatls_tls_feature luatls_tls_reneg_feature;
 extern const luatls_tls_feature luatls_tls_forward_feature;
 
-/* ---- conn.c ---------------------------------------------------------------- */
+/* ---- conn.c -------------------------------------------------------------- */
 
 static inline int luatls_tls_gone(const tls_conn *c) {
   return c->state != TLS_OPEN;
@@ -196,7 +196,7 @@ void luatls_tls_hook_error(lua_State *L, tls_conn *c);
 /* a verify callback that accepts: the verdict is read after the handshake */
 int luatls_tls_verify_accept(int ok, X509_STORE_CTX *ctx);
 
-/* ---- pump.c ---------------------------------------------------------------- */
+/* ---- pump.c -------------------------------------------------------------- */
 
 /* enc_in: the transport's reads (its C consumer, data = the connection) */
 void luatls_tls_enc_in(void *data, ssize_t nread, const uv_buf_t *buf);
@@ -226,7 +226,7 @@ static inline void clear_errors(void) {
     ERR_clear_error();
 }
 
-/* ---- bio.c: the connection's BIO (both directions; ssl owns it) ----------- */
+/* ---- bio.c: the connection's BIO (both directions; ssl owns it) ---------- */
 
 BIO *luatls_tls_bio_new(tls_conn *c);
 /* the transport's bytes, lent for one cycle of the pump; -1: no memory */
@@ -236,7 +236,7 @@ int luatls_tls_bio_keep(tls_conn *c);
 void luatls_tls_bio_sent(tls_conn *c); /* enc_out was sent or dropped */
 void luatls_tls_bio_free(tls_conn *c); /* both buffers */
 
-/* ---- the TLS part of luatls.core (conn.c, context.c) ---------------------- */
+/* ---- the TLS part of luatls.core (conn.c, context.c) --------------------- */
 
 void luatls_open_tls(lua_State *L, const luatls_tls_feature *const *features);
 void luatls_open_tls_context(lua_State *L,

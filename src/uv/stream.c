@@ -92,7 +92,7 @@ static int l_read_stop(lua_State *L) {
   return 0;
 }
 
-/* ---- writing ------------------------------------------------------------ */
+/* ---- writing ------------------------------------------------------------- */
 
 #define MAX_BUFS 64
 
@@ -208,7 +208,7 @@ static int l_shutdown(lua_State *L) {
   return luatls_stream_shutdown(L, check_stream(L, 1), 2);
 }
 
-/* ---- servers ------------------------------------------------------------ */
+/* ---- servers ------------------------------------------------------------- */
 
 static void connection_cb(uv_stream_t *server, int status) {
   lua_State *L = luatls_state();
