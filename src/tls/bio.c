@@ -8,8 +8,8 @@
  * of the connection's own, freed as soon as it is drained.
  *
  * Out: OpenSSL's records collect in one scratch buffer the whole process
- * shares, which flush() sends and gives back at once. A connection that
- * writes while another holds the scratch (a Lua callback run from inside
+ * shares, which enc_out (pump.c) sends and gives back at once. A connection
+ * that writes while another holds the scratch (a Lua callback run from inside
  * OpenSSL writing to a second connection) gets a buffer of its own. So an
  * idle connection holds no buffer in either direction, and the common path
  * allocates nothing.
@@ -87,7 +87,7 @@ static long bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
   (void)ptr;
   tls_conn *c = BIO_get_data(b);
   switch (cmd) {
-  case BIO_CTRL_FLUSH: return 1; /* flush() sends, once OpenSSL is done */
+  case BIO_CTRL_FLUSH: return 1; /* enc_out sends, once OpenSSL is done */
   case BIO_CTRL_PENDING: return c ? (long)c->enc_in.len : 0;
   case BIO_CTRL_WPENDING: return c ? (long)c->enc_out.len : 0;
   default: return 0;

@@ -33,7 +33,7 @@ static void hooks_free(lua_State *L, tls_conn *c) {
   c->alpn.len = c->alpn.npn_len = 0;
 }
 
-/* ---- SNI: the ClientHello callback --------------------------------------- */
+/* ---- SNI: a hello stage ------------------------------------------------- */
 
 /* The host name of the server_name extension, or NULL. */
 static const char *hello_servername(SSL *ssl, size_t *n) {
