@@ -1,6 +1,6 @@
 /*
  * pump_fuzz.c - libFuzzer harness: arbitrary bytes as a client's whole
- * flight into the server side of the TLS pump (src/tls_conn.c and the
+ * flight into the server side of the TLS pump (src/tls/conn.c and the
  * handshake hooks), through a kernel socket pair, with SNICallback and the
  * session store (newSession/resumeSession) enabled, exactly as a connection
  * a tls.Server accepted. Any crash, sanitizer report, leak, or Lua error
@@ -37,9 +37,11 @@ static const char *setup_lua =
     "local ctx = tls.createSecureContext({ key = read('server-key.pem'), "
     "cert = read('server-chain.pem') }, true)\n"
     "local server = tls.createServer({ secureContext = ctx, ALPNProtocols = "
-    "{ 'h2', 'http/1.1' }, SNICallback = function(name, cb) cb(nil, ctx) end })\n"
+    "{ 'h2', 'http/1.1' }, SNICallback = function(name, cb) cb(nil, ctx) end "
+    "})\n"
     "local store = {}\n"
-    "server:on('newSession', function(id, data, cb) store[id] = data; cb() end)\n"
+    "server:on('newSession', function(id, data, cb) store[id] = data; cb() "
+    "end)\n"
     "server:on('resumeSession', function(id, cb) cb(nil, store[id]) end)\n"
     "server:on('tlsClientError', function() end)\n"
     "server:on('clientError', function() end)\n"
@@ -78,7 +80,8 @@ static void setup(void) {
   lua_setfield(L, -2, "path");
   lua_pop(L, 1);
   if (luaL_loadstring(L, setup_lua) != LUA_OK ||
-      (lua_pushstring(L, env_or("LUATLS_FUZZ_CERTS", LUATLS_FUZZ_CERTS)), lua_pcall(L, 1, 0, 0)) != LUA_OK) {
+      (lua_pushstring(L, env_or("LUATLS_FUZZ_CERTS", LUATLS_FUZZ_CERTS)),
+       lua_pcall(L, 1, 0, 0)) != LUA_OK) {
     fprintf(stderr, "fuzz setup: %s\n", lua_tostring(L, -1));
     abort();
   }

@@ -1,7 +1,7 @@
 /*
  * x509_fuzz.c - libFuzzer harness: arbitrary bytes into core.x509_parse (PEM
  * or DER, one certificate or a chain), i.e. the x509 -> Lua table
- * conversion of src/x509.c, in a real Lua state. Any crash, sanitizer
+ * conversion of src/tls/x509.c, in a real Lua state. Any crash, sanitizer
  * report or leak is a finding; a Lua error (bad input) is not.
  *   bash fuzz/run.sh x509 [seconds]
  */

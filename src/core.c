@@ -1,30 +1,24 @@
 /*
  * core.c - luaopen_luatls_core: the module table of luatls.core, made of the
- * parts each C file contributes; and the one way a C file makes the
- * metatable of its userdata.
+ * parts each C file contributes. It only opens: nothing calls back into it
+ * (the helpers every file shares are in meta.c, loop.c, errors.c).
  */
 #include <signal.h>
 
 #include "luatls.h"
+#include "tls/tls.h"
 
-void luatls_new_metatable(lua_State *L, const char *tname,
-                          const luaL_Reg *methods, lua_CFunction gc,
-                          lua_CFunction close, lua_CFunction tostring) {
-  luaL_newmetatable(L, tname);
-  if (methods)
-    luaL_setfuncs(L, methods, 0);
-  const struct {
-    const char *name;
-    lua_CFunction fn;
-  } meta[] = {{"__gc", gc}, {"__close", close}, {"__tostring", tostring}};
-  for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++)
-    if (meta[i].fn) {
-      lua_pushcfunction(L, meta[i].fn);
-      lua_setfield(L, -2, meta[i].name);
-    }
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -2, "__index");
-}
+/* The TLS features, in the order the ClientHello runs their hello stages
+ * (the session store, SNI, OCSP); the connection's own methods first. */
+static const luatls_tls_feature *const tls_features[] = {
+    &luatls_tls_conn_feature,
+    &luatls_tls_session_feature,
+    &luatls_tls_hooks_feature,
+    &luatls_tls_ocsp_feature,
+    &luatls_tls_reneg_feature,
+    &luatls_tls_forward_feature,
+    NULL,
+};
 
 int luaopen_luatls_core(lua_State *L) {
   /* a peer that goes away must give EPIPE, not kill the process */
@@ -43,12 +37,7 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_os(L);
   luatls_open_hash(L);
   luatls_open_x509(L);
-  luatls_open_tls_context(L);
-  luatls_open_tls_conn(L);
-  luatls_open_tls_hooks(L);
-  luatls_open_tls_session(L);
-  luatls_open_tls_ocsp(L);
-  luatls_open_tls_reneg(L);
-  luatls_open_tls_forward(L);
+  luatls_open_tls_context(L, tls_features);
+  luatls_open_tls(L, tls_features);
   return 1;
 }

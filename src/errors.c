@@ -72,11 +72,6 @@ int luatls_fail(lua_State *L, int err, const char *syscall,
   return 2;
 }
 
-int luatls_raise_uv(lua_State *L, int err, const char *syscall) {
-  luatls_push_uv_error(L, err, syscall, NULL);
-  return lua_error(L);
-}
-
 /* An OpenSSL error as Node shows it:
  *   message "error:0A00010B:SSL routines::wrong version number"
  *   code "ERR_SSL_WRONG_VERSION_NUMBER" (SSL routines) or

@@ -76,7 +76,7 @@ void luatls_set_slot(lua_State *L, int hidx, int slot, int idx) {
   lua_setiuservalue(L, hidx, slot);
 }
 
-/* ---- close ------------------------------------------------------------- */
+/* ---- close --------------------------------------------------------------- */
 
 static void close_cb(uv_handle_t *h) {
   luatls_handle *rec = h->data;

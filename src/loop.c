@@ -8,10 +8,12 @@
 
 #include "luatls.h"
 
-luatls_loop luatls_L = {NULL,      NULL,      0,         0,        0,
-                        LUA_NOREF, LUA_NOREF, LUA_NOREF, LUA_NOREF};
+luatls_loop luatls_main_loop = {NULL,      NULL,      0,         0,        0,
+                                LUA_NOREF, LUA_NOREF, LUA_NOREF, LUA_NOREF};
 
-lua_State *luatls_state(void) { return luatls_L.gone ? NULL : luatls_L.L; }
+lua_State *luatls_state(void) {
+  return luatls_main_loop.gone ? NULL : luatls_main_loop.L;
+}
 
 /* Message handler: keep the error value as it is (error objects stay tables)
  * and remember the traceback beside it. */
@@ -34,8 +36,8 @@ static void uncaught(lua_State *L) {
   int err = lua_gettop(L);
   lua_getfield(L, LUA_REGISTRYINDEX, "luatls.traceback");
   int tb = lua_gettop(L);
-  if (luatls_L.uncaught_ref != LUA_NOREF) {
-    lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_L.uncaught_ref);
+  if (luatls_main_loop.uncaught_ref != LUA_NOREF) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_main_loop.uncaught_ref);
     lua_pushvalue(L, err);
     lua_pushvalue(L, tb);
     lua_pushcfunction(L, msgh);
@@ -51,19 +53,19 @@ static void uncaught(lua_State *L) {
       lua_replace(L, tb);
     }
   }
-  if (luatls_L.error_ref == LUA_NOREF) {
+  if (luatls_main_loop.error_ref == LUA_NOREF) {
     lua_pushvalue(L, tb);
-    luatls_L.trace_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    luatls_main_loop.trace_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushvalue(L, err);
     if (lua_isnil(L, -1)) { /* error(nil): still an error */
       lua_pop(L, 1);
       lua_pushliteral(L, "nil");
     }
-    luatls_L.error_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    luatls_main_loop.error_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   }
   lua_settop(L, err - 1);
-  if (luatls_L.uv)
-    uv_stop(luatls_L.uv);
+  if (luatls_main_loop.uv)
+    uv_stop(luatls_main_loop.uv);
 }
 
 static int pcall_traced(lua_State *L, int nargs) {
@@ -100,12 +102,12 @@ static void tick_idle_cb(uv_idle_t *h) {
 }
 
 static void want_ticks(void) {
-  luatls_L.tick_pending = 1;
+  luatls_main_loop.tick_pending = 1;
   if (tick_idle == NULL) {
     tick_idle = malloc(sizeof *tick_idle);
     if (tick_idle == NULL)
       return; /* (then only a Lua call drains it, as before) */
-    uv_idle_init(luatls_L.uv, tick_idle);
+    uv_idle_init(luatls_main_loop.uv, tick_idle);
     tick_idle->data = NULL;
   }
   if (!uv_is_active((uv_handle_t *)tick_idle))
@@ -142,19 +144,21 @@ void luatls_undefer(luatls_deferred *d) {
 }
 
 void luatls_run_ticks(lua_State *L) {
-  while (luatls_L.tick_pending && luatls_L.error_ref == LUA_NOREF) {
-    luatls_L.tick_pending = 0;
-    while (deferred_head && luatls_L.error_ref == LUA_NOREF) {
+  while (luatls_main_loop.tick_pending &&
+         luatls_main_loop.error_ref == LUA_NOREF) {
+    luatls_main_loop.tick_pending = 0;
+    while (deferred_head && luatls_main_loop.error_ref == LUA_NOREF) {
       luatls_deferred *d = deferred_head;
       luatls_undefer(d);
       d->fn(d);
     }
-    if (luatls_L.tick_ref != LUA_NOREF && luatls_L.error_ref == LUA_NOREF) {
-      lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_L.tick_ref);
+    if (luatls_main_loop.tick_ref != LUA_NOREF &&
+        luatls_main_loop.error_ref == LUA_NOREF) {
+      lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_main_loop.tick_ref);
       pcall_traced(L, 0);
     }
   }
-  if (tick_idle && !luatls_L.tick_pending && deferred_head == NULL)
+  if (tick_idle && !luatls_main_loop.tick_pending && deferred_head == NULL)
     uv_idle_stop(tick_idle);
 }
 
@@ -164,17 +168,17 @@ int luatls_call(lua_State *L, int nargs) {
   return st;
 }
 
-/* ---- Lua functions ------------------------------------------------------ */
+/* ---- Lua functions ------------------------------------------------------- */
 
 static int raise_pending(lua_State *L) {
-  if (luatls_L.error_ref == LUA_NOREF)
+  if (luatls_main_loop.error_ref == LUA_NOREF)
     return 0;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_L.trace_ref);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_main_loop.trace_ref);
   lua_setfield(L, LUA_REGISTRYINDEX, "luatls.last_traceback");
-  luaL_unref(L, LUA_REGISTRYINDEX, luatls_L.trace_ref);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_L.error_ref);
-  luaL_unref(L, LUA_REGISTRYINDEX, luatls_L.error_ref);
-  luatls_L.error_ref = luatls_L.trace_ref = LUA_NOREF;
+  luaL_unref(L, LUA_REGISTRYINDEX, luatls_main_loop.trace_ref);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, luatls_main_loop.error_ref);
+  luaL_unref(L, LUA_REGISTRYINDEX, luatls_main_loop.error_ref);
+  luatls_main_loop.error_ref = luatls_main_loop.trace_ref = LUA_NOREF;
   return lua_error(L);
 }
 
@@ -187,20 +191,20 @@ static int l_run(lua_State *L) {
   static const uv_run_mode umodes[] = {UV_RUN_DEFAULT, UV_RUN_ONCE,
                                        UV_RUN_NOWAIT};
   int mode = luaL_checkoption(L, 1, "default", modes);
-  if (luatls_L.running)
+  if (luatls_main_loop.running)
     return luaL_error(L, "the event loop is already running");
   lua_settop(L, 0);
-  lua_State *prev = luatls_L.L;
-  luatls_L.running = 1;
-  luatls_L.L = L;
+  lua_State *prev = luatls_main_loop.L;
+  luatls_main_loop.running = 1;
+  luatls_main_loop.L = L;
   luatls_run_ticks(L);
   int alive = 1;
-  if (luatls_L.error_ref == LUA_NOREF)
-    alive = uv_run(luatls_L.uv, umodes[mode]);
-  luatls_L.running = 0;
-  luatls_L.L = prev;
+  if (luatls_main_loop.error_ref == LUA_NOREF)
+    alive = uv_run(luatls_main_loop.uv, umodes[mode]);
+  luatls_main_loop.running = 0;
+  luatls_main_loop.L = prev;
   raise_pending(L);
-  lua_pushboolean(L, alive || uv_loop_alive(luatls_L.uv));
+  lua_pushboolean(L, alive || uv_loop_alive(luatls_main_loop.uv));
   return 1;
 }
 
@@ -217,29 +221,29 @@ static int l_invoke(lua_State *L) {
 
 static int l_stop(lua_State *L) {
   (void)L;
-  uv_stop(luatls_L.uv);
+  uv_stop(luatls_main_loop.uv);
   return 0;
 }
 
 static int l_alive(lua_State *L) {
-  lua_pushboolean(L, uv_loop_alive(luatls_L.uv));
+  lua_pushboolean(L, uv_loop_alive(luatls_main_loop.uv));
   return 1;
 }
 
 static int l_running(lua_State *L) {
-  lua_pushboolean(L, luatls_L.running);
+  lua_pushboolean(L, luatls_main_loop.running);
   return 1;
 }
 
 static int l_now(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)uv_now(luatls_L.uv));
+  lua_pushinteger(L, (lua_Integer)uv_now(luatls_main_loop.uv));
   return 1;
 }
 
 /* update_time() -> now: the loop's clock, brought up to date */
 static int l_update_time(lua_State *L) {
-  uv_update_time(luatls_L.uv);
-  lua_pushinteger(L, (lua_Integer)uv_now(luatls_L.uv));
+  uv_update_time(luatls_main_loop.uv);
+  lua_pushinteger(L, (lua_Integer)uv_now(luatls_main_loop.uv));
   return 1;
 }
 
@@ -285,7 +289,7 @@ static void walk_cb(uv_handle_t *h, void *arg) {
 static int l_walk(lua_State *L) {
   walk_ctx w = {L, lua_toboolean(L, 1), 0};
   lua_newtable(L);
-  uv_walk(luatls_L.uv, walk_cb, &w);
+  uv_walk(luatls_main_loop.uv, walk_cb, &w);
   return 1;
 }
 
@@ -299,10 +303,12 @@ static int set_ref(lua_State *L, int *ref) {
 }
 
 /* set_tick(fn): fn drains the nextTick queue; request_tick() asks for it. */
-static int l_set_tick(lua_State *L) { return set_ref(L, &luatls_L.tick_ref); }
+static int l_set_tick(lua_State *L) {
+  return set_ref(L, &luatls_main_loop.tick_ref);
+}
 /* set_uncaught(fn): fn(err, traceback) -> true when it handled err. */
 static int l_set_uncaught(lua_State *L) {
-  return set_ref(L, &luatls_L.uncaught_ref);
+  return set_ref(L, &luatls_main_loop.uncaught_ref);
 }
 
 static int l_request_tick(lua_State *L) {
@@ -327,12 +333,12 @@ static void close_walk(uv_handle_t *h, void *arg) {
 
 static int sentinel_gc(lua_State *L) {
   (void)L;
-  luatls_L.gone = 1;
-  luatls_L.L = NULL;
+  luatls_main_loop.gone = 1;
+  luatls_main_loop.L = NULL;
   tick_idle = NULL; /* (closed and freed by close_walk) */
-  uv_walk(luatls_L.uv, close_walk, NULL);
-  uv_run(luatls_L.uv, UV_RUN_DEFAULT);
-  uv_loop_close(luatls_L.uv);
+  uv_walk(luatls_main_loop.uv, close_walk, NULL);
+  uv_run(luatls_main_loop.uv, UV_RUN_DEFAULT);
+  uv_loop_close(luatls_main_loop.uv);
   return 0;
 }
 
@@ -353,14 +359,14 @@ void luatls_open_loop(lua_State *L) {
       {"request_tick", l_request_tick},
       {NULL, NULL},
   };
-  if (luatls_L.uv == NULL || luatls_L.gone) {
-    luatls_L.uv = uv_default_loop();
-    luatls_L.gone = 0;
-    luatls_L.running = 0;
-    luatls_L.tick_pending = 0;
-    luatls_L.L = NULL;
-    luatls_L.tick_ref = luatls_L.uncaught_ref = LUA_NOREF;
-    luatls_L.error_ref = luatls_L.trace_ref = LUA_NOREF;
+  if (luatls_main_loop.uv == NULL || luatls_main_loop.gone) {
+    luatls_main_loop.uv = uv_default_loop();
+    luatls_main_loop.gone = 0;
+    luatls_main_loop.running = 0;
+    luatls_main_loop.tick_pending = 0;
+    luatls_main_loop.L = NULL;
+    luatls_main_loop.tick_ref = luatls_main_loop.uncaught_ref = LUA_NOREF;
+    luatls_main_loop.error_ref = luatls_main_loop.trace_ref = LUA_NOREF;
   }
   luaL_setfuncs(L, fns, 0);
   /* the sentinel lives in the registry, so it is collected at lua_close */

@@ -16,7 +16,7 @@
 
 #define LUATLS_VERSION "0.1.0"
 
-/* ---- the loop (loop.c) ------------------------------------------------ */
+/* ---- the loop (loop.c) --------------------------------------------------- */
 
 typedef struct luatls_loop {
   uv_loop_t *uv;
@@ -30,7 +30,7 @@ typedef struct luatls_loop {
   int trace_ref;    /* its traceback */
 } luatls_loop;
 
-extern luatls_loop luatls_L;
+extern luatls_loop luatls_main_loop;
 
 /* Call the function below nargs arguments on the top of L's stack, protected,
  * with a traceback. An error goes to the uncaught handler (or stops the loop
@@ -55,14 +55,14 @@ void luatls_undefer(luatls_deferred *d);
 /* The Lua state a libuv callback may use, or NULL when none (state gone). */
 lua_State *luatls_state(void);
 
-/* Make the metatable tname (core.c): the methods (or NULL), __index pointing
+/* Make the metatable tname (meta.c): the methods (or NULL), __index pointing
  * at itself, and whichever of __gc, __close, __tostring is not NULL. Leaves
  * the metatable on the stack. */
 void luatls_new_metatable(lua_State *L, const char *tname,
                           const luaL_Reg *methods, lua_CFunction gc,
                           lua_CFunction close, lua_CFunction tostring);
 
-/* ---- handles (handle.c) ----------------------------------------------- */
+/* ---- handles (handle.c) -------------------------------------------------- */
 
 enum {
   LUATLS_KIND_HANDLE = 1,
@@ -116,14 +116,15 @@ extern const luaL_Reg luatls_handle_methods[];
 extern const luaL_Reg luatls_stream_methods[];
 /* Close the handle at idx (as its close method does) */
 void luatls_handle_close(lua_State *L, int idx);
-/* Start reading a stream into its C consumer (rec->consumer set). */
+/* Start reading a stream into its C consumer (rec->consumer set); stop. */
 int luatls_stream_read_start(luatls_handle *rec);
+void luatls_stream_read_stop(luatls_handle *rec);
 /* what a read gives Lua's read callback (for a C consumer that hands a read
  * back to Lua) */
 void luatls_stream_deliver(luatls_handle *rec, ssize_t nread,
                            const uv_buf_t *buf);
 
-/* ---- requests (req.c) ------------------------------------------------- */
+/* ---- requests (req.c) ---------------------------------------------------- */
 
 /* A request record keeps its callback (and any data it writes) anchored in
  * the registry until it completes. `req` is the uv request, laid out first. */
@@ -144,7 +145,7 @@ void luatls_req_release(lua_State *L, luatls_req *r);
 void luatls_req_complete(uv_req_t *req, int status, const char *syscall,
                          const char *detail);
 
-/* ---- errors (errors.c) ------------------------------------------------ */
+/* ---- errors (errors.c) --------------------------------------------------- */
 
 /* Push a Node-style error object for a libuv error:
  * { name="Error", code="ECONNREFUSED", errno=-111, syscall="connect",
@@ -155,8 +156,9 @@ void luatls_push_uv_error(lua_State *L, int err, const char *syscall,
 void luatls_push_error(lua_State *L, const char *code, const char *message);
 /* Push an error object for the first error in OpenSSL's queue (and clear
  * the queue): message "<message>: error:0A00010B:SSL routines::...", code
- * `code` when given, else the code Node gives it (ERR_SSL_..., ERR_OSSL_...). With an
- * empty queue: code and message as given. Returns 1 when the queue held one. */
+ * `code` when given, else the code Node gives it (ERR_SSL_..., ERR_OSSL_...).
+ * With an empty queue: code and message as given. Returns 1 when the queue held
+ * one. */
 int luatls_push_openssl_error(lua_State *L, const char *code,
                               const char *message);
 /* The same, keeping OpenSSL's code; `fallback` only for an empty queue. */
@@ -168,38 +170,30 @@ int luatls_raise_openssl(lua_State *L, const char *code, const char *message);
 void luatls_openssl_code(unsigned long e, char *code, size_t n);
 /* nil, err - the usual failure return of a core function. */
 int luatls_fail(lua_State *L, int err, const char *syscall, const char *detail);
-/* Raise for a uv error: for misuse detected synchronously. */
-int luatls_raise_uv(lua_State *L, int err, const char *syscall);
 /* The node code for a uv error (maps getaddrinfo errors as Node does). */
 const char *luatls_uv_code(int err);
 
-/* ---- sockaddr helpers (tcp.c) ------------------------------------------ */
+/* ---- sockaddr helpers (uv/tcp.c) ----------------------------------------- */
 
 /* Fill a sockaddr from a numeric IP address and port; 0 or a uv error. */
 int luatls_addr(const char *ip, int port, struct sockaddr_storage *ss);
 /* Push { address=, port=, family="IPv4"|"IPv6" } for a sockaddr. */
 void luatls_push_addr(lua_State *L, const struct sockaddr *sa);
 
-/* ---- TLS (tls_context.c, tls_conn.c) --------------------------------- */
+/* ---- TLS (tls/context.c, tls/conn.c) ------------------------------------- */
 
 #include <openssl/ssl.h>
 
 typedef struct luatls_context {
   SSL_CTX *ctx;
   int has_cert;
-  /* session ticket keys (tls_session.c), Node's 48-byte form: 16 bytes
+  /* session ticket keys (tls/session.c), Node's 48-byte form: 16 bytes
    * name, 16 HMAC secret, 16 AES key; the previous key still decrypts */
   unsigned char ticket_keys[2][48];
   int has_previous_key;
 } luatls_context;
 
 luatls_context *luatls_check_context(lua_State *L, int idx);
-/* the per-connection handshake hooks (SNI, ALPN, NPN) on a context */
-void luatls_tls_install_hooks(SSL_CTX *ctx);
-/* session callbacks and ticket keys on a context (tls_session.c) */
-void luatls_tls_install_session(luatls_context *c);
-void luatls_tls_install_ocsp(SSL_CTX *ctx);  /* tls_ocsp.c */
-void luatls_tls_install_reneg(SSL_CTX *ctx); /* tls_reneg.c */
 /* shutdown of a stream with a Lua callback at cbidx: pushes true | nil, err */
 int luatls_stream_shutdown(lua_State *L, uv_stream_t *s, int cbidx);
 /* write bufs to a stream: all at once (returns 0, cb not kept) or queued with
@@ -208,7 +202,7 @@ int luatls_stream_shutdown(lua_State *L, uv_stream_t *s, int cbidx);
 int luatls_stream_write(lua_State *L, uv_stream_t *s, uv_buf_t *bufs, int n,
                         size_t total, int cbidx, int dataidx);
 
-/* ---- certificates (x509.c) -------------------------------------------- */
+/* ---- certificates (tls/x509.c) ------------------------------------------- */
 
 #include <openssl/x509.h>
 
@@ -223,7 +217,7 @@ void luatls_push_x509(lua_State *L, X509 *cert);
  * SSL_get_peer_cert_chain on either side, or SSL_get0_verified_chain to
  * reach the trusted root); a self-signed last certificate is its own
  * issuerCertificate (the same table). Takes ownership of nothing. */
-void luatls_push_x509_chain(lua_State *L, X509 *leaf, STACK_OF(X509) *chain);
+void luatls_push_x509_chain(lua_State *L, X509 *leaf, STACK_OF(X509) * chain);
 /* Push an error object { code = "CERT_HAS_EXPIRED", message = "certificate
  * has expired" } for an SSL_get_verify_result value; nil for X509_V_OK. */
 void luatls_push_verify_error(lua_State *L, long verify_result);
@@ -231,7 +225,7 @@ void luatls_push_verify_error(lua_State *L, long verify_result);
  * "UNSPECIFIED" when unknown); NULL for X509_V_OK. */
 const char *luatls_verify_code(long verify_result);
 
-/* ---- module parts: each adds its functions to the table on the top ----- */
+/* ---- module parts: each adds its functions to the table on the top ------- */
 
 void luatls_open_loop(lua_State *L);
 void luatls_open_tcp(lua_State *L);
@@ -244,15 +238,9 @@ void luatls_open_dns(lua_State *L);
 void luatls_open_fs(lua_State *L);
 void luatls_open_os(lua_State *L);
 void luatls_open_hash(lua_State *L);
-void luatls_open_tls_context(lua_State *L);
-void luatls_open_tls_conn(lua_State *L);
-void luatls_open_tls_hooks(lua_State *L);
-void luatls_open_tls_session(lua_State *L);
-void luatls_open_tls_ocsp(lua_State *L);
-void luatls_open_tls_reneg(lua_State *L);
-void luatls_open_tls_forward(lua_State *L);
+/* (the TLS parts: luatls_open_tls_context, luatls_open_tls in tls/tls.h) */
 void luatls_open_errors(lua_State *L);
-void luatls_open_x509(lua_State *L); /* x509.c */
+void luatls_open_x509(lua_State *L); /* tls/x509.c */
 
 int luaopen_luatls_core(lua_State *L);
 

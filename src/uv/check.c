@@ -1,5 +1,5 @@
 /*
- * check.c - check and idle handles: setImmediate runs its queue from a check
+ * uv/check.c - check and idle handles: setImmediate runs its queue from a check
  * handle (after the loop's I/O), and an idle handle keeps the loop from
  * blocking in poll while immediates are queued.
  */
@@ -22,13 +22,13 @@ static void idle_cb(uv_idle_t *i) {
 
 static int l_check_new(lua_State *L) {
   luatls_handle *rec = luatls_handle_new(L, CHECK_T, sizeof(uv_check_t));
-  uv_check_init(luatls_L.uv, (uv_check_t *)rec->h);
+  uv_check_init(luatls_main_loop.uv, (uv_check_t *)rec->h);
   return 1;
 }
 
 static int l_idle_new(lua_State *L) {
   luatls_handle *rec = luatls_handle_new(L, IDLE_T, sizeof(uv_idle_t));
-  uv_idle_init(luatls_L.uv, (uv_idle_t *)rec->h);
+  uv_idle_init(luatls_main_loop.uv, (uv_idle_t *)rec->h);
   return 1;
 }
 

@@ -1,5 +1,5 @@
 /*
- * tls_forward.c - forwarding: a pipe whose bytes stay in C.
+ * tls/forward.c - forwarding: a pipe whose bytes stay in C.
  *
  * Three directions, each with a TLS connection on at least one end:
  *   c:forward(d)        the cleartext c reads goes into d's SSL_write
@@ -15,70 +15,92 @@
  * until it drains. Whenever the target cannot take the bytes (closed,
  * failed, not yet secure), forwarding stops and the bytes go to the
  * source's read callback: the Lua pipe carries on from there.
+ *
+ * It attaches to the pump through the pump's interfaces only: a source's
+ * cleartext sink (clear_out.sink, with clear_out.full while the target is
+ * full) and a target's drain hook (enc_out.drained).
  */
 #include <stdlib.h>
 
-#include "tls_conn.h"
+#include "tls.h"
 
 #define DEFAULT_MARK (16 * 1024)
 
-static void mark_active(tls_conn *c) { c->fwd_at = uv_now(luatls_L.uv); }
+static void mark_active(tls_conn *c) {
+  c->forward.at = uv_now(luatls_main_loop.uv);
+}
 
 static int open_stream(luatls_handle *u) {
   return u && u->h && !uv_is_closing(u->h);
+}
+
+static void drained(tls_conn *c);
+static int sink(tls_conn *c, lua_State *L, const char *p, size_t n);
+
+/* d hears of its transport's drain while something forwards into it */
+static void watch_drain(tls_conn *d) {
+  d->enc_out.drained =
+      d->forward.from || d->forward.from_stream ? drained : NULL;
 }
 
 /* ---- stopping ------------------------------------------------------------ */
 
 /* c stops forwarding what it reads */
 static void out_stop(tls_conn *c) {
-  if (c->fwd && c->fwd->fwd_src == c)
-    c->fwd->fwd_src = NULL;
-  c->fwd = NULL;
-  c->fwd_tcp = NULL;
-  if (c->fwd_wait) {
-    c->fwd_wait = 0;
+  tls_conn *d = c->forward.to;
+  if (d && d->forward.from == c) {
+    d->forward.from = NULL;
+    watch_drain(d);
+  }
+  c->forward.to = NULL;
+  c->forward.stream = NULL;
+  c->clear_out.sink = NULL;
+  if (c->clear_out.full) {
+    c->clear_out.full = 0;
     if (!luatls_tls_gone(c))
       luatls_tls_schedule(c); /* reads go on, now to Lua */
   }
 }
 
-/* d stops taking what fwd_in reads: u's reads go back to Lua */
+/* d stops taking what from_stream reads: its reads go back to Lua */
 static void in_stop(tls_conn *d) {
-  luatls_handle *u = d->fwd_in;
+  luatls_handle *u = d->forward.from_stream;
   if (u == NULL)
     return;
-  d->fwd_in = NULL;
+  d->forward.from_stream = NULL;
+  watch_drain(d);
   if (u->consumer_data == d) {
     u->consumer = NULL;
     u->consumer_data = NULL;
   }
-  if (d->fwd_in_wait) {
-    d->fwd_in_wait = 0;
+  if (d->forward.from_wait) {
+    d->forward.from_wait = 0;
     if (open_stream(u) && (u->flags & LUATLS_F_READING))
       luatls_stream_read_start(u);
   }
 }
 
-void luatls_tls_forward_detach(tls_conn *c) {
+/* c closes (the feature's close hook) */
+static void detach(tls_conn *c) {
   out_stop(c);
   in_stop(c);
-  if (c->fwd_src)
-    out_stop(c->fwd_src);
+  if (c->forward.from)
+    out_stop(c->forward.from);
 }
 
-/* c's transport wrote: whoever waits for its queue to drain reads again */
-void luatls_tls_forward_resume(tls_conn *c) {
-  uv_stream_t *s = tcp_stream(c);
+/* c's transport wrote (its drain hook): whoever waits for its queue to
+ * drain reads again */
+static void drained(tls_conn *c) {
+  uv_stream_t *s = transport_stream(c);
   size_t queued = s ? s->write_queue_size : 0;
-  tls_conn *src = c->fwd_src;
-  if (src && src->fwd_wait && queued <= src->fwd_hwm) {
-    src->fwd_wait = 0;
+  tls_conn *src = c->forward.from;
+  if (src && src->clear_out.full && queued <= src->forward.hwm) {
+    src->clear_out.full = 0;
     luatls_tls_schedule(src);
   }
-  luatls_handle *u = c->fwd_in;
-  if (u && c->fwd_in_wait && queued <= c->fwd_in_hwm) {
-    c->fwd_in_wait = 0;
+  luatls_handle *u = c->forward.from_stream;
+  if (u && c->forward.from_wait && queued <= c->forward.from_hwm) {
+    c->forward.from_wait = 0;
     if (open_stream(u) && (u->flags & LUATLS_F_READING))
       luatls_stream_read_start(u);
   }
@@ -90,13 +112,12 @@ void luatls_tls_forward_resume(tls_conn *c) {
 static int write_clear(tls_conn *d, lua_State *L, const char *p, size_t n) {
   if (luatls_tls_gone(d) || d->failed || !d->handshake_done || d->eof_out)
     return 0;
-  clear_errors();
-  if (SSL_write(d->ssl, p, (int)n) <= 0) {
+  if (luatls_tls_clear_in(d, p, n) <= 0) {
     ERR_clear_error();
     return 0; /* Lua's write will meet the error and tell it */
   }
   mark_active(d);
-  int q = luatls_tls_flush(d, L, 0);
+  int q = luatls_tls_enc_out(d, L, 0);
   if (q < 0) {
     luatls_push_uv_error(L, q, "write", NULL);
     luatls_tls_report_error(d, L);
@@ -112,11 +133,11 @@ static int stream_written(lua_State *L) {
     out_stop(c);
     return 0;
   }
-  luatls_handle *u = c->fwd_tcp;
-  if (u && c->fwd_wait &&
+  luatls_handle *u = c->forward.stream;
+  if (u && c->clear_out.full &&
       (!open_stream(u) ||
-       ((uv_stream_t *)u->h)->write_queue_size <= c->fwd_hwm)) {
-    c->fwd_wait = 0;
+       ((uv_stream_t *)u->h)->write_queue_size <= c->forward.hwm)) {
+    c->clear_out.full = 0;
     luatls_tls_schedule(c);
   }
   return 0;
@@ -139,37 +160,39 @@ static int write_stream(tls_conn *c, luatls_handle *u, lua_State *L,
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
     lua_pushcclosure(L, stream_written, 1);
     lua_pushlstring(L, p + done, n - done);
-    uv_buf_t rest = uv_buf_init((char *)lua_tostring(L, -1), (unsigned)(n - done));
+    uv_buf_t rest =
+        uv_buf_init((char *)lua_tostring(L, -1), (unsigned)(n - done));
     int err = luatls_stream_write(L, s, &rest, 1, n - done, top + 1, top + 2);
     lua_settop(L, top);
     if (err < 0) {
       if (done == 0)
-        return 0; /* nothing went: Lua's write meets the error */
+        return 0;  /* nothing went: Lua's write meets the error */
       out_stop(c); /* a part went; what follows goes through Lua */
       return 1;
     }
-    if (s->write_queue_size > c->fwd_hwm)
-      c->fwd_wait = 1;
+    if (s->write_queue_size > c->forward.hwm)
+      c->clear_out.full = 1;
   }
   return 1;
 }
 
-int luatls_tls_forward(tls_conn *c, lua_State *L, const char *p, size_t n) {
+/* the source's cleartext sink: n bytes c read go to its target */
+static int sink(tls_conn *c, lua_State *L, const char *p, size_t n) {
   int ok;
-  if (c->fwd) {
-    tls_conn *d = c->fwd;
+  if (c->forward.to) {
+    tls_conn *d = c->forward.to;
     ok = write_clear(d, L, p, n);
-    uv_stream_t *s = tcp_stream(d);
-    if (ok && c->fwd == d && s && s->write_queue_size > c->fwd_hwm)
-      c->fwd_wait = 1;
+    uv_stream_t *s = transport_stream(d);
+    if (ok && c->forward.to == d && s && s->write_queue_size > c->forward.hwm)
+      c->clear_out.full = 1;
   } else {
-    ok = c->fwd_tcp && write_stream(c, c->fwd_tcp, L, p, n);
+    ok = c->forward.stream && write_stream(c, c->forward.stream, L, p, n);
   }
   if (!ok) {
     out_stop(c);
     return 0;
   }
-  c->fwd_bytes += (lua_Integer)n;
+  c->forward.bytes += (lua_Integer)n;
   mark_active(c);
   return 1;
 }
@@ -177,18 +200,18 @@ int luatls_tls_forward(tls_conn *c, lua_State *L, const char *p, size_t n) {
 /* u's reads, while it forwards into d (u's C consumer) */
 static void stream_read(void *data, ssize_t nread, const uv_buf_t *buf) {
   tls_conn *d = data;
-  luatls_handle *u = d->fwd_in;
+  luatls_handle *u = d->forward.from_stream;
   lua_State *L = luatls_state();
   if (u == NULL || L == NULL)
     return;
   if (nread > 0) {
     if (write_clear(d, L, buf->base, (size_t)nread)) {
-      d->fwd_in_bytes += (lua_Integer)nread;
-      uv_stream_t *s = tcp_stream(d);
-      if (d->fwd_in == u && s && s->write_queue_size > d->fwd_in_hwm &&
-          open_stream(u)) {
+      d->forward.from_bytes += (lua_Integer)nread;
+      uv_stream_t *s = transport_stream(d);
+      if (d->forward.from_stream == u && s &&
+          s->write_queue_size > d->forward.from_hwm && open_stream(u)) {
         uv_read_stop((uv_stream_t *)u->h); /* (Lua still wants reads) */
-        d->fwd_in_wait = 1;
+        d->forward.from_wait = 1;
       }
       return;
     }
@@ -234,20 +257,24 @@ static int l_forward(lua_State *L) {
   size_t mark = check_mark(L);
   /* (a stream handle under a TLS connection takes no raw bytes; one that
    * forwards its own reads into a connection may well take them) */
-  int ok = !luatls_tls_gone(c) && !c->failed && !c->fwd && !c->fwd_tcp &&
-           (d ? !luatls_tls_gone(d) && !d->failed && d->fwd_src == NULL
+  int ok = !luatls_tls_gone(c) && !c->failed && !c->forward.to &&
+           !c->forward.stream &&
+           (d ? !luatls_tls_gone(d) && !d->failed && d->forward.from == NULL
               : open_stream(u) &&
                     (u->consumer == NULL || u->consumer == stream_read));
   if (ok) {
-    c->fwd_hwm = mark;
+    c->forward.hwm = mark;
     if (d) {
-      uv_stream_t *s = tcp_stream(d);
-      c->fwd = d;
-      d->fwd_src = c;
-      c->fwd_wait = s && s->write_queue_size > c->fwd_hwm; /* until drained */
+      uv_stream_t *s = transport_stream(d);
+      c->forward.to = d;
+      d->forward.from = c;
+      watch_drain(d);
+      c->clear_out.full =
+          s && s->write_queue_size > c->forward.hwm; /* until drained */
     } else {
-      c->fwd_tcp = u; /* (its queue is looked at with the first write) */
+      c->forward.stream = u; /* (its queue is looked at with the first write) */
     }
+    c->clear_out.sink = sink;
   }
   return answer(L, ok, S_FORWARD);
 }
@@ -264,11 +291,13 @@ static int l_forward_from(lua_State *L) {
   }
   luatls_handle *u = luatls_check_handle(L, 2, LUATLS_KIND_STREAM);
   size_t mark = check_mark(L);
-  int ok = !luatls_tls_gone(d) && !d->failed && d->fwd_in == NULL &&
-           open_stream(u) && u->consumer == NULL;
+  int ok = !luatls_tls_gone(d) && !d->failed &&
+           d->forward.from_stream == NULL && open_stream(u) &&
+           u->consumer == NULL;
   if (ok) {
-    d->fwd_in = u;
-    d->fwd_in_hwm = mark;
+    d->forward.from_stream = u;
+    d->forward.from_hwm = mark;
+    watch_drain(d);
     u->consumer = stream_read;
     u->consumer_data = d;
   }
@@ -279,28 +308,28 @@ static int l_forward_from(lua_State *L) {
  * connection since the last call */
 static int l_forwarded(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  lua_pushinteger(L, c->fwd_bytes);
-  c->fwd_bytes = 0;
+  lua_pushinteger(L, c->forward.bytes);
+  c->forward.bytes = 0;
   return 1;
 }
 
 static int l_forwarded_from(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  lua_pushinteger(L, c->fwd_in_bytes);
-  c->fwd_in_bytes = 0;
+  lua_pushinteger(L, c->forward.from_bytes);
+  c->forward.from_bytes = 0;
   return 1;
 }
 
 /* forwarding() / forwarding_from() -> whether it does */
 static int l_forwarding(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  lua_pushboolean(L, c->fwd != NULL || c->fwd_tcp != NULL);
+  lua_pushboolean(L, c->forward.to != NULL || c->forward.stream != NULL);
   return 1;
 }
 
 static int l_forwarding_from(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  lua_pushboolean(L, c->fwd_in != NULL);
+  lua_pushboolean(L, c->forward.from_stream != NULL);
   return 1;
 }
 
@@ -308,24 +337,25 @@ static int l_forwarding_from(lua_State *L) {
  * forwarded from or into this connection, or nil */
 static int l_forward_activity(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  if (c->fwd_at == 0)
+  if (c->forward.at == 0)
     return 0;
-  lua_pushinteger(L, (lua_Integer)c->fwd_at);
+  lua_pushinteger(L, (lua_Integer)c->forward.at);
   return 1;
 }
 
-void luatls_open_tls_forward(lua_State *L) {
-  static const luaL_Reg methods[] = {
-      {"forward", l_forward},
-      {"forward_from", l_forward_from},
-      {"forwarded", l_forwarded},
-      {"forwarded_from", l_forwarded_from},
-      {"forwarding", l_forwarding},
-      {"forwarding_from", l_forwarding_from},
-      {"forward_activity", l_forward_activity},
-      {NULL, NULL},
-  };
-  luaL_getmetatable(L, TLS_T);
-  luaL_setfuncs(L, methods, 0);
-  lua_pop(L, 1);
-}
+static const luaL_Reg methods[] = {
+    {"forward", l_forward},
+    {"forward_from", l_forward_from},
+    {"forwarded", l_forwarded},
+    {"forwarded_from", l_forwarded_from},
+    {"forwarding", l_forwarding},
+    {"forwarding_from", l_forwarding_from},
+    {"forward_activity", l_forward_activity},
+    {NULL, NULL},
+};
+
+const luatls_tls_feature luatls_tls_forward_feature = {
+    .name = "forward",
+    .methods = methods,
+    .close = detach,
+};

@@ -1,5 +1,5 @@
 /*
- * timer.c - timer handles (setTimeout/setInterval are built on them in Lua).
+ * uv/timer.c - timer handles (setTimeout/setInterval are built on them in Lua).
  */
 #include "luatls.h"
 
@@ -12,7 +12,7 @@ static uv_timer_t *check_timer(lua_State *L) {
 
 static int l_timer_new(lua_State *L) {
   luatls_handle *rec = luatls_handle_new(L, TIMER_T, sizeof(uv_timer_t));
-  uv_timer_init(luatls_L.uv, (uv_timer_t *)rec->h);
+  uv_timer_init(luatls_main_loop.uv, (uv_timer_t *)rec->h);
   return 1;
 }
 
@@ -33,7 +33,7 @@ static int l_start(lua_State *L) {
   luatls_set_slot(L, 1, LUATLS_UV_CB, 4);
   /* count from now, not from when the loop last woke: a callback may have
    * been busy for a while (libuv's clock is cached per loop turn) */
-  uv_update_time(luatls_L.uv);
+  uv_update_time(luatls_main_loop.uv);
   uv_timer_start(t, timer_cb, (uint64_t)timeout, (uint64_t)repeat);
   return 0;
 }

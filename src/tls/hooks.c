@@ -1,14 +1,14 @@
 /*
- * tls_hooks.c - what a server decides while the handshake runs: which
+ * tls/hooks.c - what a server decides while the handshake runs: which
  * certificate (SNI), which application protocol (ALPN, and the older NPN).
  *
- * SNI may wait on real I/O. The ClientHello callback (installed on every
- * context) hands the server name to Lua as the connection's "hello" event
- * and returns SSL_CLIENT_HELLO_RETRY: the handshake pauses
- * (SSL_ERROR_WANT_CLIENT_HELLO_CB) while the loop goes on. When Lua answers
- * with hello_done(context | nil, err), the pump runs the handshake again, the
- * callback is called again, and applies the answer: SSL_set_SSL_CTX to the
- * chosen context, or a failed handshake carrying the answer's error.
+ * SNI may wait on real I/O. Its hello stage (run by conn.c's ClientHello
+ * callback, after the session store's) hands the server name to Lua as the
+ * connection's "hello" event and returns SSL_CLIENT_HELLO_RETRY: the
+ * handshake pauses while the loop goes on. When Lua answers with
+ * hello_done(context | nil, err), the stage runs again and applies the
+ * answer: SSL_set_SSL_CTX to the chosen context, or a failed handshake
+ * carrying the answer's error.
  *
  * ALPN is chosen at once: by the server's own order of preference among the
  * client's protocols, or by Lua's ALPNCallback ("alpn" event) called right
@@ -21,52 +21,19 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "tls_conn.h"
+#include "tls.h"
 
-/* ---- a hook's error ------------------------------------------------------ */
-
-/* Keep the error object at the top of the stack (popped) as the reason the
- * handshake ends; tls_conn.c reports it instead of OpenSSL's own. */
-static void set_hook_error(lua_State *L, tls_conn *c) {
-  luaL_unref(L, LUA_REGISTRYINDEX, c->hook_err_ref);
-  c->hook_err_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+static void hooks_free(lua_State *L, tls_conn *c) {
+  (void)L;
+  SSL_CTX_free(c->sni.ctx);
+  c->sni.ctx = NULL;
+  free(c->alpn.protos);
+  free(c->alpn.npn);
+  c->alpn.protos = c->alpn.npn = NULL;
+  c->alpn.len = c->alpn.npn_len = 0;
 }
 
-int luatls_tls_answer(lua_State *L, tls_conn *c, unsigned char *state) {
-  if (luatls_tls_gone(c) || *state != HELLO_WAITING) {
-    lua_pushboolean(L, 0);
-    return 0;
-  }
-  if (!lua_isnoneornil(L, 3)) {
-    lua_pushvalue(L, 3);
-    set_hook_error(L, c);
-    return 2;
-  }
-  return 1;
-}
-
-void luatls_tls_answered(lua_State *L, tls_conn *c, unsigned char *state) {
-  *state = HELLO_ANSWERED;
-  luatls_tls_schedule(c); /* the handshake goes on from the loop */
-  lua_pushboolean(L, 1);
-}
-
-void luatls_tls_hooks_free(lua_State *L, tls_conn *c) {
-  if (L)
-    luaL_unref(L, LUA_REGISTRYINDEX, c->hook_err_ref);
-  c->hook_err_ref = LUA_NOREF;
-  SSL_CTX_free(c->hello_ctx);
-  c->hello_ctx = NULL;
-  SSL_SESSION_free(c->resumed);
-  c->resumed = NULL;
-  luatls_tls_ocsp_free(c);
-  free(c->alpn);
-  free(c->npn);
-  c->alpn = c->npn = NULL;
-  c->alpn_len = c->npn_len = 0;
-}
-
-/* ---- SNI: the ClientHello callback --------------------------------------- */
+/* ---- SNI: a hello stage ------------------------------------------------- */
 
 /* The host name of the server_name extension, or NULL. */
 static const char *hello_servername(SSL *ssl, size_t *n) {
@@ -85,38 +52,10 @@ static const char *hello_servername(SSL *ssl, size_t *n) {
   return (const char *)p + 5;
 }
 
-/* The last stage: OCSPRequest, once the certificate is known. */
-static int ocsp_stage(lua_State *L, tls_conn *c, SSL *ssl, int *al) {
-  int waiting = luatls_tls_ocsp_hello(L, c, ssl) < 0;
-  if (luatls_tls_gone(c) || c->hook_err_ref != LUA_NOREF) {
-    *al = SSL_AD_HANDSHAKE_FAILURE;
-    return SSL_CLIENT_HELLO_ERROR;
-  }
-  return waiting ? SSL_CLIENT_HELLO_RETRY : SSL_CLIENT_HELLO_SUCCESS;
-}
-
-static int client_hello_cb(SSL *ssl, int *al, void *arg) {
-  (void)arg;
-  tls_conn *c = SSL_get_app_data(ssl);
-  lua_State *L = luatls_state();
-  if (c == NULL || (!c->hello_hook && !c->session_hook && !c->ocsp_hook))
-    return SSL_CLIENT_HELLO_SUCCESS;
-  if (L == NULL || luatls_tls_gone(c)) {
-    *al = SSL_AD_INTERNAL_ERROR;
-    return SSL_CLIENT_HELLO_ERROR;
-  }
-  /* first the session store (resumeSession), then SNI; either may wait */
-  int waiting = luatls_tls_session_hello(L, c, ssl) < 0;
-  if (luatls_tls_gone(c) || c->hook_err_ref != LUA_NOREF) {
-    *al = SSL_AD_HANDSHAKE_FAILURE;
-    return SSL_CLIENT_HELLO_ERROR;
-  }
-  if (waiting)
-    return SSL_CLIENT_HELLO_RETRY;
-  if (!c->hello_hook)
-    return ocsp_stage(L, c, ssl, al);
-  if (c->hello_state == HELLO_NONE) {
-    c->hello_state = HELLO_WAITING;
+/* the SNI stage of the ClientHello: ask Lua, then switch to its context */
+static int sni_hello(lua_State *L, tls_conn *c, SSL *ssl, int *al) {
+  if (c->sni.state == HOOK_NONE) {
+    c->sni.state = HOOK_WAITING;
     if (luatls_tls_push_event(L, c, "hello")) {
       size_t n = 0;
       const char *name = hello_servername(ssl, &n);
@@ -126,32 +65,33 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
         lua_pushnil(L);
       luatls_call(L, 1 + c->owner);
     } else {
-      c->hello_state = HELLO_ANSWERED; /* nobody to ask: go on */
+      c->sni.state = HOOK_ANSWERED; /* nobody to ask: go on */
     }
     if (luatls_tls_gone(c)) {
       *al = SSL_AD_INTERNAL_ERROR;
       return SSL_CLIENT_HELLO_ERROR;
     }
   }
-  if (c->hello_state == HELLO_WAITING)
+  if (c->sni.state == HOOK_WAITING)
     return SSL_CLIENT_HELLO_RETRY; /* the handshake waits for hello_done */
-  if (c->hook_err_ref != LUA_NOREF) {
+  if (c->hello.err_ref != LUA_NOREF) {
     *al = SSL_AD_HANDSHAKE_FAILURE;
     return SSL_CLIENT_HELLO_ERROR;
   }
-  if (c->hello_ctx) {
-    SSL_set_SSL_CTX(ssl, c->hello_ctx);
-    SSL_CTX_free(c->hello_ctx);
-    c->hello_ctx = NULL;
+  if (c->sni.ctx) {
+    SSL_set_SSL_CTX(ssl, c->sni.ctx);
+    SSL_CTX_free(c->sni.ctx);
+    c->sni.ctx = NULL;
   }
-  return ocsp_stage(L, c, ssl, al);
+  return SSL_CLIENT_HELLO_SUCCESS;
 }
 
 /* set_hello_hook(on): this connection asks Lua ("hello" event) which
  * context to use before the handshake goes on */
 static int l_set_hello_hook(lua_State *L) {
   tls_conn *c = luatls_tls_check(L, 1);
-  c->hello_hook = lua_toboolean(L, 2);
+  c->sni.hook = lua_toboolean(L, 2);
+  luatls_tls_want_hello(c, &luatls_tls_hooks_feature, c->sni.hook);
   return 0;
 }
 
@@ -160,22 +100,21 @@ static int l_set_hello_hook(lua_State *L) {
  * the handshake. Returns false when the connection no longer waits (gone,
  * or answered already). */
 static int l_hello_done(lua_State *L) {
-  tls_conn *c = luaL_checkudata(L, 1, "luatls.tls");
-  int a = luatls_tls_answer(L, c, &c->hello_state);
-  if (a == 0)
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  enum tls_answer a = luatls_tls_answer(L, c, &c->sni.state);
+  if (a == TLS_ANSWER_LATE)
     return 1;
-  if (a == 1 && !lua_isnil(L, 2)) {
+  if (a == TLS_ANSWER_VALUE && !lua_isnil(L, 2)) {
     luatls_context *ctx = luatls_check_context(L, 2);
     SSL_CTX_up_ref(ctx->ctx);
-    SSL_CTX_free(c->hello_ctx);
-    c->hello_ctx = ctx->ctx;
+    SSL_CTX_free(c->sni.ctx);
+    c->sni.ctx = ctx->ctx;
   }
-  luatls_tls_answered(L, c, &c->hello_state);
+  luatls_tls_answered(L, c, &c->sni.state);
   return 1;
 }
 
-/* ---- ALPN and NPN ---------------------------------------------------------
- */
+/* ---- ALPN and NPN -------------------------------------------------------- */
 
 /* Store a wire-format protocol list ("\x02h2\x08http/1.1") from Lua. */
 static void set_protos(lua_State *L, int idx, unsigned char **dst,
@@ -198,13 +137,26 @@ static void set_protos(lua_State *L, int idx, unsigned char **dst,
   *dlen = (unsigned)len;
 }
 
-/* Is proto (len n) one of the wire-format list? */
-static int in_list(const unsigned char *list, unsigned len,
-                   const unsigned char *proto, unsigned n) {
+/* Where proto (len n) is in the wire-format list (its name), or NULL. */
+static const unsigned char *find_proto(const unsigned char *list, unsigned len,
+                                       const unsigned char *proto, unsigned n) {
   for (unsigned i = 0; i < len; i += list[i] + 1u)
     if (list[i] == n && memcmp(list + i + 1, proto, n) == 0)
-      return 1;
-  return 0;
+      return list + i + 1;
+  return NULL;
+}
+
+/* Answer OpenSSL with our protocol p (length-prefixed) as found in the
+ * client's list: SSL_TLSEXT_ERR_OK, or 0 when the client did not offer it */
+static int select_proto(const unsigned char **out, unsigned char *outlen,
+                        const unsigned char *in, unsigned inlen,
+                        const unsigned char *p) {
+  const unsigned char *found = find_proto(in, inlen, p + 1, p[0]);
+  if (found == NULL)
+    return 0;
+  *out = found;
+  *outlen = p[0];
+  return 1;
 }
 
 /* Ask Lua's ALPNCallback ({servername=, protocols=}) -> name | nil. Returns
@@ -232,20 +184,13 @@ static int alpn_by_callback(lua_State *L, tls_conn *c, SSL *ssl,
    * with alpn_result() before returning (luatls_call keeps no results) */
   luatls_call(L, 1 + c->owner);
   lua_settop(L, top);
-  if (luatls_tls_gone(c))
+  if (luatls_tls_gone(c) || c->hello.err_ref != LUA_NOREF ||
+      c->alpn.len == 0) /* (nil: refused) */
     return SSL_TLSEXT_ERR_ALERT_FATAL;
-  if (c->hook_err_ref != LUA_NOREF)
-    return SSL_TLSEXT_ERR_ALERT_FATAL;
-  if (c->alpn_len == 0)
-    return SSL_TLSEXT_ERR_ALERT_FATAL; /* nil: refused */
   /* the chosen name, stored as a one-entry list */
-  for (unsigned i = 0; i < inlen; i += in[i] + 1u)
-    if (in[i] == c->alpn[0] && memcmp(in + i + 1, c->alpn + 1, in[i]) == 0) {
-      *out = in + i + 1;
-      *outlen = in[i];
-      return SSL_TLSEXT_ERR_OK;
-    }
-  return SSL_TLSEXT_ERR_ALERT_FATAL;
+  return select_proto(out, outlen, in, inlen, c->alpn.protos)
+             ? SSL_TLSEXT_ERR_OK
+             : SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 
 static int alpn_select_cb(SSL *ssl, const unsigned char **out,
@@ -256,21 +201,14 @@ static int alpn_select_cb(SSL *ssl, const unsigned char **out,
   lua_State *L = luatls_state();
   if (c == NULL || L == NULL || luatls_tls_gone(c))
     return SSL_TLSEXT_ERR_NOACK;
-  if (c->alpn_cb)
+  if (c->alpn.callback)
     return alpn_by_callback(L, c, ssl, out, outlen, in, inlen);
-  if (c->alpn == NULL)
+  if (c->alpn.protos == NULL)
     return SSL_TLSEXT_ERR_NOACK; /* we speak no ALPN: ignore the client's */
   /* the server's order of preference */
-  for (unsigned i = 0; i < c->alpn_len; i += c->alpn[i] + 1u)
-    if (in_list(in, inlen, c->alpn + i + 1, c->alpn[i])) {
-      for (unsigned j = 0; j < inlen; j += in[j] + 1u)
-        if (in[j] == c->alpn[i] &&
-            memcmp(in + j + 1, c->alpn + i + 1, in[j]) == 0) {
-          *out = in + j + 1;
-          *outlen = in[j];
-          return SSL_TLSEXT_ERR_OK;
-        }
-    }
+  for (unsigned i = 0; i < c->alpn.len; i += c->alpn.protos[i] + 1u)
+    if (select_proto(out, outlen, in, inlen, c->alpn.protos + i))
+      return SSL_TLSEXT_ERR_OK;
   return SSL_TLSEXT_ERR_ALERT_FATAL; /* no_application_protocol */
 }
 
@@ -278,10 +216,10 @@ static int alpn_select_cb(SSL *ssl, const unsigned char **out,
  * we offer */
 static int l_set_alpn(lua_State *L) {
   tls_conn *c = luatls_tls_check(L, 1);
-  set_protos(L, 2, &c->alpn, &c->alpn_len);
+  set_protos(L, 2, &c->alpn.protos, &c->alpn.len);
   if (!c->is_server) {
     ERR_clear_error();
-    if (SSL_set_alpn_protos(c->ssl, c->alpn, c->alpn_len) != 0)
+    if (SSL_set_alpn_protos(c->ssl, c->alpn.protos, c->alpn.len) != 0)
       return luatls_raise_openssl(L, NULL, "cannot set ALPN protocols");
   }
   return 0;
@@ -290,7 +228,7 @@ static int l_set_alpn(lua_State *L) {
 /* set_alpn_callback(on): the server asks Lua ("alpn" event) */
 static int l_set_alpn_callback(lua_State *L) {
   tls_conn *c = luatls_tls_check(L, 1);
-  c->alpn_cb = lua_toboolean(L, 2);
+  c->alpn.callback = lua_toboolean(L, 2);
   return 0;
 }
 
@@ -299,29 +237,29 @@ static int l_alpn_result(lua_State *L) {
   tls_conn *c = luatls_tls_check(L, 1);
   if (!lua_isnoneornil(L, 3)) {
     lua_pushvalue(L, 3);
-    set_hook_error(L, c);
+    luatls_tls_hook_error(L, c);
     return 0;
   }
   size_t n = 0;
   const char *name = luaL_optlstring(L, 2, NULL, &n);
   luaL_argcheck(L, name == NULL || (n > 0 && n < 256), 2, "bad protocol name");
-  free(c->alpn);
-  c->alpn = NULL;
-  c->alpn_len = 0;
+  free(c->alpn.protos);
+  c->alpn.protos = NULL;
+  c->alpn.len = 0;
   if (name) {
-    c->alpn = malloc(n + 1);
-    if (c->alpn == NULL)
+    c->alpn.protos = malloc(n + 1);
+    if (c->alpn.protos == NULL)
       return luaL_error(L, "out of memory");
-    c->alpn[0] = (unsigned char)n;
-    memcpy(c->alpn + 1, name, n);
-    c->alpn_len = (unsigned)n + 1;
+    c->alpn.protos[0] = (unsigned char)n;
+    memcpy(c->alpn.protos + 1, name, n);
+    c->alpn.len = (unsigned)n + 1;
   }
   return 0;
 }
 
 /* get_alpn() -> the protocol chosen, or false */
 static int l_get_alpn(lua_State *L) {
-  tls_conn *c = luaL_checkudata(L, 1, "luatls.tls");
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
   const unsigned char *p = NULL;
   unsigned n = 0;
   if (c->ssl)
@@ -338,10 +276,10 @@ static int npn_advertise_cb(SSL *ssl, const unsigned char **out,
                             unsigned *outlen, void *arg) {
   (void)arg;
   tls_conn *c = SSL_get_app_data(ssl);
-  if (c == NULL || c->npn == NULL)
+  if (c == NULL || c->alpn.npn == NULL)
     return SSL_TLSEXT_ERR_NOACK;
-  *out = c->npn;
-  *outlen = c->npn_len;
+  *out = c->alpn.npn;
+  *outlen = c->alpn.npn_len;
   return SSL_TLSEXT_ERR_OK;
 }
 
@@ -349,22 +287,22 @@ static int npn_select_cb(SSL *ssl, unsigned char **out, unsigned char *outlen,
                          const unsigned char *in, unsigned inlen, void *arg) {
   (void)arg;
   tls_conn *c = SSL_get_app_data(ssl);
-  if (c == NULL || c->npn == NULL)
+  if (c == NULL || c->alpn.npn == NULL)
     return SSL_TLSEXT_ERR_NOACK;
   /* the server's list first: its preference among what we support; with
    * no overlap NPN falls back to our first protocol */
-  SSL_select_next_proto(out, outlen, in, inlen, c->npn, c->npn_len);
+  SSL_select_next_proto(out, outlen, in, inlen, c->alpn.npn, c->alpn.npn_len);
   return SSL_TLSEXT_ERR_OK;
 }
 
 static int l_set_npn(lua_State *L) {
   tls_conn *c = luatls_tls_check(L, 1);
-  set_protos(L, 2, &c->npn, &c->npn_len);
+  set_protos(L, 2, &c->alpn.npn, &c->alpn.npn_len);
   return 0;
 }
 
 static int l_get_npn(lua_State *L) {
-  tls_conn *c = luaL_checkudata(L, 1, "luatls.tls");
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
   const unsigned char *p = NULL;
   unsigned n = 0;
   if (c->ssl)
@@ -376,26 +314,28 @@ static int l_get_npn(lua_State *L) {
   return 1;
 }
 
-void luatls_tls_install_hooks(SSL_CTX *ctx) {
-  SSL_CTX_set_client_hello_cb(ctx, client_hello_cb, NULL);
-  SSL_CTX_set_alpn_select_cb(ctx, alpn_select_cb, NULL);
-  SSL_CTX_set_next_protos_advertised_cb(ctx, npn_advertise_cb, NULL);
-  SSL_CTX_set_next_proto_select_cb(ctx, npn_select_cb, NULL);
+static void install(luatls_context *ctx) {
+  SSL_CTX_set_alpn_select_cb(ctx->ctx, alpn_select_cb, NULL);
+  SSL_CTX_set_next_protos_advertised_cb(ctx->ctx, npn_advertise_cb, NULL);
+  SSL_CTX_set_next_proto_select_cb(ctx->ctx, npn_select_cb, NULL);
 }
 
-void luatls_open_tls_hooks(lua_State *L) {
-  static const luaL_Reg methods[] = {
-      {"set_hello_hook", l_set_hello_hook},
-      {"hello_done", l_hello_done},
-      {"set_alpn", l_set_alpn},
-      {"set_alpn_callback", l_set_alpn_callback},
-      {"alpn_result", l_alpn_result},
-      {"get_alpn", l_get_alpn},
-      {"set_npn", l_set_npn},
-      {"get_npn", l_get_npn},
-      {NULL, NULL},
-  };
-  luaL_getmetatable(L, "luatls.tls");
-  luaL_setfuncs(L, methods, 0);
-  lua_pop(L, 1);
-}
+static const luaL_Reg methods[] = {
+    {"set_hello_hook", l_set_hello_hook},
+    {"hello_done", l_hello_done},
+    {"set_alpn", l_set_alpn},
+    {"set_alpn_callback", l_set_alpn_callback},
+    {"alpn_result", l_alpn_result},
+    {"get_alpn", l_get_alpn},
+    {"set_npn", l_set_npn},
+    {"get_npn", l_get_npn},
+    {NULL, NULL},
+};
+
+const luatls_tls_feature luatls_tls_hooks_feature = {
+    .name = "hooks",
+    .methods = methods,
+    .install = install,
+    .hello = sni_hello,
+    .free = hooks_free,
+};

@@ -1,5 +1,5 @@
 /*
- * x509.c - certificates as Lua tables in the form of Node's
+ * tls/x509.c - certificates as Lua tables in the form of Node's
  * getPeerCertificate() (as Node 20 builds them: X509ToObject and
  * translatePeerCertificate), chains with their issuerCertificate links,
  * verification results as Node's error codes, and for Lua:
@@ -25,7 +25,7 @@
 
 #define STACK_T "luatls.x509_stack"
 
-/* ---- verification results --------------------------------------------- */
+/* ---- verification results ------------------------------------------------ */
 
 const char *luatls_verify_code(long err) {
 #define C(name)                                                                \
@@ -144,7 +144,7 @@ void luatls_push_verify_error(lua_State *L, long verify_result) {
   luatls_push_error(L, code, X509_verify_cert_error_string(verify_result));
 }
 
-/* ---- OpenSSL errors while parsing, with Node's ERR_OSSL_* codes --------- */
+/* ---- OpenSSL errors while parsing, with Node's ERR_OSSL_* codes ---------- */
 
 /* Push nil and an error object for the first queued OpenSSL error (Node's
  * ERR_OSSL_* code), or with code `fallback` when the queue is empty. */
@@ -154,7 +154,7 @@ static int parse_fail(lua_State *L, const char *what, const char *fallback) {
   return 2;
 }
 
-/* ---- names, alt names, info access (Node's crypto_common.cc) ----------- */
+/* ---- names, alt names, info access (Node's crypto_common.cc) ------------- */
 
 /* subject / issuer: { CN = "x", OU = { "a", "b" }, ... } with short names as
  * keys (the numeric OID when OpenSSL has none) and UTF-8 values; a key seen
@@ -453,7 +453,7 @@ static void set_info_access(lua_State *L, X509 *cert, BIO *bio) {
     lua_pop(L, 1);
 }
 
-/* ---- the public key ----------------------------------------------------- */
+/* ---- the public key ------------------------------------------------------ */
 
 static void set_key(lua_State *L, X509 *cert, BIO *bio) {
   EVP_PKEY *pkey = X509_get0_pubkey(cert);
@@ -527,7 +527,7 @@ static void set_key(lua_State *L, X509 *cert, BIO *bio) {
   ERR_clear_error();
 }
 
-/* ---- one certificate ---------------------------------------------------- */
+/* ---- one certificate ----------------------------------------------------- */
 
 static void set_time(lua_State *L, BIO *bio, const ASN1_TIME *t,
                      const char *field) {
@@ -625,7 +625,7 @@ void luatls_push_x509(lua_State *L, X509 *cert) {
   ERR_clear_error();
 }
 
-/* ---- a chain: issuerCertificate links, as Node's GetPeerCert ----------- */
+/* ---- a chain: issuerCertificate links, as Node's GetPeerCert ------------- */
 
 void luatls_push_x509_chain(lua_State *L, X509 *leaf, STACK_OF(X509) * chain) {
   int n = chain ? sk_X509_num(chain) : 0;
@@ -668,7 +668,7 @@ void luatls_push_x509_chain(lua_State *L, X509 *leaf, STACK_OF(X509) * chain) {
   lua_settop(L, base);
 }
 
-/* ---- Lua functions ------------------------------------------------------ */
+/* ---- Lua functions ------------------------------------------------------- */
 
 /* a stack of certificates owned by a userdata, so that an error while
  * building the tables cannot leak it */

@@ -1,12 +1,12 @@
 /*
- * stream.c - the methods every stream handle shares (TCP, pipe, TTY):
+ * uv/stream.c - the methods every stream handle shares (TCP, pipe, TTY):
  * reading, writing, shutdown, listen/accept.
  *
  * Reads land in one buffer the loop owns: libuv calls alloc and then read
  * back to back, and the read callback turns the bytes into one Lua string
  * before it returns, so no connection keeps a read buffer while idle. A
  * handle with a C consumer (a TLS connection's transport, or a handle whose
- * reads are forwarded into one: tls_forward.c) gives its reads to that
+ * reads are forwarded into one: tls/forward.c) gives its reads to that
  * instead, which may hand them back with luatls_stream_deliver().
  * Writes try the socket at once (uv_try_write); only what does not fit is
  * queued with uv_write, its strings anchored until the write completes.
@@ -82,14 +82,17 @@ int luatls_stream_read_start(luatls_handle *rec) {
   return err;
 }
 
-static int l_read_stop(lua_State *L) {
-  luatls_handle *rec = luatls_check_handle(L, 1, LUATLS_KIND_STREAM);
+void luatls_stream_read_stop(luatls_handle *rec) {
   rec->flags &= ~LUATLS_F_READING;
   uv_read_stop((uv_stream_t *)rec->h);
+}
+
+static int l_read_stop(lua_State *L) {
+  luatls_stream_read_stop(luatls_check_handle(L, 1, LUATLS_KIND_STREAM));
   return 0;
 }
 
-/* ---- writing ------------------------------------------------------------ */
+/* ---- writing ------------------------------------------------------------- */
 
 #define MAX_BUFS 64
 
@@ -205,7 +208,7 @@ static int l_shutdown(lua_State *L) {
   return luatls_stream_shutdown(L, check_stream(L, 1), 2);
 }
 
-/* ---- servers ------------------------------------------------------------ */
+/* ---- servers ------------------------------------------------------------- */
 
 static void connection_cb(uv_stream_t *server, int status) {
   lua_State *L = luatls_state();

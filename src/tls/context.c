@@ -1,5 +1,5 @@
 /*
- * tls_context.c - SecureContext: an SSL_CTX and the primitives that load
+ * tls/context.c - SecureContext: an SSL_CTX and the primitives that load
  * credentials into it (certificates and chains, keys with passphrases, PFX,
  * CAs, CRLs, DH parameters) and set its policy (protocol range, ciphers,
  * groups, options). lua/luatls/tls.lua turns Node's createSecureContext
@@ -18,9 +18,18 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "luatls.h"
+#include "tls.h"
 
 #define CTX_T "luatls.secure_context"
+
+/* the lowest protocol version a context accepts unless told otherwise (the
+ * Lua side passes tls.DEFAULT_MIN_VERSION, "TLSv1.2", to
+ * set_protocol_range) */
+#define DEFAULT_MIN_VERSION TLS1_2_VERSION
+
+/* the features (core.c's list): each installs its callbacks on every
+ * context */
+static const luatls_tls_feature *const *features;
 
 luatls_context *luatls_check_context(lua_State *L, int idx) {
   luatls_context *c = luaL_checkudata(L, idx, CTX_T);
@@ -51,15 +60,14 @@ static int l_new(lua_State *L) {
   SSL_CTX_set_app_data(c->ctx, c);
   /* secure defaults: TLS 1.2 and up, no compression, small idle
    * connections. Renegotiation (TLS 1.2) is allowed as in Node: a client's
-   * is counted against tls.CLIENT_RENEG_LIMIT (tls_reneg.c, tls.lua). */
-  SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+   * is counted against tls.CLIENT_RENEG_LIMIT (tls/reneg.c, tls.lua). */
+  SSL_CTX_set_min_proto_version(c->ctx, DEFAULT_MIN_VERSION);
   SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION |
                                   SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
   SSL_CTX_set_mode(c->ctx, SSL_MODE_RELEASE_BUFFERS);
-  luatls_tls_install_hooks(c->ctx); /* SNI, ALPN, NPN: tls_hooks.c */
-  luatls_tls_install_session(c);    /* store, tickets: tls_session.c */
-  luatls_tls_install_ocsp(c->ctx);  /* stapling: tls_ocsp.c */
-  luatls_tls_install_reneg(c->ctx); /* renegotiation: tls_reneg.c */
+  for (unsigned i = 0; features[i]; i++)
+    if (features[i]->install)
+      features[i]->install(c);
   return 1;
 }
 
@@ -72,7 +80,7 @@ static int l_gc(lua_State *L) {
   return 0;
 }
 
-/* ---- protocol versions ------------------------------------------------ */
+/* ---- protocol versions --------------------------------------------------- */
 
 static int version_of(lua_State *L, int idx) {
   static const char *const names[] = {"TLSv1",   "TLSv1.1", "TLSv1.2",
@@ -88,7 +96,7 @@ static int version_of(lua_State *L, int idx) {
 static int l_set_protocol_range(lua_State *L) {
   luatls_context *c = luatls_check_context(L, 1);
   int min = version_of(L, 2), max = version_of(L, 3);
-  if (min < TLS1_2_VERSION && min != 0) {
+  if (min < DEFAULT_MIN_VERSION && min != 0) {
     /* OpenSSL's default security level refuses TLS 1.0/1.1 signatures */
     SSL_CTX_set_security_level(c->ctx, 0);
   }
@@ -99,7 +107,7 @@ static int l_set_protocol_range(lua_State *L) {
   return 0;
 }
 
-/* ---- certificates and keys --------------------------------------------- */
+/* ---- certificates and keys ----------------------------------------------- */
 
 /* add_cert(pem): the first certificate is a leaf, the ones after it its
  * chain (intermediates). One call per key type (RSA and ECDSA side by
@@ -306,7 +314,7 @@ static int l_add_crl(lua_State *L) {
   return 0;
 }
 
-/* ---- policy ------------------------------------------------------------ */
+/* ---- policy -------------------------------------------------------------- */
 
 /* set_ciphers(tls12_list, tls13_suites): either may be nil; both empty
  * raises "no cipher match" */
@@ -457,7 +465,9 @@ static int l_default_cert_file(lua_State *L) {
   return 2;
 }
 
-void luatls_open_tls_context(lua_State *L) {
+void luatls_open_tls_context(lua_State *L,
+                             const luatls_tls_feature *const *list) {
+  features = list;
   static const luaL_Reg methods[] = {
       {"set_protocol_range", l_set_protocol_range},
       {"add_cert", l_add_cert},
@@ -481,6 +491,9 @@ void luatls_open_tls_context(lua_State *L) {
       {NULL, NULL},
   };
   luatls_new_metatable(L, CTX_T, methods, l_gc, NULL, NULL);
+  for (unsigned i = 0; features[i]; i++)
+    if (features[i]->context_methods)
+      luaL_setfuncs(L, features[i]->context_methods, 0);
   lua_pop(L, 1);
   lua_pushcfunction(L, l_new);
   lua_setfield(L, -2, "secure_context_new");

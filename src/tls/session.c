@@ -1,5 +1,5 @@
 /*
- * tls_session.c - resumption: the server's external session store, ticket
+ * tls/session.c - resumption: the server's external session store, ticket
  * keys, and the client's new sessions.
  *
  * The store (Node's 'newSession' / 'resumeSession') works for TLS 1.2 and
@@ -25,12 +25,11 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
-#include "tls_conn.h"
+#include "tls.h"
 
-/* ---- serialising -----------------------------------------------------------
- */
+/* ---- serialising --------------------------------------------------------- */
 
-int luatls_tls_push_session(lua_State *L, SSL_SESSION *sess) {
+static int push_session(lua_State *L, SSL_SESSION *sess) {
   int n = i2d_SSL_SESSION(sess, NULL);
   if (n <= 0)
     return 0;
@@ -52,20 +51,20 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
   if (c->is_server) {
     unsigned idlen = 0;
     const unsigned char *id = SSL_SESSION_get_id(sess, &idlen);
-    if (!c->session_hook || idlen == 0 ||
+    if (!c->session.hook || idlen == 0 ||
         !luatls_tls_push_event(L, c, "newsession"))
       return 0;
     lua_pushlstring(L, (const char *)id, idlen);
-    if (!luatls_tls_push_session(L, sess)) {
+    if (!push_session(L, sess)) {
       lua_settop(L, top);
       return 0;
     }
-    c->session_pending = 1; /* cleartext waits for new_session_done() */
+    c->clear_out.held = 1; /* cleartext waits for new_session_done() */
     luatls_call(L, 2 + c->owner);
   } else {
-    if (!c->session_event || !luatls_tls_push_event(L, c, "session"))
+    if (!c->session.event || !luatls_tls_push_event(L, c, "session"))
       return 0;
-    if (!luatls_tls_push_session(L, sess)) {
+    if (!push_session(L, sess)) {
       lua_settop(L, top);
       return 0;
     }
@@ -80,19 +79,18 @@ static SSL_SESSION *get_session_cb(SSL *ssl, const unsigned char *id, int len,
                                    int *copy) {
   tls_conn *c = SSL_get_app_data(ssl);
   *copy = 0;
-  if (c == NULL || c->resumed == NULL)
+  if (c == NULL || c->session.resumed == NULL)
     return NULL;
   unsigned rlen = 0;
-  const unsigned char *rid = SSL_SESSION_get_id(c->resumed, &rlen);
+  const unsigned char *rid = SSL_SESSION_get_id(c->session.resumed, &rlen);
   if ((int)rlen != len || memcmp(rid, id, rlen) != 0)
     return NULL; /* the store answered for another session */
-  SSL_SESSION *s = c->resumed;
-  c->resumed = NULL; /* our reference goes to OpenSSL (*copy == 0) */
+  SSL_SESSION *s = c->session.resumed;
+  c->session.resumed = NULL; /* our reference goes to OpenSSL (*copy == 0) */
   return s;
 }
 
-/* ---- the ClientHello's session ID -------------------------------------------
- */
+/* ---- the ClientHello's session ID ---------------------------------------- */
 
 /* The first PSK identity of the pre_shared_key extension (41), when it is
  * short enough to be a session ID (a stateful ticket). */
@@ -110,22 +108,25 @@ static const unsigned char *psk_identity(SSL *ssl, size_t *n) {
   return p + 4;
 }
 
-int luatls_tls_session_hello(lua_State *L, tls_conn *c, SSL *ssl) {
-  if (!c->session_hook || c->sess_state == HELLO_ANSWERED)
-    return 0;
-  if (c->sess_state == HELLO_WAITING)
-    return -1;
+/* the ClientHello's first stage: ask the store for the session it names */
+static int session_hello(lua_State *L, tls_conn *c, SSL *ssl, int *al) {
+  (void)al;
+  if (c->session.state == HOOK_ANSWERED)
+    return SSL_CLIENT_HELLO_SUCCESS;
+  if (c->session.state == HOOK_WAITING)
+    return SSL_CLIENT_HELLO_RETRY;
   size_t n = 0;
   const unsigned char *id = psk_identity(ssl, &n);
   if (id == NULL)
     n = SSL_client_hello_get0_session_id(ssl, &id);
-  c->sess_state = HELLO_ANSWERED;
+  c->session.state = HOOK_ANSWERED;
   if (n == 0 || !luatls_tls_push_event(L, c, "resume"))
-    return 0; /* nothing to resume: a full handshake */
-  c->sess_state = HELLO_WAITING;
+    return SSL_CLIENT_HELLO_SUCCESS; /* nothing to resume: a full handshake */
+  c->session.state = HOOK_WAITING;
   lua_pushlstring(L, (const char *)id, n);
   luatls_call(L, 1 + c->owner);
-  return c->sess_state == HELLO_WAITING ? -1 : 0;
+  return c->session.state == HOOK_WAITING ? SSL_CLIENT_HELLO_RETRY
+                                          : SSL_CLIENT_HELLO_SUCCESS;
 }
 
 /* ---- Lua: the connection's side
@@ -134,8 +135,9 @@ int luatls_tls_session_hello(lua_State *L, tls_conn *c, SSL *ssl) {
 /* set_session_hook(on): a server connection asks Lua for sessions */
 static int l_set_session_hook(lua_State *L) {
   tls_conn *c = luatls_tls_check(L, 1);
-  c->session_hook = lua_toboolean(L, 2);
-  if (c->session_hook) /* session IDs (1.2) and stateful tickets (1.3) */
+  c->session.hook = lua_toboolean(L, 2);
+  luatls_tls_want_hello(c, &luatls_tls_session_feature, c->session.hook);
+  if (c->session.hook) /* session IDs (1.2) and stateful tickets (1.3) */
     SSL_set_options(c->ssl, SSL_OP_NO_TICKET);
   return 0;
 }
@@ -143,27 +145,27 @@ static int l_set_session_hook(lua_State *L) {
 /* resume_done(data | nil[, err]): the store's answer to "resume". Bytes
  * that are no session mean a full handshake. */
 static int l_resume_done(lua_State *L) {
-  tls_conn *c = luaL_checkudata(L, 1, "luatls.tls");
-  int a = luatls_tls_answer(L, c, &c->sess_state);
-  if (a == 0)
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  enum tls_answer a = luatls_tls_answer(L, c, &c->session.state);
+  if (a == TLS_ANSWER_LATE)
     return 1;
-  if (a == 1 && lua_type(L, 2) == LUA_TSTRING) {
+  if (a == TLS_ANSWER_VALUE && lua_type(L, 2) == LUA_TSTRING) {
     size_t len;
     const unsigned char *p = (const unsigned char *)lua_tolstring(L, 2, &len);
     SSL_SESSION *s = d2i_SSL_SESSION(NULL, &p, (long)len);
     ERR_clear_error();
-    SSL_SESSION_free(c->resumed);
-    c->resumed = s;
+    SSL_SESSION_free(c->session.resumed);
+    c->session.resumed = s;
   }
-  luatls_tls_answered(L, c, &c->sess_state);
+  luatls_tls_answered(L, c, &c->session.state);
   return 1;
 }
 
 /* new_session_done(): the store kept the session; cleartext may flow */
 static int l_new_session_done(lua_State *L) {
-  tls_conn *c = luaL_checkudata(L, 1, "luatls.tls");
-  if (c->session_pending && !luatls_tls_gone(c)) {
-    c->session_pending = 0;
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  if (c->clear_out.held && !luatls_tls_gone(c)) {
+    c->clear_out.held = 0;
     luatls_tls_schedule(c);
   }
   return 0;
@@ -171,8 +173,60 @@ static int l_new_session_done(lua_State *L) {
 
 /* set_session_event(on): a client wants "session" events */
 static int l_set_session_event(lua_State *L) {
-  luatls_tls_check(L, 1)->session_event = lua_toboolean(L, 2);
+  luatls_tls_check(L, 1)->session.event = lua_toboolean(L, 2);
   return 0;
+}
+
+/* ---- Lua: what the connection's session is ------------------------------- */
+
+/* the SSL of the connection at index 1; NULL once closed */
+static SSL *live_ssl(lua_State *L) {
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  return c->state == TLS_CLOSED ? NULL : c->ssl;
+}
+
+/* get_session() -> DER bytes of the session, or nil */
+static int l_get_session(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  SSL_SESSION *sess = ssl ? SSL_get_session(ssl) : NULL;
+  return sess ? push_session(L, sess) : 0;
+}
+
+/* set_session(der) -> true | false (unusable bytes are ignored, as Node) */
+static int l_set_session(lua_State *L) {
+  tls_conn *c = luatls_tls_check(L, 1);
+  size_t len;
+  const unsigned char *p = (const unsigned char *)luaL_checklstring(L, 2, &len);
+  SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p, (long)len);
+  ERR_clear_error();
+  if (sess == NULL) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  int ok = SSL_set_session(c->ssl, sess);
+  SSL_SESSION_free(sess);
+  ERR_clear_error();
+  lua_pushboolean(L, ok == 1);
+  return 1;
+}
+
+static int l_is_session_reused(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  lua_pushboolean(L, ssl && SSL_session_reused(ssl));
+  return 1;
+}
+
+/* get_tls_ticket() -> the session ticket the server sent, or nil */
+static int l_get_tls_ticket(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  SSL_SESSION *sess = ssl ? SSL_get_session(ssl) : NULL;
+  if (sess == NULL || !SSL_SESSION_has_ticket(sess))
+    return 0;
+  const unsigned char *t;
+  size_t len;
+  SSL_SESSION_get0_ticket(sess, &t, &len);
+  lua_pushlstring(L, (const char *)t, len);
+  return 1;
 }
 
 /* ---- ticket keys
@@ -242,7 +296,7 @@ static int l_get_ticket_keys(lua_State *L) {
   return 2;
 }
 
-void luatls_tls_install_session(luatls_context *c) {
+static void install(luatls_context *c) {
   /* no internal cache: a server resumes by tickets, or through its store */
   SSL_CTX_set_session_cache_mode(c->ctx, SSL_SESS_CACHE_BOTH |
                                              SSL_SESS_CACHE_NO_INTERNAL |
@@ -254,23 +308,35 @@ void luatls_tls_install_session(luatls_context *c) {
   c->has_previous_key = 0;
 }
 
-void luatls_open_tls_session(lua_State *L) {
-  static const luaL_Reg conn_methods[] = {
-      {"set_session_hook", l_set_session_hook},
-      {"resume_done", l_resume_done},
-      {"new_session_done", l_new_session_done},
-      {"set_session_event", l_set_session_event},
-      {NULL, NULL},
-  };
-  static const luaL_Reg ctx_methods[] = {
-      {"set_ticket_keys", l_set_ticket_keys},
-      {"get_ticket_keys", l_get_ticket_keys},
-      {NULL, NULL},
-  };
-  luaL_getmetatable(L, "luatls.tls");
-  luaL_setfuncs(L, conn_methods, 0);
-  lua_pop(L, 1);
-  luaL_getmetatable(L, "luatls.secure_context");
-  luaL_setfuncs(L, ctx_methods, 0);
-  lua_pop(L, 1);
+static void session_free(lua_State *L, tls_conn *c) {
+  (void)L;
+  SSL_SESSION_free(c->session.resumed);
+  c->session.resumed = NULL;
 }
+
+static const luaL_Reg methods[] = {
+    {"set_session_hook", l_set_session_hook},
+    {"resume_done", l_resume_done},
+    {"new_session_done", l_new_session_done},
+    {"set_session_event", l_set_session_event},
+    {"get_session", l_get_session},
+    {"set_session", l_set_session},
+    {"is_session_reused", l_is_session_reused},
+    {"get_tls_ticket", l_get_tls_ticket},
+    {NULL, NULL},
+};
+
+static const luaL_Reg context_methods[] = {
+    {"set_ticket_keys", l_set_ticket_keys},
+    {"get_ticket_keys", l_get_ticket_keys},
+    {NULL, NULL},
+};
+
+const luatls_tls_feature luatls_tls_session_feature = {
+    .name = "session",
+    .methods = methods,
+    .context_methods = context_methods,
+    .install = install,
+    .hello = session_hello,
+    .free = session_free,
+};

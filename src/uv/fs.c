@@ -1,5 +1,5 @@
 /*
- * fs.c - file system operations for the fs module. Each operation is one
+ * uv/fs.c - file system operations for the fs module. Each operation is one
  * function of plain POSIX calls that runs either at once (the *Sync forms:
  * no callback given) or on libuv's thread pool (a callback given), so both
  * forms share one code path and a slow disk never blocks the loop.
@@ -331,7 +331,7 @@ static int submit(lua_State *L, fs_op *op, int cbidx, int dataidx) {
     lua_pushvalue(L, dataidx);
     r->data_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   }
-  int err = uv_queue_work(luatls_L.uv, &q->work, work_cb, after_cb);
+  int err = uv_queue_work(luatls_main_loop.uv, &q->work, work_cb, after_cb);
   if (err < 0) {
     luatls_req_release(L, r);
     free_op(q);

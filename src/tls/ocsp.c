@@ -1,14 +1,14 @@
 /*
- * tls_ocsp.c - OCSP stapling.
+ * tls/ocsp.c - OCSP stapling.
  *
  * Server: when a client sends the status_request extension and the server
- * has 'OCSPRequest' listeners, the ClientHello callback (after SNI, so the
- * certificate is the one that will be served) gives Lua the certificate and
- * its issuer as DER ("ocsp" event); the handshake waits until ocsp_done()
- * brings the response (or nil: nothing stapled, or an error: the handshake
- * ends). The status callback then staples what was answered.
- * Client: with requestOCSP the client asks for a status, and the status
- * callback hands whatever the server stapled (or nil) to Lua
+ * has 'OCSPRequest' listeners, the last stage of the ClientHello callback
+ * (after SNI, so the certificate is the one that will be served) gives Lua the
+ * certificate and its issuer as DER ("ocsp" event); the handshake waits until
+ * ocsp_done() brings the response (or nil: nothing stapled, or an error: the
+ * handshake ends). The status callback then staples what was answered. Client:
+ * with requestOCSP the client asks for a status, and the status callback hands
+ * whatever the server stapled (or nil) to Lua
  * ("ocspresponse"), before the handshake completes.
  * Also two helpers for fetching a response: ocsp_request(cert, issuer) ->
  * a DER OCSP request, and ocsp_info(response) -> its status and times.
@@ -21,7 +21,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "tls_conn.h"
+#include "tls.h"
 
 static int push_der(lua_State *L, X509 *x) {
   unsigned char *der = NULL;
@@ -54,30 +54,33 @@ static X509 *find_issuer(SSL *ssl, X509 *cert) {
   return NULL;
 }
 
-int luatls_tls_ocsp_hello(lua_State *L, tls_conn *c, SSL *ssl) {
-  if (!c->ocsp_hook || c->ocsp_state == HELLO_ANSWERED)
-    return 0;
-  if (c->ocsp_state == HELLO_WAITING)
-    return -1;
-  c->ocsp_state = HELLO_ANSWERED;
+/* the ClientHello's last stage: ask Lua for the response to staple */
+static int ocsp_hello(lua_State *L, tls_conn *c, SSL *ssl, int *al) {
+  (void)al;
+  if (c->ocsp.state == HOOK_ANSWERED)
+    return SSL_CLIENT_HELLO_SUCCESS;
+  if (c->ocsp.state == HOOK_WAITING)
+    return SSL_CLIENT_HELLO_RETRY;
+  c->ocsp.state = HOOK_ANSWERED;
   const unsigned char *p;
   size_t len;
   /* only when the client asked (status_request, type 5) */
   if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_status_request, &p, &len))
-    return 0;
+    return SSL_CLIENT_HELLO_SUCCESS;
   X509 *cert = SSL_get_certificate(ssl);
   if (cert == NULL || !luatls_tls_push_event(L, c, "ocsp"))
-    return 0;
+    return SSL_CLIENT_HELLO_SUCCESS;
   if (!push_der(L, cert)) {
     lua_pop(L, 1 + c->owner);
-    return 0;
+    return SSL_CLIENT_HELLO_SUCCESS;
   }
   X509 *issuer = find_issuer(ssl, cert);
   if (issuer == NULL || !push_der(L, issuer))
     lua_pushnil(L);
-  c->ocsp_state = HELLO_WAITING;
+  c->ocsp.state = HOOK_WAITING;
   luatls_call(L, 2 + c->owner);
-  return c->ocsp_state == HELLO_WAITING ? -1 : 0;
+  return c->ocsp.state == HOOK_WAITING ? SSL_CLIENT_HELLO_RETRY
+                                       : SSL_CLIENT_HELLO_SUCCESS;
 }
 
 static int status_cb(SSL *ssl, void *arg) {
@@ -87,17 +90,17 @@ static int status_cb(SSL *ssl, void *arg) {
   if (c == NULL || L == NULL || luatls_tls_gone(c))
     return c && c->is_server ? SSL_TLSEXT_ERR_NOACK : 1;
   if (c->is_server) {
-    if (c->ocsp_resp == NULL)
+    if (c->ocsp.resp == NULL)
       return SSL_TLSEXT_ERR_NOACK;
-    unsigned char *copy = OPENSSL_malloc(c->ocsp_len);
+    unsigned char *copy = OPENSSL_malloc(c->ocsp.len);
     if (copy == NULL)
       return SSL_TLSEXT_ERR_NOACK;
-    memcpy(copy, c->ocsp_resp, c->ocsp_len);
-    SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)c->ocsp_len);
+    memcpy(copy, c->ocsp.resp, c->ocsp.len);
+    SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)c->ocsp.len);
     return SSL_TLSEXT_ERR_OK;
   }
   /* the client: what the server stapled, or nil */
-  if (c->ocsp_event && luatls_tls_push_event(L, c, "ocspresponse")) {
+  if (c->ocsp.event && luatls_tls_push_event(L, c, "ocspresponse")) {
     const unsigned char *p = NULL;
     long n = SSL_get_tlsext_status_ocsp_resp(ssl, &p);
     if (p && n > 0)
@@ -111,45 +114,48 @@ static int status_cb(SSL *ssl, void *arg) {
 
 /* set_ocsp_hook(on): a server connection asks Lua for responses */
 static int l_set_ocsp_hook(lua_State *L) {
-  luatls_tls_check(L, 1)->ocsp_hook = lua_toboolean(L, 2);
+  tls_conn *c = luatls_tls_check(L, 1);
+  c->ocsp.hook = lua_toboolean(L, 2);
+  luatls_tls_want_hello(c, &luatls_tls_ocsp_feature, c->ocsp.hook);
   return 0;
 }
 
 /* request_ocsp(): a client asks the server for a stapled status */
 static int l_request_ocsp(lua_State *L) {
   tls_conn *c = luatls_tls_check(L, 1);
-  c->ocsp_event = 1;
+  c->ocsp.event = 1;
   SSL_set_tlsext_status_type(c->ssl, TLSEXT_STATUSTYPE_ocsp);
   return 0;
 }
 
 /* ocsp_done(response | nil[, err]): the answer to "ocsp" */
 static int l_ocsp_done(lua_State *L) {
-  tls_conn *c = luaL_checkudata(L, 1, "luatls.tls");
-  int a = luatls_tls_answer(L, c, &c->ocsp_state);
-  if (a == 0)
+  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
+  enum tls_answer a = luatls_tls_answer(L, c, &c->ocsp.state);
+  if (a == TLS_ANSWER_LATE)
     return 1;
-  if (a == 1 && lua_type(L, 2) == LUA_TSTRING) {
+  if (a == TLS_ANSWER_VALUE && lua_type(L, 2) == LUA_TSTRING) {
     size_t n;
     const char *s = lua_tolstring(L, 2, &n);
-    free(c->ocsp_resp);
-    c->ocsp_resp = malloc(n);
-    if (c->ocsp_resp == NULL)
+    free(c->ocsp.resp);
+    c->ocsp.resp = malloc(n);
+    if (c->ocsp.resp == NULL)
       return luaL_error(L, "out of memory");
-    memcpy(c->ocsp_resp, s, n);
-    c->ocsp_len = n;
+    memcpy(c->ocsp.resp, s, n);
+    c->ocsp.len = n;
   }
-  luatls_tls_answered(L, c, &c->ocsp_state);
+  luatls_tls_answered(L, c, &c->ocsp.state);
   return 1;
 }
 
-void luatls_tls_ocsp_free(tls_conn *c) {
-  free(c->ocsp_resp);
-  c->ocsp_resp = NULL;
-  c->ocsp_len = 0;
+static void ocsp_free(lua_State *L, tls_conn *c) {
+  (void)L;
+  free(c->ocsp.resp);
+  c->ocsp.resp = NULL;
+  c->ocsp.len = 0;
 }
 
-/* ---- helpers for fetching responses ------------------------------------- */
+/* ---- helpers for fetching responses -------------------------------------- */
 
 static X509 *der_cert(lua_State *L, int idx) {
   size_t n;
@@ -237,22 +243,28 @@ static int l_ocsp_info(lua_State *L) {
   return 1;
 }
 
-void luatls_tls_install_ocsp(SSL_CTX *ctx) {
-  SSL_CTX_set_tlsext_status_cb(ctx, status_cb);
+static void install(luatls_context *ctx) {
+  SSL_CTX_set_tlsext_status_cb(ctx->ctx, status_cb);
 }
 
-void luatls_open_tls_ocsp(lua_State *L) {
-  static const luaL_Reg conn_methods[] = {
-      {"set_ocsp_hook", l_set_ocsp_hook},
-      {"request_ocsp", l_request_ocsp},
-      {"ocsp_done", l_ocsp_done},
-      {NULL, NULL},
-  };
-  luaL_getmetatable(L, "luatls.tls");
-  luaL_setfuncs(L, conn_methods, 0);
-  lua_pop(L, 1);
-  lua_pushcfunction(L, l_ocsp_request);
-  lua_setfield(L, -2, "ocsp_request");
-  lua_pushcfunction(L, l_ocsp_info);
-  lua_setfield(L, -2, "ocsp_info");
-}
+static const luaL_Reg methods[] = {
+    {"set_ocsp_hook", l_set_ocsp_hook},
+    {"request_ocsp", l_request_ocsp},
+    {"ocsp_done", l_ocsp_done},
+    {NULL, NULL},
+};
+
+static const luaL_Reg functions[] = {
+    {"ocsp_request", l_ocsp_request},
+    {"ocsp_info", l_ocsp_info},
+    {NULL, NULL},
+};
+
+const luatls_tls_feature luatls_tls_ocsp_feature = {
+    .name = "ocsp",
+    .methods = methods,
+    .functions = functions,
+    .install = install,
+    .hello = ocsp_hello,
+    .free = ocsp_free,
+};

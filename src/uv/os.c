@@ -1,5 +1,5 @@
 /*
- * os.c - what the process module needs from the system: ids, environment,
+ * uv/os.c - what the process module needs from the system: ids, environment,
  * working directory, memory use, and what kind of thing a descriptor is.
  */
 #include <stdlib.h>

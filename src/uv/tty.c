@@ -1,5 +1,5 @@
 /*
- * tty.c - terminal handles, for process.stdin/stdout when they are a TTY.
+ * uv/tty.c - terminal handles, for process.stdin/stdout when they are a TTY.
  */
 #include "luatls.h"
 
@@ -9,7 +9,7 @@
 static int l_tty_new(lua_State *L) {
   int fd = (int)luaL_checkinteger(L, 1);
   luatls_handle *rec = luatls_handle_new(L, TTY_T, sizeof(uv_tty_t));
-  int err = uv_tty_init(luatls_L.uv, (uv_tty_t *)rec->h, fd, 0);
+  int err = uv_tty_init(luatls_main_loop.uv, (uv_tty_t *)rec->h, fd, 0);
   if (err < 0) {
     luatls_handle_abort(L, rec);
     return luatls_fail(L, err, "tty", NULL);

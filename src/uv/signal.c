@@ -1,5 +1,5 @@
 /*
- * signal.c - signal handles (process.on("SIGINT", fn)).
+ * uv/signal.c - signal handles (process.on("SIGINT", fn)).
  */
 #include <signal.h>
 #include <string.h>
@@ -65,7 +65,7 @@ static const char *signame(int num) {
 
 static int l_signal_new(lua_State *L) {
   luatls_handle *rec = luatls_handle_new(L, SIGNAL_T, sizeof(uv_signal_t));
-  int err = uv_signal_init(luatls_L.uv, (uv_signal_t *)rec->h);
+  int err = uv_signal_init(luatls_main_loop.uv, (uv_signal_t *)rec->h);
   if (err < 0) {
     luatls_handle_abort(L, rec);
     return luatls_fail(L, err, "signal", NULL);

@@ -1,5 +1,5 @@
 /*
- * tcp.c - TCP handles: bind, connect, addresses, socket options.
+ * uv/tcp.c - TCP handles: bind, connect, addresses, socket options.
  * Addresses given here are numeric IPs; host names are resolved in Lua with
  * dns.getaddrinfo first, as Node's net does.
  */
@@ -51,7 +51,7 @@ static int l_tcp_new(lua_State *L) {
   lua_Integer fam = luaL_optinteger(L, 1, 0);
   unsigned int flags = fam == 6 ? AF_INET6 : fam == 4 ? AF_INET : AF_UNSPEC;
   luatls_handle *rec = luatls_handle_new(L, TCP_T, sizeof(uv_tcp_t));
-  int err = uv_tcp_init_ex(luatls_L.uv, (uv_tcp_t *)rec->h, flags);
+  int err = uv_tcp_init_ex(luatls_main_loop.uv, (uv_tcp_t *)rec->h, flags);
   if (err < 0) {
     luatls_handle_abort(L, rec);
     return luatls_fail(L, err, "socket", NULL);

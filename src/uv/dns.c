@@ -1,5 +1,5 @@
 /*
- * dns.c - name resolution on libuv's thread pool, so looking up a host or an
+ * uv/dns.c - name resolution on libuv's thread pool, so looking up a host or an
  * address never blocks the loop:
  *
  *   getaddrinfo(host, family[, cb][, hints]) family 0, 4 or 6; hints the
@@ -100,7 +100,8 @@ static int l_getaddrinfo(lua_State *L) {
   luatls_req *r;
   gai_req *g = luatls_req_new(L, sizeof *g + len, &r, cbidx);
   memcpy(g->host, host, len + 1);
-  int err = uv_getaddrinfo(luatls_L.uv, &g->req, gai_cb, g->host, NULL, &hints);
+  int err = uv_getaddrinfo(luatls_main_loop.uv, &g->req, gai_cb, g->host, NULL,
+                           &hints);
   if (err < 0) {
     luatls_req_release(L, r);
     lua_pushnil(L);
@@ -154,8 +155,8 @@ static int l_getnameinfo(lua_State *L) {
   luatls_req *r;
   gni_req *g = luatls_req_new(L, sizeof *g, &r, 3);
   memcpy(g->ip, ip, len + 1);
-  err = uv_getnameinfo(luatls_L.uv, &g->req, gni_cb, (struct sockaddr *)&ss,
-                       NI_NAMEREQD);
+  err = uv_getnameinfo(luatls_main_loop.uv, &g->req, gni_cb,
+                       (struct sockaddr *)&ss, NI_NAMEREQD);
   if (err < 0) {
     luatls_req_release(L, r);
     lua_pushnil(L);

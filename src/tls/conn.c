@@ -1,20 +1,15 @@
 /*
- * tls_conn.c - a TLS connection over a TCP (or pipe) handle: the SSL, its
- * BIO (tls_bio.c), and the pump that moves bytes between them. A pipe()
- * whose bytes stay in C (tls_forward.c) takes the cleartext out of
- * deliver() before it becomes a Lua string.
+ * tls/conn.c - a TLS connection over a TCP (or pipe) handle: the SSL, its
+ * BIO (bio.c), the pump that moves bytes between them (pump.c), and the
+ * features that attach to it (hooks.c, session.c, ocsp.c, reneg.c,
+ * forward.c) through the luatls_tls_feature descriptors core.c lists.
  *
- * The pump has four directions, all in C:
- *   ciphertext in   the TCP handle's reads go to this connection (the handle's
- *                   C consumer); OpenSSL reads them where libuv put them;
- *   cleartext out   SSL_read until it would block, one Lua string per read
- *                   event (not one per record);
- *   cleartext in    write() calls SSL_write at once;
- *   ciphertext out  what OpenSSL wrote to the BIO leaves in one
- *                   uv_try_write, the rest in one uv_write.
- * cycle() drives them, guarded against re-entry; after every call into Lua
- * it re-checks that the connection is still open (a callback may have
- * closed it).
+ * This file owns what every connection has: making one (tls_wrap), its
+ * one state (open, closing, closed) and the one release that __gc and the
+ * transport's close both end in; the luatls.tls method table, assembled
+ * here from the features' arrays; the ClientHello callback, which runs the
+ * features' hello stages in the list's order, and the answers Lua gives
+ * them (hello_done, resume_done, ocsp_done).
  *
  * To Lua a connection looks like a stream handle (read_start, read_stop,
  * write, shutdown, close, getsockname, ...), so net.Socket drives a
@@ -30,387 +25,29 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "tls_conn.h"
+#include "tls.h"
 
-/* ---- helpers ------------------------------------------------------------ */
+/* the features (core.c's list, given to luatls_open_tls) */
+static const luatls_tls_feature *const *features;
+
+/* ---- helpers ------------------------------------------------------------- */
 
 tls_conn *luatls_tls_check(lua_State *L, int idx) {
   tls_conn *c = luaL_checkudata(L, idx, TLS_T);
-  if (c->closing || c->tcp == NULL)
+  if (luatls_tls_gone(c))
     luaL_error(L, "TLS connection is closed");
   return c;
 }
 
-static int push_self(lua_State *L, tls_conn *c) {
-  if (c->ref == LUA_NOREF)
-    return 0;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
-  return 1;
-}
-
-int luatls_tls_push_event(lua_State *L, tls_conn *c, const char *name) {
-  if (!push_self(L, c))
-    return 0;
-  int self = lua_gettop(L);
-  if (lua_getiuservalue(L, self, S_EVENTS) != LUA_TTABLE ||
-      lua_getfield(L, -1, name) != LUA_TFUNCTION) {
-    lua_settop(L, self - 1);
-    return 0;
-  }
-  if (c->owner) { /* self events fn -> fn owner */
-    lua_getiuservalue(L, self, S_OWNER);
-    lua_replace(L, self + 1);
-    lua_replace(L, self);
-  } else { /* self events fn -> fn */
-    lua_replace(L, self);
-    lua_settop(L, self);
-  }
-  return 1;
-}
-
-int luatls_tls_gone(tls_conn *c) { return c->closing || c->tcp == NULL; }
-
-/* ---- ciphertext out ----------------------------------------------------- */
-
-typedef struct {
-  uv_write_t req;
-  int cb_ref;
-  tls_conn *conn; /* for errors without a callback; NULL once closed */
-  size_t len;
-  char data[];
-} flush_req;
-
-static void flush_cb(uv_write_t *req, int status) {
-  flush_req *f = (flush_req *)req;
-  lua_State *L = luatls_state();
-  if (L == NULL) {
-    free(f);
-    return;
-  }
-  if (f->conn && !luatls_tls_gone(f->conn))
-    luatls_tls_forward_resume(f->conn);
-  if (f->cb_ref != LUA_NOREF) {
-    lua_rawgeti(L, LUA_REGISTRYINDEX, f->cb_ref);
-    luaL_unref(L, LUA_REGISTRYINDEX, f->cb_ref);
-    free(f);
-    if (status < 0)
-      luatls_push_uv_error(L, status, "write", NULL);
-    else
-      lua_pushnil(L);
-    luatls_call(L, 1);
-    return;
-  }
-  tls_conn *c = f->conn;
-  free(f);
-  if (status < 0 && status != UV_ECANCELED && c && !luatls_tls_gone(c) &&
-      !c->failed) {
-    luatls_push_uv_error(L, status, "write", NULL);
-    luatls_tls_report_error(c, L);
-  }
-}
-
-/* Send what OpenSSL wrote to the BIO. With cbidx, the Lua callback
- * there runs once it is all written (unless everything went out now:
- * returns 0 and the callback is not kept). Returns the bytes queued, or a
- * negative uv error. */
-int luatls_tls_flush(tls_conn *c, lua_State *L, int cbidx) {
-  uv_stream_t *s = tcp_stream(c);
-  size_t n = c->out_len;
-  if (n == 0)
-    return 0;
-  if (s == NULL) {
-    luatls_tls_bio_sent(c);
-    return 0;
-  }
-  uv_buf_t b = uv_buf_init(c->out, (unsigned)n);
-  int w = uv_try_write(s, &b, 1);
-  if (w < 0 && w != UV_EAGAIN) {
-    luatls_tls_bio_sent(c);
-    return w;
-  }
-  size_t done = w > 0 ? (size_t)w : 0;
-  if (done == n) {
-    luatls_tls_bio_sent(c);
-    return 0;
-  }
-  flush_req *f = malloc(sizeof *f + (n - done));
-  if (f == NULL) {
-    luatls_tls_bio_sent(c);
-    return UV_ENOMEM;
-  }
-  f->len = n - done;
-  memcpy(f->data, c->out + done, f->len);
-  luatls_tls_bio_sent(c);
-  f->conn = c;
-  f->cb_ref = LUA_NOREF;
-  if (L && cbidx && lua_isfunction(L, cbidx)) {
-    lua_pushvalue(L, cbidx);
-    f->cb_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  }
-  b = uv_buf_init(f->data, (unsigned)f->len);
-  int err = uv_write(&f->req, s, &b, 1, flush_cb);
-  if (err < 0) {
-    if (L)
-      luaL_unref(L, LUA_REGISTRYINDEX, f->cb_ref);
-    free(f);
-    return err;
-  }
-  if (s->write_queue_size > c->queue_peak)
-    c->queue_peak = s->write_queue_size;
-  return (int)f->len;
-}
-
-/* ---- failures ------------------------------------------------------------ */
-
-/* The error object on the top of the stack ends this connection: a reader
- * after the handshake gets it as a read error, else it goes to the "error"
- * event. Pops it. */
-void luatls_tls_report_error(tls_conn *c, lua_State *L) {
-  int err = lua_gettop(L);
-  if (c->failed || luatls_tls_gone(c)) { /* once, and only while open */
-    lua_settop(L, err - 1);
-    c->failed = 1;
-    return;
-  }
-  c->failed = 1;
-  int pushed = 0;
-  if (c->handshake_done && c->reading && push_self(L, c)) {
-    lua_getiuservalue(L, -1, S_READCB);
-    lua_remove(L, -2);
-    if (lua_isfunction(L, -1)) {
-      lua_pushnil(L);
-      lua_pushvalue(L, err);
-      luatls_call(L, 2);
-      pushed = 1;
-    } else {
-      lua_pop(L, 1);
-    }
-  }
-  if (!pushed && luatls_tls_push_event(L, c, "error")) {
-    lua_pushvalue(L, err);
-    luatls_call(L, 1 + c->owner);
-  }
-  lua_settop(L, err - 1);
-}
-
-/* Send the alert OpenSSL wrote for a failure (it may have gone already,
- * with what the pump flushed before it saw the failure); close() then waits
- * for the peer to read it: the linger below. */
-static void flush_alert(tls_conn *c, lua_State *L) {
-  c->alerted = 1;
-  luatls_tls_flush(c, L, 0);
-}
-
-/* An OpenSSL failure: push the error for the queue, send the alert OpenSSL
- * wrote, and report it. */
-static void fail_ssl(tls_conn *c, lua_State *L, const char *what) {
-  luatls_push_openssl_error(L, NULL, what);
-  flush_alert(c, L);
-  luatls_tls_report_error(c, L);
-}
-
-/* ---- the pump ------------------------------------------------------------ */
-
-static void handshake_step(tls_conn *c, lua_State *L) {
-  ERR_clear_error();
-  int r = SSL_do_handshake(c->ssl);
-  if (r == 1) {
-    c->handshake_done = 1;
-    luatls_tls_flush(c, L, 0);
-    if (luatls_tls_push_event(L, c, "handshake"))
-      luatls_call(L, c->owner);
-    return;
-  }
-  int e = SSL_get_error(c->ssl, r);
-  if (e == SSL_ERROR_WANT_CLIENT_HELLO_CB) {
-    luatls_tls_flush(c, L, 0); /* a hook (SNI) waits for Lua's answer */
-    if (c->eof_in) {           /* ... but the client has gone: end it now */
-      luatls_push_error(L, "ECONNRESET",
-                        "Client network socket disconnected before secure "
-                        "TLS connection was established");
-      luatls_tls_report_error(c, L);
-    }
-    return;
-  }
-  if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-    luatls_tls_flush(c, L, 0);
-    if (c->eof_in) {
-      /* Node's words for a peer that left in the middle of the handshake */
-      luatls_push_error(L, "ECONNRESET",
-                        "Client network socket disconnected before secure "
-                        "TLS connection was established");
-      luatls_tls_report_error(c, L);
-    }
-    return;
-  }
-  if (c->hook_err_ref != LUA_NOREF) {
-    /* a hook ended the handshake: its error, not OpenSSL's */
-    ERR_clear_error();
-    lua_rawgeti(L, LUA_REGISTRYINDEX, c->hook_err_ref);
-    luaL_unref(L, LUA_REGISTRYINDEX, c->hook_err_ref);
-    c->hook_err_ref = LUA_NOREF;
-    flush_alert(c, L);
-    luatls_tls_report_error(c, L);
-    return;
-  }
-  fail_ssl(c, L, NULL);
-}
-
-#define CLEAR_BUF (64 * 1024)
-static char clear_buf[CLEAR_BUF];
-
-static void deliver(tls_conn *c, lua_State *L, size_t n, int eof) {
-  if ((c->fwd || c->fwd_tcp) && !eof && luatls_tls_forward(c, L, clear_buf, n))
-    return;
-  if (!push_self(L, c))
-    return;
-  lua_getiuservalue(L, -1, S_READCB);
-  lua_remove(L, -2);
-  if (!lua_isfunction(L, -1)) {
-    lua_pop(L, 1);
-    return;
-  }
-  if (eof)
-    lua_pushnil(L);
-  else
-    lua_pushlstring(L, clear_buf, n);
-  luatls_call(L, 1);
-}
-
-static void read_step(tls_conn *c, lua_State *L) {
-  while (c->reading && !c->fwd_wait && !luatls_tls_gone(c) && !c->failed &&
-         !c->eof_out) {
-    size_t n = 0;
-    int r = 0, e = SSL_ERROR_NONE;
-    clear_errors();
-    while (n < CLEAR_BUF) {
-      r = SSL_read(c->ssl, clear_buf + n, (int)(CLEAR_BUF - n));
-      if (r <= 0) {
-        e = SSL_get_error(c->ssl, r);
-        break;
-      }
-      n += (size_t)r;
-    }
-    /* a handshake message (TLS 1.3 tickets, key updates) may want out */
-    luatls_tls_flush(c, L, 0);
-    if (n > 0) {
-      deliver(c, L, n, 0);
-      if (r > 0)
-        continue; /* the buffer filled up: there may be more */
-    }
-    if (luatls_tls_gone(c) || !c->reading || c->fwd_wait)
-      return;
-    if (r > 0)
-      continue;
-    if (e == SSL_ERROR_WANT_READ) {
-      if (c->eof_in) { /* the peer closed TCP without close_notify */
-        c->eof_out = 1;
-        deliver(c, L, 0, 1);
-      }
-      return;
-    }
-    if (e == SSL_ERROR_ZERO_RETURN) { /* close_notify */
-      c->eof_out = 1;
-      deliver(c, L, 0, 1);
-      return;
-    }
-    if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
-      c->eof_out = 1;
-      deliver(c, L, 0, 1);
-      return;
-    }
-    fail_ssl(c, L, NULL);
-    return;
-  }
-}
-
-static void cycle(tls_conn *c) {
-  lua_State *L = luatls_state();
-  if (L == NULL || luatls_tls_gone(c))
-    return;
-  if (c->in_cycle) {
-    c->again = 1;
-    return;
-  }
-  c->in_cycle = 1;
-  int top = lua_gettop(L);
-  do {
-    c->again = 0;
-    if (!c->handshake_done && !c->failed)
-      handshake_step(c, L);
-    if (luatls_tls_gone(c) || c->failed)
-      break;
-    /* cleartext waits while newSession is pending, unless the peer has
-     * gone: then the end of the stream is delivered at once */
-    if (c->handshake_done && c->reading && (!c->session_pending || c->eof_in))
-      read_step(c, L);
-    if (luatls_tls_gone(c))
-      break;
-    luatls_tls_flush(c, L, 0);
-  } while (c->again && !luatls_tls_gone(c));
-  lua_settop(L, top);
-  c->in_cycle = 0;
-  /* keep the transport's reads in step with the reader: a slow reader
-   * stops TCP reads instead of piling up ciphertext */
-  if (!luatls_tls_gone(c) && c->started && c->tcp->h) {
-    int want = !c->handshake_done || (c->reading && !c->fwd_wait);
-    int is = (c->tcp->flags & LUATLS_F_READING) != 0;
-    if (want && !is && !c->eof_in)
-      luatls_stream_read_start(c->tcp);
-    else if (!want && is) {
-      uv_read_stop((uv_stream_t *)c->tcp->h);
-      c->tcp->flags &= ~LUATLS_F_READING;
-    }
-  }
-}
-
-/* ciphertext in: the transport's reads */
-static void on_transport_read(void *data, ssize_t nread, const uv_buf_t *buf) {
-  tls_conn *c = data;
-  lua_State *L = luatls_state();
-  if (L == NULL || luatls_tls_gone(c))
-    return;
-  if (nread > 0) {
-    if (luatls_tls_bio_lend(c, buf->base, (size_t)nread) < 0) {
-      luatls_push_uv_error(L, UV_ENOMEM, "read", NULL);
-      luatls_tls_report_error(c, L);
-      return;
-    }
-    cycle(c);
-    if (luatls_tls_bio_keep(c) < 0) {
-      luatls_push_uv_error(L, UV_ENOMEM, "read", NULL);
-      luatls_tls_report_error(c, L);
-    }
-    return;
-  } else if (nread == UV_EOF) {
-    c->eof_in = 1;
-    uv_read_stop((uv_stream_t *)c->tcp->h);
-    c->tcp->flags &= ~LUATLS_F_READING;
-  } else {
-    uv_read_stop((uv_stream_t *)c->tcp->h);
-    c->tcp->flags &= ~LUATLS_F_READING;
-    c->eof_in = 1;
-    if (!c->failed) {
-      luatls_push_uv_error(L, (int)nread, "read", NULL);
-      luatls_tls_report_error(c, L);
-      return;
-    }
-  }
-  cycle(c);
-}
-
-/* ---- deferred cycles: work that must not run inline (start, read_start) */
-
-static void run_later(luatls_deferred *d) { cycle((tls_conn *)d); }
-
-void luatls_tls_schedule(tls_conn *c) {
-  c->later.fn = run_later;
-  luatls_defer(&c->later);
+/* Node's error for what needs a finished handshake */
+void luatls_tls_push_not_established(lua_State *L) {
+  luatls_push_error(L, "ERR_TLS_INVALID_STATE",
+                    "TLS socket connection must be securely established");
 }
 
 static void unqueue(tls_conn *c) { luatls_undefer(&c->later); }
 
-/* ---- keylog ------------------------------------------------------------- */
+/* ---- keylog -------------------------------------------------------------- */
 
 static void keylog_cb(const SSL *ssl, const char *line) {
   tls_conn *c = SSL_get_app_data(ssl);
@@ -432,20 +69,94 @@ int luatls_tls_verify_accept(int ok, X509_STORE_CTX *ctx) {
   return 1;
 }
 
-/* ---- Lua API ------------------------------------------------------------ */
+/* ---- the ClientHello's stages -------------------------------------------
+ *
+ * A hook may wait on real I/O. The ClientHello callback (installed on every
+ * context) runs the stages of the features that want one for this
+ * connection, in the list's order (the session store, then SNI, then OCSP,
+ * once the certificate is known). A stage that asks Lua returns
+ * SSL_CLIENT_HELLO_RETRY: the handshake pauses
+ * (SSL_ERROR_WANT_CLIENT_HELLO_CB) while the loop goes on. When Lua answers
+ * (luatls_tls_answer, luatls_tls_answered), the pump runs the handshake
+ * again, the callback is called again, and each stage applies its answer.
+ */
+
+void luatls_tls_want_hello(tls_conn *c, const luatls_tls_feature *f, int on) {
+  for (unsigned i = 0; features[i]; i++)
+    if (features[i] == f) {
+      if (on)
+        c->hello.stages |= 1u << i;
+      else
+        c->hello.stages &= ~(1u << i);
+    }
+}
+
+static int client_hello_cb(SSL *ssl, int *al, void *arg) {
+  (void)arg;
+  tls_conn *c = SSL_get_app_data(ssl);
+  lua_State *L = luatls_state();
+  if (c == NULL || c->hello.stages == 0)
+    return SSL_CLIENT_HELLO_SUCCESS;
+  if (L == NULL || luatls_tls_gone(c)) {
+    *al = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  for (unsigned i = 0; features[i]; i++) {
+    if (!(c->hello.stages & (1u << i)))
+      continue;
+    int r = features[i]->hello(L, c, ssl, al);
+    if (r == SSL_CLIENT_HELLO_ERROR)
+      return r;
+    if (luatls_tls_gone(c) || c->hello.err_ref != LUA_NOREF) {
+      *al = SSL_AD_HANDSHAKE_FAILURE;
+      return SSL_CLIENT_HELLO_ERROR;
+    }
+    if (r == SSL_CLIENT_HELLO_RETRY)
+      return r; /* this stage waits for Lua's answer */
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+void luatls_tls_hook_error(lua_State *L, tls_conn *c) {
+  luaL_unref(L, LUA_REGISTRYINDEX, c->hello.err_ref);
+  c->hello.err_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+enum tls_answer luatls_tls_answer(lua_State *L, tls_conn *c,
+                                  unsigned char *state) {
+  if (luatls_tls_gone(c) || *state != HOOK_WAITING) {
+    lua_pushboolean(L, 0);
+    return TLS_ANSWER_LATE;
+  }
+  if (!lua_isnoneornil(L, 3)) {
+    lua_pushvalue(L, 3);
+    luatls_tls_hook_error(L, c);
+    return TLS_ANSWER_ERROR;
+  }
+  return TLS_ANSWER_VALUE;
+}
+
+void luatls_tls_answered(lua_State *L, tls_conn *c, unsigned char *state) {
+  *state = HOOK_ANSWERED;
+  luatls_tls_schedule(c); /* the handshake goes on from the loop */
+  lua_pushboolean(L, 1);
+}
+
+/* ---- Lua API: the connection as a stream handle -------------------------- */
 
 /* tls_wrap(transport, context, is_server) -> connection. The transport (an
  * open TCP or pipe handle) is taken over: its reads now feed the pump. */
 static int l_wrap(lua_State *L) {
-  luatls_handle *tcp = luatls_check_handle(L, 1, LUATLS_KIND_STREAM);
+  luatls_handle *t = luatls_check_handle(L, 1, LUATLS_KIND_STREAM);
   luatls_context *ctx = luatls_check_context(L, 2);
   int is_server = lua_toboolean(L, 3);
-  if (tcp->consumer)
+  if (t->consumer)
     return luaL_error(L, "the handle already belongs to a TLS connection");
   tls_conn *c = lua_newuserdatauv(L, sizeof *c, S_NSLOTS);
   memset(c, 0, sizeof *c);
+  c->state = TLS_CLOSED; /* until it is made */
   c->ref = LUA_NOREF;
-  c->hook_err_ref = LUA_NOREF;
+  c->hello.err_ref = LUA_NOREF;
   luaL_setmetatable(L, TLS_T);
   ERR_clear_error();
   c->ssl = SSL_new(ctx->ctx);
@@ -467,16 +178,17 @@ static int l_wrap(lua_State *L) {
   /* clients: OpenSSL verifies the chain and records the result; the
    * verdict is taken after the handshake (rejectUnauthorized) */
   SSL_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
-  c->tcp = tcp;
-  tcp->consumer = on_transport_read;
-  tcp->consumer_data = c;
+  c->transport.handle = t;
+  t->consumer = luatls_tls_enc_in;
+  t->consumer_data = c;
   int self = lua_gettop(L);
   lua_pushvalue(L, 1);
-  lua_setiuservalue(L, self, S_TCP);
+  lua_setiuservalue(L, self, S_TRANSPORT);
   lua_pushvalue(L, 2);
   lua_setiuservalue(L, self, S_CONTEXT);
   lua_pushvalue(L, self);
   c->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  c->state = TLS_OPEN;
   return 1;
 }
 
@@ -537,7 +249,7 @@ static int l_start(lua_State *L) {
   if (c->started)
     return 0;
   c->started = 1;
-  int err = luatls_stream_read_start(c->tcp);
+  int err = luatls_stream_read_start(c->transport.handle);
   if (err < 0)
     return luatls_fail(L, err, "read", NULL);
   luatls_tls_schedule(c); /* the first step runs from the loop, not inline */
@@ -560,11 +272,9 @@ static int l_read_start(lua_State *L) {
 static int l_read_stop(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
   c->reading = 0;
-  if (!luatls_tls_gone(c) && c->handshake_done && c->tcp->h &&
-      (c->tcp->flags & LUATLS_F_READING)) {
-    uv_read_stop((uv_stream_t *)c->tcp->h);
-    c->tcp->flags &= ~LUATLS_F_READING;
-  }
+  if (!luatls_tls_gone(c) && c->handshake_done && c->transport.handle->h &&
+      (c->transport.handle->flags & LUATLS_F_READING))
+    luatls_stream_read_stop(c->transport.handle);
   return 0;
 }
 
@@ -598,15 +308,13 @@ static int l_write(lua_State *L) {
     }
     if (len == 0)
       continue;
-    clear_errors();
-    int r = SSL_write(c->ssl, p, (int)len);
-    if (r <= 0) {
+    if (luatls_tls_clear_in(c, p, len) <= 0) {
       lua_pushnil(L);
       luatls_push_openssl_error(L, NULL, "write");
       return 2;
     }
   }
-  int q = luatls_tls_flush(c, L, 3);
+  int q = luatls_tls_enc_out(c, L, 3);
   if (q < 0)
     return luatls_fail(L, q, "write", NULL);
   lua_pushinteger(L, q);
@@ -615,7 +323,7 @@ static int l_write(lua_State *L) {
 
 static int l_write_queue_size(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  uv_stream_t *s = luatls_tls_gone(c) ? NULL : tcp_stream(c);
+  uv_stream_t *s = luatls_tls_gone(c) ? NULL : transport_stream(c);
   lua_pushinteger(L, s ? (lua_Integer)s->write_queue_size : 0);
   return 1;
 }
@@ -625,8 +333,8 @@ static int l_write_queue_size(lua_State *L) {
  * that check a queue stays bounded without sampling it from a timer) */
 static int l_write_queue_peak(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  lua_pushinteger(L, (lua_Integer)c->queue_peak);
-  c->queue_peak = 0;
+  lua_pushinteger(L, (lua_Integer)c->transport.queue_peak);
+  c->transport.queue_peak = 0;
   return 1;
 }
 
@@ -637,9 +345,9 @@ static int l_shutdown(lua_State *L) {
     ERR_clear_error();
     SSL_shutdown(c->ssl);
     ERR_clear_error();
-    luatls_tls_flush(c, L, 0);
+    luatls_tls_enc_out(c, L, 0);
   }
-  return luatls_stream_shutdown(L, tcp_stream(c), 2);
+  return luatls_stream_shutdown(L, transport_stream(c), 2);
 }
 
 /* ---- closing after a fatal alert ----------------------------------------
@@ -660,9 +368,9 @@ static int l_shutdown(lua_State *L) {
 #define LINGER_BYTES (256 * 1024)
 
 static void linger_stop(tls_conn *c) {
-  if (c->linger) {
-    uv_close((uv_handle_t *)c->linger, (uv_close_cb)free);
-    c->linger = NULL;
+  if (c->linger.timer) {
+    uv_close((uv_handle_t *)c->linger.timer, (uv_close_cb)free);
+    c->linger.timer = NULL;
   }
 }
 
@@ -670,11 +378,11 @@ static void linger_stop(tls_conn *c) {
 static void linger_end(tls_conn *c) {
   lua_State *L = luatls_state();
   linger_stop(c);
-  if (L == NULL || c->tcp == NULL || c->tcp->h == NULL)
+  if (L == NULL || c->state == TLS_CLOSED || c->transport.handle->h == NULL)
     return;
-  c->tcp->consumer = NULL;
-  c->tcp->consumer_data = NULL;
-  if (luatls_push_handle(L, c->tcp->h)) {
+  c->transport.handle->consumer = NULL;
+  c->transport.handle->consumer_data = NULL;
+  if (luatls_push_handle(L, c->transport.handle->h)) {
     luatls_handle_close(L, lua_gettop(L));
     lua_pop(L, 1);
   }
@@ -684,8 +392,8 @@ static void linger_read(void *data, ssize_t nread, const uv_buf_t *buf) {
   tls_conn *c = data;
   (void)buf;
   if (nread > 0) {
-    c->linger_bytes += (size_t)nread;
-    if (c->linger_bytes <= LINGER_BYTES)
+    c->linger.bytes += (size_t)nread;
+    if (c->linger.bytes <= LINGER_BYTES)
       return;
   }
   linger_end(c); /* end of stream, an error, or enough */
@@ -714,30 +422,30 @@ static void linger_shut(uv_shutdown_t *req, int status) {
 /* close() of a connection that sent a fatal alert to a peer that has not
  * ended: wait for that end (above). 1 when waiting, 0 to close now. */
 static int linger_start(tls_conn *c) {
-  uv_stream_t *s = tcp_stream(c);
+  uv_stream_t *s = transport_stream(c);
   if (s == NULL || !c->alerted || c->eof_in || uv_is_closing((uv_handle_t *)s))
     return 0;
   linger_timer *lt = malloc(sizeof *lt);
   if (lt == NULL)
     return 0;
-  c->tcp->consumer = linger_read;
-  c->tcp->consumer_data = c;
-  if (!(c->tcp->flags & LUATLS_F_READING) &&
-      luatls_stream_read_start(c->tcp) < 0) {
-    c->tcp->consumer = NULL;
-    c->tcp->consumer_data = NULL;
+  c->transport.handle->consumer = linger_read;
+  c->transport.handle->consumer_data = c;
+  if (!(c->transport.handle->flags & LUATLS_F_READING) &&
+      luatls_stream_read_start(c->transport.handle) < 0) {
+    c->transport.handle->consumer = NULL;
+    c->transport.handle->consumer_data = NULL;
     free(lt);
     return 0;
   }
   uv_timer_t *t = &lt->timer;
-  uv_timer_init(luatls_L.uv, t);
+  uv_timer_init(luatls_main_loop.uv, t);
   t->data = NULL;
   lt->conn = c;
   uv_timer_start(t, linger_timeout, LINGER_MS, 0);
   uv_unref((uv_handle_t *)t);
-  c->linger = t;
-  c->linger_bytes = 0;
-  c->tcp->flags |= LUATLS_F_INTERNAL;
+  c->linger.timer = t;
+  c->linger.bytes = 0;
+  c->transport.handle->flags |= LUATLS_F_INTERNAL;
   uv_shutdown_t *req = malloc(sizeof *req);
   if (req == NULL || uv_shutdown(req, s, linger_shut) < 0) {
     free(req); /* (shut already, or cannot be) */
@@ -747,18 +455,41 @@ static int linger_start(tls_conn *c) {
 }
 
 /* the transport closed: free the SSL, tell Lua, let go */
-static int transport_closed(lua_State *L) {
-  tls_conn *c = lua_touserdata(L, lua_upvalueindex(1));
+
+/* ---- closing ------------------------------------------------------------- */
+
+/* What __gc and the transport's close both end in: every feature lets go,
+ * the SSL and the buffers are freed, the connection is closed. Safe to call
+ * twice. L is NULL when the Lua state is gone. */
+static void release(lua_State *L, tls_conn *c) {
   unqueue(c);
   linger_stop(c);
-  luatls_tls_hooks_free(L, c);
-  if (c->ssl) {
-    SSL_free(c->ssl);
-    c->ssl = NULL;
+  for (unsigned i = 0; features[i]; i++) {
+    if (features[i]->close)
+      features[i]->close(c);
+    if (features[i]->free)
+      features[i]->free(L, c);
   }
+  if (L)
+    luaL_unref(L, LUA_REGISTRYINDEX, c->hello.err_ref);
+  c->hello.err_ref = LUA_NOREF;
+  luatls_handle *t = c->transport.handle;
+  if (t && t->consumer_data == c) {
+    t->consumer = NULL;
+    t->consumer_data = NULL;
+  }
+  SSL_free(c->ssl);
+  c->ssl = NULL;
   luatls_tls_bio_free(c);
-  c->tcp = NULL;
+  c->transport.handle = NULL;
+  c->state = TLS_CLOSED;
+}
+
+/* the transport closed: release, tell Lua, let go */
+static int transport_closed(lua_State *L) {
+  tls_conn *c = lua_touserdata(L, lua_upvalueindex(1));
   int ref = c->ref;
+  release(L, c);
   c->ref = LUA_NOREF;
   lua_pushvalue(L, lua_upvalueindex(1));
   int self = lua_gettop(L);
@@ -776,57 +507,47 @@ static int transport_closed(lua_State *L) {
   return 0;
 }
 
-/* close([cb]): close the transport (and with it this connection). Safe to
- * call twice. Also __close. */
+/* close([cb]): close the transport (and with it this connection; the
+ * release follows when it has closed). Safe to call twice. Also __close. */
 static int l_close(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  if (c->closing || c->tcp == NULL)
+  if (c->state != TLS_OPEN)
     return 0;
-  c->closing = 1;
+  c->state = TLS_CLOSING;
   unqueue(c);
-  luatls_tls_forward_detach(c);
+  for (unsigned i = 0; features[i]; i++)
+    if (features[i]->close)
+      features[i]->close(c);
   if (lua_isfunction(L, 2)) {
     lua_pushvalue(L, 2);
     lua_setiuservalue(L, 1, S_CLOSECB);
   }
-  c->tcp->consumer = NULL;
-  c->tcp->consumer_data = NULL;
-  lua_getiuservalue(L, 1, S_TCP);
-  int tcp = lua_gettop(L);
+  c->transport.handle->consumer = NULL;
+  c->transport.handle->consumer_data = NULL;
+  lua_getiuservalue(L, 1, S_TRANSPORT);
+  int t = lua_gettop(L);
   lua_pushvalue(L, 1);
   lua_pushcclosure(L, transport_closed, 1);
-  luatls_set_slot(L, tcp, LUATLS_UV_CLOSECB, -1);
+  luatls_set_slot(L, t, LUATLS_UV_CLOSECB, -1);
   lua_pop(L, 1);
   if (!linger_start(c))
-    luatls_handle_close(L, tcp);
+    luatls_handle_close(L, t);
   return 0;
 }
 
+/* __gc: an unreachable connection (its transport's close would have kept
+ * it alive, so it never closed): the same release */
 static int l_gc(lua_State *L) {
-  tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  unqueue(c);
-  linger_stop(c);
-  luatls_tls_forward_detach(c); /* (a target outlives its finalizer) */
-  luatls_tls_hooks_free(luatls_state() ? L : NULL, c);
-  if (c->tcp && c->tcp->consumer_data == c) {
-    c->tcp->consumer = NULL;
-    c->tcp->consumer_data = NULL;
-  }
-  if (c->ssl) {
-    SSL_free(c->ssl);
-    c->ssl = NULL;
-  }
-  luatls_tls_bio_free(c);
-  c->tcp = NULL;
+  release(luatls_state() ? L : NULL, luaL_checkudata(L, 1, TLS_T));
   return 0;
 }
 
-/* ---- delegated to the transport ----------------------------------------- */
+/* ---- delegated to the transport ------------------------------------------ */
 
 static int delegate(lua_State *L, const char *method) {
   luaL_checkudata(L, 1, TLS_T);
   int n = lua_gettop(L);
-  lua_getiuservalue(L, 1, S_TCP);
+  lua_getiuservalue(L, 1, S_TRANSPORT);
   if (lua_isnil(L, -1)) {
     lua_pushnil(L);
     luatls_push_error(L, "EBADF", "TLS connection is closed");
@@ -854,11 +575,12 @@ static int l_is_closing(lua_State *L) {
   return 1;
 }
 
-/* ---- what the connection knows ------------------------------------------ */
+/* ---- what the connection knows ------------------------------------------- */
 
+/* the SSL of the connection at index 1; NULL once closed */
 static SSL *live_ssl(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  return c->ssl;
+  return c->state == TLS_CLOSED ? NULL : c->ssl;
 }
 
 /* set_servername(name): SNI a client sends */
@@ -978,50 +700,6 @@ static int l_get_protocol(lua_State *L) {
   return 1;
 }
 
-/* get_session() -> DER bytes of the session, or nil */
-static int l_get_session(lua_State *L) {
-  SSL *ssl = live_ssl(L);
-  SSL_SESSION *sess = ssl ? SSL_get_session(ssl) : NULL;
-  return sess ? luatls_tls_push_session(L, sess) : 0;
-}
-
-/* set_session(der) -> true | false (unusable bytes are ignored, as Node) */
-static int l_set_session(lua_State *L) {
-  tls_conn *c = luatls_tls_check(L, 1);
-  size_t len;
-  const unsigned char *p = (const unsigned char *)luaL_checklstring(L, 2, &len);
-  SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p, (long)len);
-  ERR_clear_error();
-  if (sess == NULL) {
-    lua_pushboolean(L, 0);
-    return 1;
-  }
-  int ok = SSL_set_session(c->ssl, sess);
-  SSL_SESSION_free(sess);
-  ERR_clear_error();
-  lua_pushboolean(L, ok == 1);
-  return 1;
-}
-
-static int l_is_session_reused(lua_State *L) {
-  SSL *ssl = live_ssl(L);
-  lua_pushboolean(L, ssl && SSL_session_reused(ssl));
-  return 1;
-}
-
-/* get_tls_ticket() -> the session ticket the server sent, or nil */
-static int l_get_tls_ticket(lua_State *L) {
-  SSL *ssl = live_ssl(L);
-  SSL_SESSION *sess = ssl ? SSL_get_session(ssl) : NULL;
-  if (sess == NULL || !SSL_SESSION_has_ticket(sess))
-    return 0;
-  const unsigned char *t;
-  size_t len;
-  SSL_SESSION_get0_ticket(sess, &t, &len);
-  lua_pushlstring(L, (const char *)t, len);
-  return 1;
-}
-
 static int finished(lua_State *L, int peer) {
   SSL *ssl = live_ssl(L);
   if (ssl == NULL)
@@ -1047,8 +725,7 @@ static int l_export_keying_material(lua_State *L) {
   const char *context = luaL_optlstring(L, 4, NULL, &clen);
   luaL_argcheck(L, n > 0 && n <= 1 << 20, 2, "length out of range");
   if (!c->handshake_done) {
-    luatls_push_error(L, "ERR_TLS_INVALID_STATE",
-                      "TLS socket connection must be securely established");
+    luatls_tls_push_not_established(L);
     return lua_error(L);
   }
   luaL_Buffer b;
@@ -1125,49 +802,70 @@ static int l_tostring(lua_State *L) {
   return 1;
 }
 
-void luatls_open_tls_conn(lua_State *L) {
-  static const luaL_Reg methods[] = {
-      {"on", l_on},
-      {"set_owner", l_set_owner},
-      {"set_keylog", l_set_keylog},
-      {"start", l_start},
-      {"read_start", l_read_start},
-      {"read_stop", l_read_stop},
-      {"write", l_write},
-      {"write_queue_size", l_write_queue_size},
-      {"write_queue_peak", l_write_queue_peak},
-      {"shutdown", l_shutdown},
-      {"close", l_close},
-      {"is_closing", l_is_closing},
-      {"getsockname", l_getsockname},
-      {"getpeername", l_getpeername},
-      {"nodelay", l_nodelay},
-      {"keepalive", l_keepalive},
-      {"ref", l_ref},
-      {"unref", l_unref},
-      {"fileno", l_fileno},
-      {"set_servername", l_set_servername},
-      {"get_servername", l_get_servername},
-      {"set_verify", l_set_verify},
-      {"verify_error", l_verify_error},
-      {"get_peer_certificate", l_get_peer_certificate},
-      {"get_certificate", l_get_certificate},
-      {"get_cipher", l_get_cipher},
-      {"get_protocol", l_get_protocol},
-      {"get_session", l_get_session},
-      {"set_session", l_set_session},
-      {"is_session_reused", l_is_session_reused},
-      {"get_tls_ticket", l_get_tls_ticket},
-      {"get_finished", l_get_finished},
-      {"get_peer_finished", l_get_peer_finished},
-      {"export_keying_material", l_export_keying_material},
-      {"set_max_send_fragment", l_set_max_send_fragment},
-      {"get_ephemeral_key_info", l_get_ephemeral_key_info},
-      {"handshake_done", l_handshake_done},
-      {NULL, NULL},
-  };
-  luatls_new_metatable(L, TLS_T, methods, l_gc, l_close, l_tostring);
+static const luaL_Reg conn_methods[] = {
+    {"on", l_on},
+    {"set_owner", l_set_owner},
+    {"set_keylog", l_set_keylog},
+    {"start", l_start},
+    {"read_start", l_read_start},
+    {"read_stop", l_read_stop},
+    {"write", l_write},
+    {"write_queue_size", l_write_queue_size},
+    {"write_queue_peak", l_write_queue_peak},
+    {"shutdown", l_shutdown},
+    {"close", l_close},
+    {"is_closing", l_is_closing},
+    {"getsockname", l_getsockname},
+    {"getpeername", l_getpeername},
+    {"nodelay", l_nodelay},
+    {"keepalive", l_keepalive},
+    {"ref", l_ref},
+    {"unref", l_unref},
+    {"fileno", l_fileno},
+    {"set_servername", l_set_servername},
+    {"get_servername", l_get_servername},
+    {"set_verify", l_set_verify},
+    {"verify_error", l_verify_error},
+    {"get_peer_certificate", l_get_peer_certificate},
+    {"get_certificate", l_get_certificate},
+    {"get_cipher", l_get_cipher},
+    {"get_protocol", l_get_protocol},
+    {"get_finished", l_get_finished},
+    {"get_peer_finished", l_get_peer_finished},
+    {"export_keying_material", l_export_keying_material},
+    {"set_max_send_fragment", l_set_max_send_fragment},
+    {"get_ephemeral_key_info", l_get_ephemeral_key_info},
+    {"handshake_done", l_handshake_done},
+    {NULL, NULL},
+};
+
+static const luaL_Reg conn_functions[] = {
+    {"tls_wrap", l_wrap},
+    {NULL, NULL},
+};
+
+/* every context runs the connection's ClientHello stages */
+static void install(luatls_context *ctx) {
+  SSL_CTX_set_client_hello_cb(ctx->ctx, client_hello_cb, NULL);
+}
+
+const luatls_tls_feature luatls_tls_conn_feature = {
+    .name = "conn",
+    .methods = conn_methods,
+    .functions = conn_functions,
+    .install = install,
+};
+
+/* The luatls.tls metatable, its methods being every feature's (one table,
+ * made here), and the features' functions in the module table on the top. */
+void luatls_open_tls(lua_State *L, const luatls_tls_feature *const *list) {
+  features = list;
+  luatls_new_metatable(L, TLS_T, NULL, l_gc, l_close, l_tostring);
+  for (unsigned i = 0; features[i]; i++)
+    if (features[i]->methods)
+      luaL_setfuncs(L, features[i]->methods, 0);
   lua_pop(L, 1);
-  lua_pushcfunction(L, l_wrap);
-  lua_setfield(L, -2, "tls_wrap");
+  for (unsigned i = 0; features[i]; i++)
+    if (features[i]->functions)
+      luaL_setfuncs(L, features[i]->functions, 0);
 }

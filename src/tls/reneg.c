@@ -1,5 +1,5 @@
 /*
- * tls_reneg.c - renegotiation (TLS 1.2 and older).
+ * tls/reneg.c - renegotiation (TLS 1.2 and older).
  *
  * renegotiate() starts one from our side (a server asking for a client
  * certificate after the handshake, as the seed describes). A renegotiation
@@ -12,7 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "tls_conn.h"
+#include "tls.h"
 
 static void info_cb(const SSL *ssl, int where, int ret) {
   (void)ret;
@@ -24,12 +24,12 @@ static void info_cb(const SSL *ssl, int where, int ret) {
       SSL_version(ssl) >= TLS1_3_VERSION)
     return;
   if (where & SSL_CB_HANDSHAKE_START) {
-    if (!c->reneg_ours && luatls_tls_push_event(L, c, "renegotiation"))
+    if (!c->reneg.ours && luatls_tls_push_event(L, c, "renegotiation"))
       luatls_call(L, c->owner); /* the peer renegotiates */
-  } else if (c->reneg_ours && !SSL_renegotiate_pending((SSL *)ssl)) {
+  } else if (c->reneg.ours && !SSL_renegotiate_pending((SSL *)ssl)) {
     /* (a server's HelloRequest alone also ends as a "handshake": the
      * renegotiation is done only when nothing is pending any more) */
-    c->reneg_ours = 0;
+    c->reneg.ours = 0;
     if (luatls_tls_push_event(L, c, "renegotiated"))
       luatls_call(L, c->owner);
   }
@@ -40,8 +40,7 @@ static int l_renegotiate(lua_State *L) {
   tls_conn *c = luatls_tls_check(L, 1);
   if (!c->handshake_done) {
     lua_pushnil(L);
-    luatls_push_error(L, "ERR_TLS_INVALID_STATE",
-                      "TLS socket connection must be securely established");
+    luatls_tls_push_not_established(L);
     return 2;
   }
   if (c->is_server && !lua_isnoneornil(L, 2)) {
@@ -60,7 +59,7 @@ static int l_renegotiate(lua_State *L) {
     luatls_push_openssl_error(L, NULL, "renegotiate");
     return 2;
   }
-  c->reneg_ours = 1;
+  c->reneg.ours = 1;
   ERR_clear_error();
   SSL_do_handshake(c->ssl); /* writes the HelloRequest / ClientHello */
   ERR_clear_error();
@@ -69,14 +68,17 @@ static int l_renegotiate(lua_State *L) {
   return 1;
 }
 
-void luatls_tls_install_reneg(SSL_CTX *ctx) {
-  SSL_CTX_set_info_callback(ctx, info_cb);
+static void install(luatls_context *ctx) {
+  SSL_CTX_set_info_callback(ctx->ctx, info_cb);
 }
 
-void luatls_open_tls_reneg(lua_State *L) {
-  static const luaL_Reg methods[] = {{"renegotiate", l_renegotiate},
-                                     {NULL, NULL}};
-  luaL_getmetatable(L, "luatls.tls");
-  luaL_setfuncs(L, methods, 0);
-  lua_pop(L, 1);
-}
+static const luaL_Reg methods[] = {
+    {"renegotiate", l_renegotiate},
+    {NULL, NULL},
+};
+
+const luatls_tls_feature luatls_tls_reneg_feature = {
+    .name = "reneg",
+    .methods = methods,
+    .install = install,
+};

@@ -1,5 +1,5 @@
 /*
- * pipe.c - pipe handles: Unix domain sockets (bind/connect by path) and
+ * uv/pipe.c - pipe handles: Unix domain sockets (bind/connect by path) and
  * adopted descriptors (process.stdin when it is a pipe).
  */
 #include <stdlib.h>
@@ -19,7 +19,7 @@ static uv_pipe_t *check_pipe(lua_State *L) {
 static int l_pipe_new(lua_State *L) {
   int ipc = lua_toboolean(L, 1);
   luatls_handle *rec = luatls_handle_new(L, PIPE_T, sizeof(uv_pipe_t));
-  int err = uv_pipe_init(luatls_L.uv, (uv_pipe_t *)rec->h, ipc);
+  int err = uv_pipe_init(luatls_main_loop.uv, (uv_pipe_t *)rec->h, ipc);
   if (err < 0) {
     luatls_handle_abort(L, rec);
     return luatls_fail(L, err, "pipe", NULL);
@@ -98,7 +98,7 @@ static int l_socketpair(lua_State *L) {
     return luatls_fail(L, err, "socketpair", NULL);
   for (int i = 0; i < 2; i++) {
     luatls_handle *rec = luatls_handle_new(L, PIPE_T, sizeof(uv_pipe_t));
-    err = uv_pipe_init(luatls_L.uv, (uv_pipe_t *)rec->h, 0);
+    err = uv_pipe_init(luatls_main_loop.uv, (uv_pipe_t *)rec->h, 0);
     if (err == 0)
       err = uv_pipe_open((uv_pipe_t *)rec->h, fds[i]);
     if (err < 0) {
