@@ -152,11 +152,10 @@ function Socket:_attach(handle)
   if self._timeoutMs then self:_armTimeout() end
 end
 
--- Whether the handle is read-started is kept in the readable state
--- (handleReading), where the stream machinery can see that _read has
--- nothing to start.
+-- Whether the handle is read-started is told to the stream machinery
+-- (_setSelfPushing), so that it knows _read has nothing to start.
 local function stopReading(self)
-  self._readableState.handleReading = false
+  self:_setSelfPushing(false)
   if self._handle then self._handle:read_stop() end
 end
 
@@ -177,12 +176,12 @@ local function onread(self, data, err)
 end
 
 function Socket:_startReading()
-  local h, state = self._handle, self._readableState
-  if state.handleReading or not h or self.destroyed then return end
-  state.handleReading = true
+  local h = self._handle
+  if not h or self.destroyed or self:_isSelfPushing() then return end
+  self:_setSelfPushing(true)
   local ok, err = h:read_start(function(data, e) onread(self, data, e) end)
   if not ok then
-    state.handleReading = false
+    self:_setSelfPushing(false)
     self:destroy(err)
   end
 end
@@ -313,7 +312,7 @@ function Socket:_destroy(err, cb)
   cb(err)
   if h then
     self._handle = nil
-    self._readableState.handleReading = false
+    self:_setSelfPushing(false)
     h:close(function()
       self:emit("close", self._hadError)
     end)
@@ -351,6 +350,18 @@ local function normalizeConnectArgs(a, b, c)
 end
 M._normalizeConnectArgs = normalizeConnectArgs
 
+-- The handle is there (connected, or put under TLS): start reading if a
+-- reader waits, else read from the start (up to highWaterMark) unless
+-- pauseOnCreate. TLSSocket calls it once its TLS pump is on the handle.
+function Socket:_readOnConnect(pauseOnCreate)
+  if self._wantRead or self.readableFlowing then
+    self._wantRead = false
+    self:_startReading()
+  elseif not self:isPaused() and self.readable and not pauseOnCreate then
+    self:read(0)
+  end
+end
+
 -- The transport connected: take the handle, emit 'connect' and 'ready', and
 -- start reading if a reader waits. TLSSocket overrides this to put the TLS
 -- pump between the handle and the stream.
@@ -360,12 +371,16 @@ function Socket:_onConnected(handle, addr)
   self._peer = addr
   self:emit("connect")
   self:emit("ready")
-  if self._wantRead or self.readableFlowing then
-    self._wantRead = false
-    self:_startReading()
-  elseif not self:isPaused() and self.readable then
-    self:read(0)
-  end
+  self:_readOnConnect()
+end
+
+-- Give up the connected handle (a TLSSocket adopts it to put TLS on it):
+-- -> the handle, the peer's address (or nil). The socket no longer reads.
+function Socket:_detachHandle()
+  local h = self._handle
+  self._handle = nil
+  self:_setSelfPushing(false)
+  return h, self._peer
 end
 
 local function connectTCP(self, handle, addrs, i, port, lastErr)
@@ -502,19 +517,16 @@ end
 -- what C forwarded when it stops; a socket's timeout counts forwarded bytes
 -- as activity (see _armTimeout).
 
-function Socket:_tryForward(dest)
+-- Readable's hook: the pipe to dest is settled (the stream machinery asks
+-- only when nothing in Lua would see its bytes); hand them to C when both
+-- ends are native sockets that can forward. True when C forwards now.
+function Socket:_pipeSettled(dest)
   -- (only a socket's _handle is a handle: another stream may have a field
   -- of that name)
   if not EventEmitter.instanceOf(dest, Socket) then return false end
   local h, dh = self._handle, rawget(dest, "_handle")
   if not h or not dh or self.destroyed or dest.destroyed or not (h.forward or dh.forward_from)
       or rawget(self, "_forwardTo") or rawget(dest, "_forwardFrom") then
-    return false
-  end
-  local rs, ws = self._readableState, dest._writableState
-  if not rs.flowing or rs.decoder or rs.length > 0 or rs.ended or #rs.pipes ~= 1
-      or self:listenerCount("data") ~= 1 or self:listenerCount("readable") > 0
-      or not ws or ws.corked > 0 or ws.ending or ws.bufferedLen >= ws.bufferedIndex then
     return false
   end
   -- a TLS connection forwards into a TLS connection or a stream handle; a
@@ -543,6 +555,11 @@ function Socket:_stopForward()
   end
   self.bytesRead = self.bytesRead + n
   dest._bytesWritten = dest._bytesWritten + n
+end
+
+-- Readable's hook: the pipe to dest is taken down
+function Socket:_pipeStopped(dest)
+  if rawget(self, "_forwardTo") == dest then self:_stopForward() end
 end
 
 -- this socket stops taking part in forwarding, on both ends

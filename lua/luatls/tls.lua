@@ -334,13 +334,11 @@ function TLSSocket:init(socket, options)
       errors.invalidArgType("socket", "a net.Socket", socket, 3)
     end
     local function take()
-      local h = socket._handle
-      socket._handle = nil
-      socket._readableState.handleReading = false
-      self._peer = socket._peer
+      local h, peerAddr = socket:_detachHandle()
+      self._peer = peerAddr
       self:_wrap(h)
     end
-    if socket._handle and not socket.connecting then
+    if not socket.pending then
       take()
     else
       self.connecting = true
@@ -436,12 +434,7 @@ function TLSSocket:_wrap(transport)
   end
   if not self._isServer and self:listenerCount("session") > 0 then self:_enableSessionEvent() end
   w:start()
-  if self._wantRead or self.readableFlowing then
-    self._wantRead = false
-    self:_startReading()
-  elseif not self:isPaused() and self.readable and not self._tls.pauseOnCreate then
-    self:read(0) -- as net.Socket: read from the start
-  end
+  self:_readOnConnect(self._tls.pauseOnCreate) -- as net.Socket: read from the start
 end
 
 function TLSSocket:_enableKeylog()
