@@ -36,7 +36,7 @@ end
 
 local onwrite -- defined below
 
--- What a fresh WritableState holds (see READABLE_DEFAULTS).
+-- What a fresh WritableState holds (see READABLE_DEFAULTS in readable.lua).
 local WRITABLE_DEFAULTS = stateDefaults {
   objectMode = false,
   highWaterMark = 16 * 1024,
