@@ -36,6 +36,7 @@
 --
 -- Callbacks and events that Node defers are deferred with luatls.tick's
 -- nextTick; nothing a caller triggers runs inline when Node would not run it
+-- inline.
 --
 -- The machinery is under internal/streams/ (as Node's lib/internal/streams/):
 -- legacy.lua (Stream), state.lua, encoding.lua, buffer_list.lua,

@@ -5,6 +5,7 @@ local nextTick = require("luatls.tick").nextTick
 local destroyedError = require("luatls.internal.streams.state").destroyedError
 local finished = require("luatls.internal.streams.finished")
 
+-- pipeline(stream1, stream2, ..., callback) -> the last stream. Pipes each
 -- stream into the next; on an error anywhere destroys them all; calls
 -- callback(err) (on the next tick) once every stream is done. The streams
 -- may also be given as one array: pipeline({ a, b, c }, callback).
