@@ -61,7 +61,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "test", "tlsfuzzer.json")
 MiB = 1024 * 1024
 
-# what luatls offers by default (lua/luatls/tls.lua: DEFAULT_CIPHERS)
+# what luatls offers by default (lua/luatls/internal/tls/settings.lua: DEFAULT_CIPHERS)
 LUATLS_CIPHERS = ":".join([
     "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256",
     "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384",

@@ -20,6 +20,10 @@ M.modules = {
   "tls", "net", "events", "fs", "timers", "buffer", "stream", "util",
   "process", "console", "dns", "errors",
 }
+-- Contributions that are not Node modules, kept apart: no short name, not
+-- loaded through this table; require("luatls.redis").
+M.contrib = { "redis" }
+
 local known = {}
 for _, name in ipairs(M.modules) do known[name] = true end
 

@@ -190,13 +190,10 @@ local function repl()
   return finish(ok and exitCode() or 1)
 end
 
-function M.main(argv)
-  -- signals ignored by whoever started us (SIGINT in a shell's background
-  -- job) get their default action back, as in Node
-  require("luatls.core").reset_ignored_signals()
-  require("luatls").globals()
-  local process = require("luatls.process")
-  local exe = argv[0]
+-- The command line's options: -> the index of the script's first argument,
+-- -e's code, the script ("-" for stdin), or nil and an exit status (for
+-- -v, -h and a wrong option).
+local function parseOptions(argv)
   -- --tls-cipher-list=LIST (as node's): the default cipher list
   while argv[1] and argv[1]:match("^%-%-tls%-cipher%-list=") do
     require("luatls.tls").DEFAULT_CIPHERS = argv[1]:match("=(.*)$")
@@ -207,15 +204,15 @@ function M.main(argv)
   local a = argv[1]
   if a == "-v" or a == "--version" then
     io.stdout:write(versionLine(), "\n")
-    return 0
+    return nil, 0
   elseif a == "-h" or a == "--help" then
     io.stdout:write(USAGE)
-    return 0
+    return nil, 0
   elseif a == "-e" then
     code = argv[2]
     if not code then
       io.stderr:write("luatls: -e needs an argument\n", USAGE)
-      return 9
+      return nil, 9
     end
     i = 3
     if argv[i] == "--" then i = i + 1 end -- as node: -e code -- -x
@@ -225,22 +222,26 @@ function M.main(argv)
     script, i = argv[2], 3
   elseif a ~= nil and a:sub(1, 1) == "-" then
     io.stderr:write("luatls: unknown option: ", a, "\n", USAGE)
-    return 9
+    return nil, 9
   elseif a ~= nil then
     script, i = a, 2
   end
+  return i, code, script
+end
 
-  -- arg as lua sets it: arg[0] the script ("-" for stdin, "-e" for code),
-  -- arg[1..] its arguments, the interpreter and options before the script at
-  -- arg[-1], arg[-2], ... (with no script at all: arg[0] the interpreter).
-  -- process.argv as Node does, in a 1-based list: the interpreter, the
-  -- script's absolute path ("-" for stdin; none for -e or a script piped
-  -- with no arguments), then the arguments.
+-- arg as lua sets it: arg[0] the script ("-" for stdin, "-e" for code),
+-- arg[1..] its arguments, the interpreter and options before the script at
+-- arg[-1], arg[-2], ... (with no script at all: arg[0] the interpreter).
+-- process.argv as Node does, in a 1-based list: the interpreter, the
+-- script's absolute path ("-" for stdin; none for -e or a script piped
+-- with no arguments), then the arguments. -> the script's arguments.
+local function setArgs(argv, i, code, script)
+  local process = require("luatls.process")
   local args = { n = 0 }
   local arg = {}
   local base = i - 1 -- argv index of the script (or of -e's code)
   if code then
-    arg[0], arg[-1] = "-e", exe
+    arg[0], arg[-1] = "-e", argv[0]
   else
     for j = 0, base do arg[j - base] = argv[j] end
   end
@@ -257,6 +258,17 @@ function M.main(argv)
     process.argv[2] = resolve(process.cwd(), script)
   end
   for j = 1, args.n do process.argv[#process.argv + 1] = args[j] end
+  return args
+end
+
+function M.main(argv)
+  -- signals ignored by whoever started us (SIGINT in a shell's background
+  -- job) get their default action back, as in Node
+  require("luatls.core").reset_ignored_signals()
+  require("luatls").globals()
+  local i, code, script = parseOptions(argv)
+  if i == nil then return code end -- (the exit status)
+  local args = setArgs(argv, i, code, script)
 
   local chunk, err
   if code then

@@ -1,5 +1,10 @@
 -- luatls.redis: a small Redis client (RESP2) over luatls's own net module.
 --
+-- A contribution, not one of Node's modules: it is not in luatls.modules
+-- (see luatls.contrib in init.lua), has no short name for require, and is
+-- written only against the public net/events API. It serves the
+-- session-store example (examples/session-store-redis.lua).
+--
 --   local redis = require("luatls.redis")
 --   local client = redis.createClient({ host = "127.0.0.1", port = 6379 })
 --   client:on("error", function(err) console.error("redis:", err.message) end)

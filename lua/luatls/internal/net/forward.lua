@@ -1,0 +1,125 @@
+-- luatls.internal.net.forward: pipe() whose bytes stay in C, for
+-- net.Socket (install(Socket) adds the methods).
+--
+-- src:pipe(dest), where one of the two is a TLS socket and the other a TLS
+-- or TCP socket, also hands the bytes to C (src/tls_forward.c) when nothing
+-- in Lua would see them on the way: no other 'data' or 'readable' listener,
+-- no decoder, nothing buffered on either side (a write of dest's own already
+-- handed to its handle keeps its place there). The stream machinery decides
+-- that (internal/streams/pipe.lua) and asks the socket's _pipeSettled(dest).
+-- The Lua pipe stays set up and takes over at the first thing that would see
+-- them: a 'data' or 'readable' listener, pause(), setEncoding(), unpipe()
+-- (_pipeStopped), a write to dest of its own, end() or destroy().
+-- bytesRead (src) and bytesWritten (dest) catch up with what C forwarded
+-- when it stops; a socket's timeout counts forwarded bytes as activity (see
+-- _armTimeout in socket.lua).
+local loop = require("luatls.loop")
+local stream = require("luatls.stream")
+local EventEmitter = require("luatls.events")
+local core = loop.core
+
+local M = {}
+
+local Socket -- (set by install)
+-- the methods install() adds to net.Socket
+local Forward = {}
+
+-- Readable's hook: the pipe to dest is settled (the stream machinery asks
+-- only when nothing in Lua would see its bytes); hand them to C when both
+-- ends are native sockets that can forward. True when C forwards now.
+function Forward:_pipeSettled(dest)
+  -- (only a socket's _handle is a handle: another stream may have a field
+  -- of that name)
+  if not EventEmitter.instanceOf(dest, Socket) then return false end
+  local h, dh = self._handle, rawget(dest, "_handle")
+  if not h or not dh or self.destroyed or dest.destroyed or not (h.forward or dh.forward_from)
+      or rawget(self, "_forwardTo") or rawget(dest, "_forwardFrom") then
+    return false
+  end
+  -- a TLS connection forwards into a TLS connection or a stream handle; a
+  -- stream handle only into a TLS connection
+  local ok
+  if h.forward then ok = h:forward(dh) else ok = dh:forward_from(h) end
+  if not ok then return false end
+  self._forwardTo = dest
+  dest._forwardFrom = self
+  return true
+end
+
+function Forward:_stopForward()
+  local dest = rawget(self, "_forwardTo")
+  if not dest then return end
+  self._forwardTo = nil
+  dest._forwardFrom = nil
+  local h, dh = self._handle, rawget(dest, "_handle")
+  local n = 0
+  if h and h.forward then
+    h:forward()
+    n = h:forwarded()
+  elseif dh and dh.forward_from then
+    dh:forward_from()
+    n = dh:forwarded_from()
+  end
+  self.bytesRead = self.bytesRead + n
+  dest._bytesWritten = dest._bytesWritten + n
+end
+
+-- Readable's hook: the pipe to dest is taken down
+function Forward:_pipeStopped(dest)
+  if rawget(self, "_forwardTo") == dest then self:_stopForward() end
+end
+
+-- this socket stops taking part in forwarding, on both ends
+function Forward:_stopForwarding()
+  if rawget(self, "_forwardTo") then self:_stopForward() end
+  local from = rawget(self, "_forwardFrom")
+  if from then from:_stopForward() end
+end
+
+local ReadableOn, ReadablePrepend = stream.Readable.on, stream.Readable.prependListener
+function Forward:on(name, fn)
+  if (name == "data" or name == "readable") and rawget(self, "_forwardTo") then self:_stopForward() end
+  return ReadableOn(self, name, fn)
+end
+Forward.addListener = Forward.on
+
+function Forward:prependListener(name, fn)
+  if (name == "data" or name == "readable") and rawget(self, "_forwardTo") then self:_stopForward() end
+  return ReadablePrepend(self, name, fn)
+end
+
+function Forward:pause()
+  if rawget(self, "_forwardTo") then self:_stopForward() end
+  return stream.Readable.pause(self)
+end
+
+function Forward:setEncoding(enc)
+  if rawget(self, "_forwardTo") then self:_stopForward() end
+  return stream.Readable.setEncoding(self, enc)
+end
+
+-- when bytes last went through C for this socket (its TLS connection's
+-- clock, or its forwarding partner's)
+local function forwardActivity(sock)
+  local h = rawget(sock, "_handle")
+  return h and h.forward_activity and h:forward_activity()
+end
+
+-- How long the socket has been quiet by what Lua did not see (bytes a pipe
+-- forwarded in C), or nil.
+function Forward:_quietFor()
+  local at = forwardActivity(self)
+  if not at then
+    local partner = rawget(self, "_forwardTo") or rawget(self, "_forwardFrom")
+    at = partner and forwardActivity(partner)
+  end
+  return at and core.now() - at or nil
+end
+
+-- install(Socket): add the methods above to the class.
+function M.install(cls)
+  Socket = cls
+  for name, fn in pairs(Forward) do cls[name] = fn end
+end
+
+return M

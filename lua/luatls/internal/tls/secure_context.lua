@@ -1,0 +1,222 @@
+-- luatls.internal.tls.secure_context: SecureContext and
+-- tls.createSecureContext (credentials, protocol range, ciphers, groups,
+-- session settings on an SSL_CTX from the C core), tls.getCiphers and
+-- tls.rootCertificates.
+local errors = require("luatls.errors")
+local settings = require("luatls.internal.tls.settings")
+local core = require("luatls.loop").core
+
+local M = {}
+
+local VERSIONS = { ["TLSv1"] = true, ["TLSv1.1"] = true, ["TLSv1.2"] = true, ["TLSv1.3"] = true }
+
+-- secureProtocol method names -> { min, max }
+local METHODS = {
+  TLS_method = {}, SSLv23_method = {},
+  TLSv1_method = { "TLSv1", "TLSv1" },
+  TLSv1_1_method = { "TLSv1.1", "TLSv1.1" },
+  TLSv1_2_method = { "TLSv1.2", "TLSv1.2" },
+}
+for name, range in pairs({ TLS = {}, SSLv23 = {}, TLSv1 = METHODS.TLSv1_method,
+  TLSv1_1 = METHODS.TLSv1_1_method, TLSv1_2 = METHODS.TLSv1_2_method }) do
+  METHODS[name .. "_server_method"] = range
+  METHODS[name .. "_client_method"] = range
+end
+
+local function list(v)
+  if v == nil then return {} end
+  if type(v) == "table" and getmetatable(v) == nil then return v end
+  return { v }
+end
+
+local function checkType(name, v, want)
+  if v ~= nil and type(v) ~= want then
+    errors.invalidArgType("options." .. name, "of type " .. want, v, 4)
+  end
+end
+
+local function pem(name, v)
+  if type(v) ~= "string" then
+    errors.invalidArgType("options." .. name, "a string or a list of strings", v, 5)
+  end
+  return v
+end
+
+local SecureContext = {}
+SecureContext.__index = SecureContext
+SecureContext.__name = "SecureContext"
+M.SecureContext = SecureContext
+
+local function defaultSessionIdContext()
+  local process = require("luatls.process")
+  local hex = require("luatls.buffer").toHex
+  return hex(core.digest("sha1", table.concat(process.argv, " "))):sub(1, 32)
+end
+
+
+local CONTEXT_STRINGS = { "ciphers", "ecdhCurve", "secureProtocol", "minVersion", "maxVersion",
+                          "sessionIdContext", "sigalgs", "passphrase" }
+
+local function checkContextOptions(options)
+  if type(options) ~= "table" then errors.invalidArgType("options", "of type table", options, 3) end
+  errors.checkOptions(options, "tls.createSecureContext", 3)
+  for _, k in ipairs(CONTEXT_STRINGS) do
+    if k ~= "ecdhCurve" or options[k] ~= false then checkType(k, options[k], "string") end
+  end
+  checkType("secureOptions", options.secureOptions, "number")
+  checkType("sessionTimeout", options.sessionTimeout, "number")
+end
+
+-- minVersion/maxVersion, or secureProtocol's range, or the defaults
+local function setProtocolRange(ctx, options)
+  local minV, maxV = options.minVersion, options.maxVersion
+  for which, v in pairs({ minimum = minV, maximum = maxV }) do
+    if v ~= nil and not VERSIONS[v] then
+      error(errors.TypeError("ERR_TLS_INVALID_PROTOCOL_VERSION",
+        string.format("%s is not a valid %s TLS protocol version", v, which)), 3)
+    end
+  end
+  if options.secureProtocol then
+    if minV or maxV then
+      error(errors.TypeError("ERR_TLS_PROTOCOL_VERSION_CONFLICT",
+        string.format("TLS protocol version %s conflicts with secureProtocol %s",
+          minV or maxV, options.secureProtocol)), 3)
+    end
+    local range = METHODS[options.secureProtocol]
+    if not range then
+      if options.secureProtocol:match("^SSLv[23]") then
+        error(errors.new("ERR_TLS_INVALID_PROTOCOL_METHOD",
+          options.secureProtocol:match("^(SSLv%d)") .. " methods disabled"), 3)
+      end
+      error(errors.TypeError("ERR_TLS_INVALID_PROTOCOL_METHOD",
+        "Unknown method: " .. options.secureProtocol), 3)
+    end
+    minV, maxV = range[1], range[2]
+  end
+  ctx:set_protocol_range(minV or settings.DEFAULT_MIN_VERSION, maxV or settings.DEFAULT_MAX_VERSION)
+end
+
+-- trust (the given CAs, else the system store), our certificates and keys,
+-- CRLs
+local function setCredentials(ctx, options)
+  if options.ca ~= nil then
+    for _, ca in ipairs(list(options.ca)) do ctx:add_ca(pem("ca", ca)) end
+  else
+    ctx:use_system_ca()
+  end
+
+  for _, cert in ipairs(list(options.cert)) do ctx:add_cert(pem("cert", cert)) end
+  local keys = list(options.key)
+  for _, key in ipairs(keys) do
+    if type(key) == "table" then
+      ctx:add_key(pem("key.pem", key.pem), key.passphrase or options.passphrase)
+    else
+      ctx:add_key(pem("key", key), options.passphrase)
+    end
+  end
+  if #keys > 0 and options.cert ~= nil then ctx:check_key() end
+  for _, pfx in ipairs(list(options.pfx)) do
+    if type(pfx) == "table" then
+      ctx:load_pfx(pem("pfx.buf", pfx.buf), pfx.passphrase or options.passphrase)
+    else
+      ctx:load_pfx(pem("pfx", pfx), options.passphrase)
+    end
+  end
+  for _, crl in ipairs(list(options.crl)) do ctx:add_crl(pem("crl", crl)) end
+end
+
+-- ciphers (TLS 1.3 suites, TLS_*, and the TLS 1.2 cipher list apart), key
+-- exchange groups, DH parameters, signature algorithms
+local function setCiphers(ctx, options)
+  local ciphers = options.ciphers or settings.DEFAULT_CIPHERS
+  local suites, rest = {}, {}
+  for c in ciphers:gmatch("[^:]+") do
+    if c:match("^TLS_") then suites[#suites + 1] = c else rest[#rest + 1] = c end
+  end
+  if #suites == 0 and #rest == 0 then
+    error(errors.new("ERR_SSL_NO_CIPHER_MATCH", "no cipher match"), 3)
+  end
+  ctx:set_ciphers(#rest > 0 and table.concat(rest, ":") or nil,
+    #suites > 0 and table.concat(suites, ":") or nil)
+  if #rest == 0 then ctx:set_protocol_range("TLSv1.3", nil) end
+
+  local curve = options.ecdhCurve
+  if curve == nil then curve = settings.DEFAULT_ECDH_CURVE end
+  if curve == false then
+    ctx:set_groups("ffdhe2048:ffdhe3072:ffdhe4096")
+  elseif curve ~= "auto" then
+    ctx:set_groups(curve)
+  end
+  if options.dhparam ~= nil then ctx:set_dhparam(pem("dhparam", options.dhparam)) end
+  if options.sigalgs then ctx:set_sigalgs(options.sigalgs) end
+end
+
+-- cipher order, secureOptions, session timeout and ID context
+local function setSessionOptions(ctx, options, isServer)
+  local honor = options.honorCipherOrder
+  if honor == nil then honor = isServer == true end
+  if honor then ctx:set_options(core.ssl_constants.SSL_OP_CIPHER_SERVER_PREFERENCE) end
+  if options.secureOptions then ctx:set_options(math.tointeger(options.secureOptions)) end
+  -- Node's default is 300 s (OpenSSL's would be 7200)
+  local timeout = options.sessionTimeout or 300
+  if timeout < 0 then errors.outOfRange("options.sessionTimeout", ">= 0", timeout, 4) end
+  ctx:set_timeout(math.floor(timeout))
+  if options.sessionIdContext or isServer then
+    ctx:set_session_id_context(options.sessionIdContext or defaultSessionIdContext())
+  end
+end
+
+-- createSecureContext([options]) -> SecureContext. Raises an error object
+-- saying what is wrong with bad credentials or settings.
+function M.createSecureContext(options, isServer)
+  options = options or {}
+  checkContextOptions(options)
+  local ctx = core.secure_context_new()
+  setProtocolRange(ctx, options)
+  setCredentials(ctx, options)
+  setCiphers(ctx, options)
+  setSessionOptions(ctx, options, isServer)
+  return setmetatable({ context = ctx }, SecureContext)
+end
+
+-- options.secureContext (checked), else a context made from the options
+function M.contextOf(options, isServer)
+  local sc = options.secureContext
+  if sc ~= nil then
+    if getmetatable(sc) ~= SecureContext then
+      errors.invalidArgType("options.secureContext", "a SecureContext", sc, 3)
+    end
+    return sc
+  end
+  return M.createSecureContext(options, isServer)
+end
+
+function M.getCiphers()
+  local out, seen = {}, {}
+  local ctx = core.secure_context_new()
+  ctx:set_ciphers("ALL", nil)
+  for _, name in ipairs(ctx:ciphers()) do
+    local n = name:lower()
+    if not seen[n] then seen[n] = true; out[#out + 1] = n end
+  end
+  table.sort(out)
+  return out
+end
+
+-- tls.rootCertificates: the system's trusted CAs as PEM strings (read when
+-- first used). Node ships Mozilla's list; luatls trusts what the system does.
+function M.rootCertificates()
+  local file = core.default_cert_file()
+  local f = io.open(file, "r")
+  local out = {}
+  if f then
+    local all = f:read("a")
+    f:close()
+    for pemText in all:gmatch("%-%-%-%-%-BEGIN CERTIFICATE%-%-%-%-%-.-%-%-%-%-%-END CERTIFICATE%-%-%-%-%-") do
+      out[#out + 1] = pemText .. "\n"
+    end
+  end
+  return out
+end
+
+return M

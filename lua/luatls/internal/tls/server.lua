@@ -1,0 +1,146 @@
+-- luatls.internal.tls.server: tls.Server, a net.Server whose connections
+-- are TLSSockets (handshake timeout, addContext, setSecureContext, session
+-- ticket keys and their rotation).
+local net = require("luatls.net")
+local errors = require("luatls.errors")
+local timers = require("luatls.timers")
+local core = require("luatls.loop").core
+local secureContext = require("luatls.internal.tls.secure_context")
+local tlsOptions = require("luatls.internal.tls.options")
+local TLSSocket = require("luatls.internal.tls.socket")
+
+local SecureContext, contextOf = secureContext.SecureContext, secureContext.contextOf
+local toWire = tlsOptions.toWire
+
+local Server = net.Server:extend("Server")
+
+-- tls.createServer([options][, secureConnectionListener])
+function Server:init(options, listener)
+  if type(options) == "function" then options, listener = nil, options end
+  options = options or {}
+  if type(options) ~= "table" then errors.invalidArgType("options", "of type table", options) end
+  errors.checkOptions(options, "tls.createServer")
+  net.Server.init(self, { allowHalfOpen = options.allowHalfOpen, pauseOnConnect = options.pauseOnConnect,
+    highWaterMark = options.highWaterMark })
+  if listener ~= nil then
+    if type(listener) ~= "function" then errors.invalidArgType("listener", "of type function", listener) end
+    self:on("secureConnection", listener)
+  end
+  local ht = options.handshakeTimeout
+  if ht ~= nil and (type(ht) ~= "number" or ht < 0) then
+    errors.invalidArgType("options.handshakeTimeout", "a non-negative number", ht)
+  end
+  self._handshakeTimeout = ht or 120000
+  self._options = options
+  tlsOptions.checkCallbacks(options, 3)
+  self._SNICallback = options.SNICallback
+  self._ALPNCallback = options.ALPNCallback
+  self._alpnWire = toWire("ALPNProtocols", options.ALPNProtocols)
+  self._npnWire = toWire("NPNProtocols", options.NPNProtocols)
+  self._contexts = {}
+  self._secureContext = contextOf(options, true)
+  if options.ticketKeys ~= nil then
+    self:setTicketKeys(options.ticketKeys)
+  end
+  local rotation = options.ticketKeyRotation
+  if rotation ~= nil then
+    if type(rotation) ~= "number" or rotation <= 0 then
+      errors.invalidArgType("options.ticketKeyRotation", "a positive number of seconds", rotation)
+    end
+    -- a new key every `rotation` seconds; tickets made with the previous
+    -- key are still accepted (and renewed)
+    self._rotation = timers.setInterval(function() self:_rotateTicketKeys() end, rotation * 1000)
+    self._rotation:unref()
+    self:on("close", function() if self._rotation then self._rotation:close(); self._rotation = nil end end)
+  end
+  self.requestCert = options.requestCert == true
+  self.rejectUnauthorized = options.rejectUnauthorized ~= false
+end
+
+-- The options the server's sockets are made with: one table that they all
+-- share (a socket does not change it), made again when a setting it holds
+-- has changed since (setSecureContext, server.requestCert = ..., ...).
+local function socketOptions(self)
+  local o = self._socketOptions
+  if o == nil or o.secureContext ~= self._secureContext or o.requestCert ~= self.requestCert or
+      o.rejectUnauthorized ~= self.rejectUnauthorized or o.pauseOnCreate ~= self.pauseOnConnect or
+      o.allowHalfOpen ~= self._options.allowHalfOpen or o.highWaterMark ~= self._options.highWaterMark then
+    o = {
+      isServer = true,
+      server = self,
+      pauseOnCreate = self.pauseOnConnect,
+      secureContext = self._secureContext,
+      requestCert = self.requestCert,
+      rejectUnauthorized = self.rejectUnauthorized,
+      allowHalfOpen = self._options.allowHalfOpen,
+      highWaterMark = self._options.highWaterMark,
+    }
+    self._socketOptions = o
+  end
+  return o
+end
+
+function Server:_makeSocket(handle)
+  local socket = TLSSocket.new(nil, socketOptions(self))
+  socket:_wrap(handle) -- a connection the server accepted
+  if self._handshakeTimeout > 0 then
+    socket._handshakeTimer = timers.setTimeout(function()
+      socket._handshakeTimer = nil
+      if socket._secure or socket.destroyed then return end
+      -- unlike Node, the socket is closed: a client that never finishes
+      -- its handshake must not hold a descriptor
+      socket:_onTlsError(errors.new("ERR_TLS_HANDSHAKE_TIMEOUT", "TLS handshake timeout"))
+    end, self._handshakeTimeout)
+    socket._handshakeTimer:unref()
+  end
+  return socket
+end
+
+-- addContext(hostname, context): the context for clients that ask for
+-- hostname by SNI ("*.example.com" matches one label, "*" every name).
+-- Later additions win. Used when there is no SNICallback, and (unlike Node)
+-- when an SNICallback answers cb(nil, nil).
+function Server:addContext(hostname, context)
+  if type(hostname) ~= "string" then errors.invalidArgType("hostname", "of type string", hostname) end
+  if type(context) ~= "table" then errors.invalidArgType("context", "a SecureContext or options", context) end
+  if getmetatable(context) ~= SecureContext then context = secureContext.createSecureContext(context, true) end
+  self._contexts[#self._contexts + 1] = { hostname, context }
+end
+
+-- setSecureContext(options): credentials for connections from now on (the
+-- ticket keys stay, so sessions survive a certificate rotation)
+function Server:setSecureContext(options)
+  errors.checkOptions(options, "server:setSecureContext")
+  local keys, previous = self._secureContext.context:get_ticket_keys()
+  self._secureContext = contextOf(options, true)
+  if not (options and options.ticketKeys) then
+    self._secureContext.context:set_ticket_keys(keys, previous)
+  end
+end
+
+local function checkKeys(keys, level)
+  if type(keys) ~= "string" then errors.invalidArgType("keys", "a 48-byte string", keys, level + 1) end
+  if #keys ~= 48 then
+    error(errors.TypeError("ERR_INVALID_ARG_VALUE",
+      "The argument 'keys' must be exactly 48 bytes. Received " .. #keys), level + 1)
+  end
+end
+
+-- getTicketKeys() -> the 48 bytes that encrypt session tickets now
+function Server:getTicketKeys()
+  return (self._secureContext.context:get_ticket_keys())
+end
+
+-- setTicketKeys(keys): for tickets from now on (servers sharing keys resume
+-- each other's sessions)
+function Server:setTicketKeys(keys)
+  checkKeys(keys, 2)
+  self._secureContext.context:set_ticket_keys(keys)
+end
+
+function Server:_rotateTicketKeys()
+  local ctx = self._secureContext.context
+  ctx:set_ticket_keys(core.random_bytes(48), (ctx:get_ticket_keys()))
+end
+
+return Server

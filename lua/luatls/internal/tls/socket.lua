@@ -1,0 +1,458 @@
+-- luatls.internal.tls.socket: TLSSocket, a net.Socket whose handle is a TLS
+-- connection from the C core (src/tls_conn.c): wrapping a transport, the
+-- events the connection reports, the handshake's end (verification),
+-- renegotiation, and what the connection knows (certificates, cipher, ...).
+-- The handshake hooks are in hooks.lua.
+local loop = require("luatls.loop")
+local net = require("luatls.net")
+local errors = require("luatls.errors")
+local EventEmitter = require("luatls.events")
+local identity = require("luatls.identity")
+local settings = require("luatls.internal.tls.settings")
+local secureContext = require("luatls.internal.tls.secure_context")
+local tlsOptions = require("luatls.internal.tls.options")
+local core = loop.core
+
+local defineProperty = EventEmitter.defineProperty
+local contextOf, toWire = secureContext.contextOf, tlsOptions.toWire
+
+local TLSSocket = net.Socket:extend("TLSSocket")
+-- Where every TLS socket starts (on the class until one changes, as
+-- net.Socket's); servername and authorizationError start nil.
+TLSSocket.encrypted = true
+TLSSocket.authorized = false
+TLSSocket.alpnProtocol = false
+TLSSocket.npnProtocol = false
+TLSSocket._isServer = false
+TLSSocket._secure = false
+TLSSocket._requestCert = false
+TLSSocket._rejectUnauthorized = true
+
+-- TLSSocket.new(socket[, options]): socket is a net.Socket (connected or
+-- connecting) or nil (then connect() it). options: isServer, server,
+-- secureContext (or createSecureContext options), requestCert,
+-- rejectUnauthorized, servername, session, checkServerIdentity, minDHSize.
+-- The socket keeps options as self._tls and never changes what the table
+-- holds for a server socket, so a server's sockets may share one.
+function TLSSocket:init(socket, options)
+  if type(socket) == "table" and options == nil and not EventEmitter.instanceOf(socket, net.Socket) then
+    socket, options = nil, socket
+  end
+  options = options or {}
+  errors.checkOptions(options, "tls.TLSSocket")
+  -- highWaterMark: the socket's stream, both sides (a server's options give
+  -- it to every socket it accepts, as net.createServer's do in Node 20)
+  net.Socket.init(self, { allowHalfOpen = options.allowHalfOpen, server = options.server,
+    highWaterMark = options.highWaterMark })
+  self._tls = options
+  tlsOptions.checkCallbacks(options, 3)
+  options._alpnWire = options._alpnWire or toWire("ALPNProtocols", options.ALPNProtocols)
+  options._npnWire = options._npnWire or toWire("NPNProtocols", options.NPNProtocols)
+  if options.isServer == true then self._isServer = true end
+  -- the SecureContext: options.secureContext (then read from self._tls), or
+  -- one made from the options
+  local context = contextOf(options, self._isServer)
+  if context ~= options.secureContext then self._context = context end
+  if options.requestCert then self._requestCert = options.requestCert end
+  if options.rejectUnauthorized == false then self._rejectUnauthorized = false end
+  -- as Node: true unless told otherwise (a server only uses it with
+  -- requestCert)
+  self._parent = socket
+
+  if options._handle then
+    -- a connected transport handle to put the TLS pump on
+    self:_wrap(options._handle)
+  elseif socket then
+    if not EventEmitter.instanceOf(socket, net.Socket) then
+      errors.invalidArgType("socket", "a net.Socket", socket, 3)
+    end
+    local function take()
+      local h, peerAddr = socket:_detachHandle()
+      self._peer = peerAddr
+      self:_wrap(h)
+    end
+    if not socket.pending then
+      take()
+    else
+      self.connecting = true
+      socket:once("connect", function()
+        self.connecting = false
+        take()
+        self:emit("connect")
+      end)
+      socket:once("error", function(err) self:destroy(err) end)
+    end
+    self:once("close", function() if not socket.destroyed then socket:destroy() end end)
+  end
+end
+
+TLSSocket.__tostring = function() return "TLSSocket" end
+
+-- net.Socket calls this when its own connect() succeeded
+function TLSSocket:_onConnected(handle, addr)
+  self._peer = addr
+  self.connecting = false
+  self:_wrap(handle)
+  self:emit("connect")
+  self:emit("ready")
+end
+
+-- What a TLS connection (src/tls_conn.c) tells its socket: one table for
+-- every socket, each handler called with the socket first (set_owner), so a
+-- connection costs no closure per event. Hooks a socket does not use are
+-- never called: the connection asks only for what _wrap turned on.
+local CONN_EVENTS = {
+  handshake = function(self) self:_onHandshake() end,
+  error = function(self, err) self:_onTlsError(err) end,
+  renegotiation = function(self) self:_onPeerRenegotiation() end,
+  renegotiated = function(self) self:_onRenegotiated() end,
+  hello = function(self, servername) self:_onHello(servername, self._sniCallback) end,
+  alpn = function(self, info) self:_onALPN(info, self._alpnCallback) end,
+  ocsp = function(self, cert, issuer) self:_onOCSPRequest(cert, issuer) end,
+  newsession = function(self, id, data) self:_onNewSession(id, data) end,
+  resume = function(self, id) self:_onResumeSession(id) end,
+  ocspresponse = function(self, response) self:emit("OCSPResponse", response) end,
+  keylog = function(self, line)
+    self:emit("keylog", line)
+    if self.server then self.server:emit("keylog", line, self) end
+  end,
+  session = function(self, data) self:emit("session", data) end,
+}
+
+-- Put the TLS pump on a connected transport handle and start the handshake.
+function TLSSocket:_wrap(transport)
+  local context = self._context or self._tls.secureContext
+  local w = core.tls_wrap(transport, context.context, self._isServer)
+  self._handle = w
+  w:set_owner(self, CONN_EVENTS)
+  local o = self._tls
+  if self._isServer then
+    w:set_verify(self._requestCert == true, self._rejectUnauthorized)
+    local server = self.server
+    local sni = o.SNICallback or (server and server._SNICallback)
+    if sni or (server and #server._contexts > 0) then
+      w:set_hello_hook(true)
+      self._sniCallback = sni
+    end
+    local alpnCallback = o.ALPNCallback or (server and server._ALPNCallback)
+    if alpnCallback then
+      w:set_alpn_callback(true)
+      self._alpnCallback = alpnCallback
+    else
+      local alpn = o._alpnWire or (server and server._alpnWire)
+      if alpn then w:set_alpn(alpn) end
+    end
+    local npn = o._npnWire or (server and server._npnWire)
+    if npn then w:set_npn(npn) end
+    if server and server:listenerCount("OCSPRequest") > 0 then
+      w:set_ocsp_hook(true)
+    end
+    -- a session store: only for connections made while someone listens
+    if server and (server:listenerCount("newSession") > 0 or server:listenerCount("resumeSession") > 0) then
+      w:set_session_hook(true)
+    end
+  else
+    local name = o.servername
+    if name and name ~= "" and net.isIP(name) == 0 then w:set_servername(name) end
+    if o.session then w:set_session(o.session) end
+    if o._alpnWire then w:set_alpn(o._alpnWire) end
+    if o._npnWire then w:set_npn(o._npnWire) end
+    if o.requestOCSP then
+      -- 'OCSPResponse'(response | nil) comes before 'secureConnect'
+      w:request_ocsp()
+    end
+  end
+  if self:listenerCount("keylog") > 0 or (self.server and self.server:listenerCount("keylog") > 0) then
+    self:_enableKeylog()
+  end
+  if not self._isServer and self:listenerCount("session") > 0 then self:_enableSessionEvent() end
+  w:start()
+  self:_readOnConnect(self._tls.pauseOnCreate) -- as net.Socket: read from the start
+end
+
+function TLSSocket:_enableKeylog()
+  local w = self._handle
+  if not w or self._keylogOn then return end
+  self._keylogOn = true
+  w:set_keylog(true)
+end
+
+-- the client's 'session' event: new sessions (TLS 1.3 tickets arrive after
+-- the handshake; there may be several)
+function TLSSocket:_enableSessionEvent()
+  local w = self._handle
+  if not w or self._sessionOn or self._isServer then return end
+  self._sessionOn = true
+  w:set_session_event(true)
+end
+
+function TLSSocket:on(name, fn)
+  local r = net.Socket.on(self, name, fn)
+  if name == "keylog" then self:_enableKeylog()
+  elseif name == "session" then self:_enableSessionEvent() end
+  return r
+end
+
+require("luatls.internal.tls.hooks").install(TLSSocket)
+
+-- The server side's end of the handshake: the client's certificate (with
+-- requestCert), then 'secure' and the server's 'secureConnection'. False
+-- when the connection was refused.
+local function serverSecure(self, w)
+  self.servername = w:get_servername()
+  if self._requestCert then
+    local verr = w:verify_error()
+    if verr then
+      self.authorized = false
+      self.authorizationError = verr.code
+      if self._rejectUnauthorized then
+        self:_onTlsError(verr)
+        return false
+      end
+    else
+      self.authorized = true
+    end
+  end
+  self:emit("secure")
+  if self.server then self.server:emit("secureConnection", self) end
+  return true
+end
+
+-- What is wrong with the server's certificate for the name we asked for:
+-- the chain's verification error, else checkServerIdentity's; nil if
+-- nothing.
+local function serverIdentityError(self, w)
+  local verr = w:verify_error()
+  if not verr then
+    local check = self._tls.checkServerIdentity or identity.checkServerIdentity
+    local host = self._tls.servername or self._tls.host or "localhost"
+    local ok, res = pcall(check, host, self:getPeerCertificate())
+    if not ok then
+      -- an override that raises: its error ends the connection
+      verr = type(res) == "table" and res or errors.new("ERR_TLS_CHECK_SERVER_IDENTITY", tostring(res))
+    else
+      verr = res
+    end
+  end
+  return verr
+end
+
+-- The client side's end of the handshake: the server's identity, its DH
+-- parameters, then 'secure' and 'secureConnect'. False when the connection
+-- was refused.
+local function clientSecure(self, w)
+  local verr = serverIdentityError(self, w)
+  if verr then
+    self.authorized = false
+    self.authorizationError = verr.code or verr.message
+    if self._rejectUnauthorized then
+      self:destroy(verr)
+      return false
+    end
+  else
+    self.authorized = true
+  end
+  -- minDHSize (default 1024): refuse a server's weak DH parameters
+  local minDH = self._tls.minDHSize or 1024
+  local eki = w:get_ephemeral_key_info()
+  if eki and eki.type == "DH" and eki.size and eki.size < minDH then
+    self:destroy(errors.new("ERR_TLS_DH_PARAM_SIZE",
+      "DH parameter size " .. eki.size .. " is less than " .. minDH))
+    return false
+  end
+  self:emit("secure")
+  self:emit("secureConnect")
+  return true
+end
+
+-- The handshake is done (once 'newSession' has answered, if it was asked).
+function TLSSocket:_onHandshake()
+  local w = self._handle
+  if not w then return end
+  if self._newSessionPending then
+    self._securePending = true -- 'secure' waits for newSession's cb
+    return
+  end
+  self._secure = true
+  if self._handshakeTimer then
+    self._handshakeTimer:close()
+    self._handshakeTimer = nil
+  end
+  local alpn, npn = w:get_alpn(), w:get_npn()
+  if alpn ~= false then self.alpnProtocol = alpn end -- (the class has false)
+  if npn ~= false then self.npnProtocol = npn end
+  local secure
+  if self._isServer then secure = serverSecure(self, w) else secure = clientSecure(self, w) end
+  if secure then self:emit("_tlsReady") end
+end
+
+function TLSSocket:_onTlsError(err)
+  if self.destroyed then return end -- reported already, or closing anyway
+  if self._isServer and self.server and not self._reported then
+    self._reported = true
+    local server = self.server
+    if server then
+      server:emit("tlsClientError", err, self)
+      if server:listenerCount("clientError") > 0 then server:emit("clientError", err, self) end
+    end
+    return self:destroy()
+  end
+  self:destroy(err)
+end
+
+function TLSSocket:_destroy(err, cb)
+  if self._handshakeTimer then
+    self._handshakeTimer:close()
+    self._handshakeTimer = nil
+  end
+  return net.Socket._destroy(self, err, cb)
+end
+
+-- Writes and end() wait for the handshake.
+function TLSSocket:_writeGeneric(data, bytes, cb)
+  if not self._secure and not self.destroyed then
+    self:once("_tlsReady", function() self:_writeGeneric(data, bytes, cb) end)
+    return
+  end
+  return net.Socket._writeGeneric(self, data, bytes, cb)
+end
+
+function TLSSocket:_final(cb)
+  -- (unless the peer has ended already: then nothing is coming to wait for)
+  if not self._secure and not self.destroyed and self._handle and not self.readableEnded then
+    self:once("_tlsReady", function() self:_final(cb) end)
+    return
+  end
+  return net.Socket._final(self, cb)
+end
+
+-- ---- renegotiation (TLS 1.2) ----------------------------------------------------
+
+-- The peer started a renegotiation. A server allows tls.CLIENT_RENEG_LIMIT
+-- of them per tls.CLIENT_RENEG_WINDOW seconds (both read now, so scripts
+-- may change them); past that the socket emits 'error'
+-- (ERR_TLS_SESSION_ATTACK) and is closed (Node leaves it open).
+function TLSSocket:_onPeerRenegotiation()
+  if self._renegDisabled then
+    return self:destroy(errors.new("ERR_TLS_RENEGOTIATION_DISABLED",
+      "TLS session renegotiation disabled for this socket"))
+  end
+  if not self._isServer then return end
+  local now = require("luatls.core").hrtime() / 1e9
+  local window, times = settings.CLIENT_RENEG_WINDOW, self._renegTimes or {}
+  self._renegTimes = times
+  while times[1] and now - times[1] > window do table.remove(times, 1) end
+  times[#times + 1] = now
+  if #times > settings.CLIENT_RENEG_LIMIT then
+    self:destroy(errors.new("ERR_TLS_SESSION_ATTACK", "TLS session renegotiation attack detected"))
+  end
+end
+
+-- disableRenegotiation(): any renegotiation the peer starts is an error
+function TLSSocket:disableRenegotiation()
+  self._renegDisabled = true
+end
+
+-- renegotiate(options, cb): { rejectUnauthorized=, requestCert= }; cb(err)
+-- once it is done. TLS 1.3 has none: returns false, cb gets the error.
+function TLSSocket:renegotiate(options, cb)
+  if type(options) ~= "table" then errors.invalidArgType("options", "of type table", options) end
+  if cb ~= nil and type(cb) ~= "function" then errors.invalidArgType("callback", "of type function", cb) end
+  local w = self._handle
+  local function fail(err)
+    if cb then require("luatls.tick").nextTick(cb, err) end
+    return false
+  end
+  if not w or self.destroyed then
+    return fail(errors.new("ERR_SOCKET_CLOSED", "Socket is closed"))
+  end
+  if self._renegDisabled then
+    return fail(errors.new("ERR_TLS_RENEGOTIATION_DISABLED", "TLS session renegotiation disabled for this socket"))
+  end
+  local request, reject = options.requestCert, options.rejectUnauthorized
+  if request ~= nil then self._requestCert = request end
+  if reject ~= nil then self._rejectUnauthorized = reject end
+  local ok, err = w:renegotiate(request, reject == nil and self._rejectUnauthorized or reject)
+  if not ok then return fail(err) end
+  self._renegCb = cb
+  return true
+end
+
+function TLSSocket:_onRenegotiated()
+  local cb = self._renegCb
+  self._renegCb = nil
+  local w = self._handle
+  if self._isServer and self._requestCert then
+    local verr = w:verify_error()
+    self.authorized = verr == nil
+    self.authorizationError = verr and verr.code or nil
+    if verr and self._rejectUnauthorized then
+      if cb then cb(verr) end
+      return self:destroy(verr)
+    end
+  end
+  if cb then cb(nil) end
+  self:emit("secure")
+end
+
+-- ---- what the connection knows ------------------------------------------------
+
+-- the C connection under this socket (SecurePair's ssl), or nil
+function TLSSocket:_connection()
+  return self._handle
+end
+
+local function call(self, method, ...)
+  local w = self._handle
+  if not w or w:is_closing() then return nil end
+  return w[method](w, ...)
+end
+
+function TLSSocket:getPeerCertificate(detailed)
+  return call(self, "get_peer_certificate", detailed) or {}
+end
+function TLSSocket:getCertificate() return call(self, "get_certificate") or {} end
+function TLSSocket:getCipher() return call(self, "get_cipher") end
+function TLSSocket:getProtocol() return call(self, "get_protocol") end
+function TLSSocket:getSession() return call(self, "get_session") end
+function TLSSocket:getTLSTicket() return call(self, "get_tls_ticket") end
+function TLSSocket:isSessionReused() return call(self, "is_session_reused") == true end
+function TLSSocket:getFinished() return call(self, "get_finished") end
+function TLSSocket:getPeerFinished() return call(self, "get_peer_finished") end
+function TLSSocket:getEphemeralKeyInfo()
+  if self._isServer then return nil end
+  return call(self, "get_ephemeral_key_info") or {}
+end
+
+function TLSSocket:exportKeyingMaterial(length, label, context)
+  if type(length) ~= "number" then errors.invalidArgType("length", "of type number", length) end
+  if type(label) ~= "string" then errors.invalidArgType("label", "of type string", label) end
+  local w = self._handle
+  if not w then
+    error(errors.new("ERR_TLS_INVALID_STATE", "TLS socket connection must be securely established"), 2)
+  end
+  return w:export_keying_material(length, label, context)
+end
+
+function TLSSocket:setMaxSendFragment(size)
+  if type(size) ~= "number" then errors.invalidArgType("size", "of type number", size) end
+  return call(self, "set_max_send_fragment", math.tointeger(size) or 0) == true
+end
+
+function TLSSocket:setServername(name)
+  if type(name) ~= "string" then errors.invalidArgType("name", "of type string", name) end
+  if self._isServer then
+    error(errors.new("ERR_TLS_SNI_FROM_SERVER", "Cannot issue SNI from a TLS server-side socket"), 2)
+  end
+  self._tls.servername = name
+  if self._handle then self._handle:set_servername(name) end
+end
+
+-- tls.TLSSocket(socket, options) works as TLSSocket.new(socket, options)
+getmetatable(TLSSocket).__call = function(_, socket, options)
+  return TLSSocket.new(socket, options)
+end
+
+defineProperty(TLSSocket, "secureConnecting", function(self) return not self._secure end)
+
+return TLSSocket
