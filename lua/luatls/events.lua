@@ -137,8 +137,26 @@ end
 local EventEmitter = class(nil, "EventEmitter")
 EventEmitter.EventEmitter = EventEmitter
 EventEmitter.class = class
+-- mixin(cls, other): cls also is an `other` (instanceOf(obj, other) holds
+-- for its instances) and gets other's methods and properties that cls and
+-- its parents do not define (how a Duplex is also a Writable). Metamethods
+-- (__x) are not copied.
+local function mixin(cls, other)
+  for key, value in pairs(other) do
+    if type(value) == "function" and cls[key] == nil and not key:match("^__") then cls[key] = value end
+  end
+  local getters, setters = rawget(other, "__getters"), rawget(other, "__setters")
+  for key, getter in pairs(getters) do
+    if rawget(rawget(cls, "__getters"), key) == nil then defineProperty(cls, key, getter, setters[key]) end
+  end
+  local also = rawget(cls, "__implements") or {}
+  also[#also + 1] = other
+  rawset(cls, "__implements", also)
+end
+
 EventEmitter.defineProperty = defineProperty
 EventEmitter.instanceOf = instanceOf
+EventEmitter.mixin = mixin
 
 function EventEmitter.extend(parent, name)
   return class(parent, name)

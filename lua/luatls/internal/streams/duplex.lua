@@ -13,7 +13,6 @@ local defineProperty = EventEmitter.defineProperty
 
 local Duplex = Readable:extend("Duplex")
 
-Duplex.__implements = { Writable } -- EventEmitter.instanceOf(duplex, Writable) is true
 Duplex.allowHalfOpen = true -- (on the class; an instance holds it only when it differs)
 
 -- options as for Readable and Writable, plus allowHalfOpen (default true:
@@ -39,17 +38,10 @@ function Duplex:init(options)
   end
 end
 
-for key, value in pairs(Writable) do
-  if type(value) == "function" and Duplex[key] == nil and not key:match("^__") then
-    Duplex[key] = value
-  end
-end
+-- A Duplex also is a Writable (EventEmitter.instanceOf(duplex, Writable)),
+-- with Writable's methods and properties where Readable has none.
+EventEmitter.mixin(Duplex, Writable)
 Duplex.destroy = Writable.destroy
-for key, getter in pairs(rawget(Writable, "__getters")) do
-  if rawget(rawget(Duplex, "__getters"), key) == nil then
-    defineProperty(Duplex, key, getter, rawget(Writable, "__setters")[key])
-  end
-end
 defineProperty(Duplex, "destroyed", function(self)
   local r, w = self._readableState, self._writableState
   return r ~= nil and w ~= nil and r.destroyed and w.destroyed
