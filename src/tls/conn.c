@@ -454,8 +454,6 @@ static int linger_start(tls_conn *c) {
   return 1;
 }
 
-/* the transport closed: free the SSL, tell Lua, let go */
-
 /* ---- closing ------------------------------------------------------------- */
 
 /* What __gc and the transport's close both end in: every feature lets go,
