@@ -122,6 +122,18 @@ function M.needs(...)
   return true
 end
 
+-- task(fn, ...) -> fn's results: run fn as a task (luatls.async) and the
+-- loop until it ends; its error fails the test, with the task's traceback.
+function M.task(fn, ...)
+  local t = require("luatls.async").run(fn, ...)
+  t.handled = true -- its error is raised here, not reported as uncaught
+  M.wait(function() return t.status == "done" or t.status == "failed" end, nil, "the task")
+  if t.status == "failed" then
+    error(t.traceback or t.error, 0)
+  end
+  return table.unpack(t.results, 1, t.results.n)
+end
+
 -- listen(server) -> port: listen on a free loopback port and wait for it.
 function M.listen(server)
   local port

@@ -64,7 +64,7 @@ static void uncaught(lua_State *L) {
     luatls_main_loop.error_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   }
   lua_settop(L, err - 1);
-  if (luatls_main_loop.uv)
+  if (luatls_main_loop.uv && luatls_main_loop.running)
     uv_stop(luatls_main_loop.uv);
 }
 
@@ -196,8 +196,14 @@ static int l_run(lua_State *L) {
   lua_settop(L, 0);
   lua_State *prev = luatls_main_loop.L;
   luatls_main_loop.running = 1;
-  luatls_main_loop.L = L;
-  luatls_run_ticks(L);
+  /* Callbacks run on the main thread, whichever coroutine runs the loop (a
+   * task, or the interpreter's main chunk, which is one): a callback is
+   * never inside a task, and a task's coroutine.yield never crosses the
+   * loop's C frames. */
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  luatls_main_loop.L = lua_tothread(L, -1);
+  lua_pop(L, 1);
+  luatls_run_ticks(luatls_main_loop.L);
   int alive = 1;
   if (luatls_main_loop.error_ref == LUA_NOREF)
     alive = uv_run(luatls_main_loop.uv, umodes[mode]);
@@ -311,6 +317,18 @@ static int l_set_uncaught(lua_State *L) {
   return set_ref(L, &luatls_main_loop.uncaught_ref);
 }
 
+/* uncaught(err, traceback): err escaped code the loop did not call itself
+ * (a task's coroutine that failed with nobody waiting for it): it goes
+ * where an error escaping a callback goes, with the traceback given (the
+ * raising line's, not the reporter's). */
+static int l_uncaught(lua_State *L) {
+  luaL_checkstring(L, 2);
+  lua_settop(L, 2);
+  lua_setfield(L, LUA_REGISTRYINDEX, "luatls.traceback");
+  uncaught(L);
+  return 0;
+}
+
 static int l_request_tick(lua_State *L) {
   (void)L;
   want_ticks();
@@ -356,6 +374,7 @@ void luatls_open_loop(lua_State *L) {
       {"last_traceback", l_last_traceback},
       {"set_tick", l_set_tick},
       {"set_uncaught", l_set_uncaught},
+      {"uncaught", l_uncaught},
       {"request_tick", l_request_tick},
       {NULL, NULL},
   };

@@ -5,6 +5,8 @@
 --   local net = require("luatls.net")      -- or luatls.net
 --   ... make servers and clients ...
 --   luatls.run()                           -- until no work is left
+--   luatls.run(function() ... end)         -- the same, with fn as a task
+--                                          -- first (it may wait: async)
 --
 -- luatls.globals() installs what the luatls interpreter gives every script:
 -- console, process, setTimeout & co., and the short module names ("net",
@@ -18,7 +20,7 @@ M.version = require("luatls.core").versions().luatls
 -- The modules, loaded when first used: luatls.net, luatls.events, ...
 M.modules = {
   "tls", "net", "events", "fs", "timers", "buffer", "stream", "util",
-  "process", "console", "dns", "errors",
+  "process", "console", "dns", "errors", "async",
 }
 -- Contributions that are not Node modules, kept apart: no short name, not
 -- loaded through this table; require("luatls.redis").
@@ -37,14 +39,22 @@ setmetatable(M, {
   end,
 })
 
--- run(): run the event loop until no handle or timer is left, then emit
--- process 'beforeExit' (its listeners may add work: then the loop goes on).
--- An error that escaped a callback (or a 'beforeExit' listener), and that no
--- 'uncaughtException' listener took, is raised here; luatls.loop's
--- lastTraceback() has its traceback.
-function M.run()
+-- run([fn, ...]): start fn(...) as a task (luatls.async: it runs until it
+-- first waits) when given, then run the event loop until no handle or timer
+-- is left, then emit process 'beforeExit' (its listeners may add work: then
+-- the loop goes on). An error that escaped a callback, a task nobody waits
+-- for or a 'beforeExit' listener, and that no 'uncaughtException' listener
+-- took, is raised here; luatls.loop's lastTraceback() has its traceback (for
+-- a task, that of the line that raised it). fn failing before its first
+-- wait is raised before the loop runs.
+function M.run(fn, ...)
   local process = require("luatls.process")
   local core = loop.core
+  if fn ~= nil then
+    local task = require("luatls.internal.async.task")
+    local t = task.run(fn, ...)
+    if t.status == "failed" then task.report(t) end
+  end
   while true do
     loop.run("default")
     core.invoke(process.emit, process, "beforeExit", math.tointeger(tonumber(process.exitCode)) or 0)

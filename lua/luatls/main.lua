@@ -76,22 +76,6 @@ local function traceback(e)
   return { err = e, tb = debug.traceback(msg, 2) }
 end
 
--- Run fn(...) protected; an error goes to 'uncaughtException' listeners, or
--- ends the process with status 1.
-local function protect(fn, ...)
-  local ok, res = xpcall(fn, traceback, ...)
-  if ok then return true end
-  local process = require("luatls.process")
-  if process:listenerCount("uncaughtException") > 0 then
-    local ok2, res2 = xpcall(process.emit, traceback, process, "uncaughtException", res.err, "uncaughtException")
-    if ok2 then return true end
-    res = res2
-  end
-  report(res.err, res.tb)
-  process.exitCode = 1
-  return false
-end
-
 local function finish(code)
   local process = require("luatls.process")
   local ok, res = xpcall(process._emitExit, traceback, code)
@@ -103,17 +87,20 @@ local function finish(code)
   return res
 end
 
--- Run the loop until no work is left (luatls.run: 'beforeExit' included).
--- Returns false after an uncaught error; with keepGoing (the prompt) an
--- uncaught error is printed and the loop goes on while keepGoing() says so.
-local function runLoop(keepGoing)
+-- Run the loop until no work is left (luatls.run: 'beforeExit' included),
+-- after starting fn(...) as a task when fn is given (a script's main chunk:
+-- it may wait at its top level). Returns false after an uncaught error; with
+-- keepGoing (the prompt) an uncaught error is printed and the loop goes on
+-- while keepGoing() says so.
+local function runLoop(keepGoing, fn, ...)
   local luatls = require("luatls")
   local loop = require("luatls.loop")
+  local ok, err = pcall(luatls.run, fn, ...)
   while true do
-    local ok, err = pcall(luatls.run)
     if ok then return true end
     report(err, loop.lastTraceback())
     if not (keepGoing and keepGoing()) then return false end
+    ok, err = pcall(luatls.run)
   end
 end
 
@@ -121,11 +108,12 @@ local function exitCode()
   return math.tointeger(tonumber(require("luatls.process").exitCode)) or 0
 end
 
+-- The script's main chunk runs as a task (luatls.async), so it may wait at
+-- its top level, as a Node module may await. An error before its first wait
+-- ends the run before the loop starts, as before.
 local function runChunk(chunk, args)
-  local ok = protect(chunk, table.unpack(args, 1, args.n))
-  if ok then ok = runLoop() end
-  if not ok then return finish(1) end
-  return finish(exitCode())
+  local ok = runLoop(nil, chunk, table.unpack(args, 1, args.n))
+  return finish(ok and exitCode() or 1)
 end
 
 -- The interactive prompt. Lines come from process.stdin while the event loop

@@ -18,6 +18,7 @@
 -- that raised it.
 local errors = require("luatls.errors")
 local tick = require("luatls.tick")
+local core = require("luatls.loop").core
 
 local M = {}
 
@@ -57,25 +58,21 @@ function M.need(what, level)
   error(notInTask(what), (level or 2) + 1)
 end
 
-local uncaught -- set by loop.lua's seam: fn(err, traceback)
-
-function M.setUncaught(fn) uncaught = fn end
-
 local function describe(err)
   if type(err) == "string" then return err end
   local ok, s = pcall(tostring, err)
   return ok and s or "(error object)"
 end
 
+-- report(t): t failed and nobody waits for it: its error goes where an error
+-- escaping a callback goes (core.uncaught: 'uncaughtException' listeners,
+-- else the loop stops and run() raises it, with t's own traceback). Once.
 local function report(t)
   if t.handled then return end
   t.handled = true
-  if uncaught then
-    uncaught(t.error, t.traceback)
-  else
-    error(t.error, 0)
-  end
+  core.uncaught(t.error, t.traceback)
 end
+M.report = report
 
 -- the end of a task's coroutine: results or error, then the waiters
 local function finish(t, r)
@@ -87,7 +84,8 @@ local function finish(t, r)
   else
     t.status = "failed"
     t.error = r[2]
-    t.traceback = debug.traceback(t.co, describe(r[2]), 0)
+    -- (the task's function is the coroutine's tail call: its last line says so)
+    t.traceback = (debug.traceback(t.co, describe(r[2]), 0):gsub("\n%s*%(%.%.%.tail calls%.%.%.%)$", ""))
   end
   coroutine.close(t.co)
   local waiters = t.waiters

@@ -508,6 +508,26 @@ function Readable:removeAllListeners(ev)
   return res
 end
 
+-- Sequential reading inside a task (luatls.async; the machinery is in
+-- internal/async/stream.lua, loaded at the first call), with LuaSocket's
+-- names so that Node's read() keeps its meaning:
+--   receive(pattern[, prefix]) -> data | nil, err, partial: "*l" (a line
+--     without its "\n" or "\r\n"; the default), "*a" (everything to the
+--     end) or n (exactly n bytes); err has code "EOF" at a clean end
+--   iterator([options]) -> for chunk in stream:iterator() do ... end
+--     (Node's readable.iterator(): leaving early destroys the stream unless
+--     options.destroyOnReturn is false)
+-- (Not tail calls: an error names the caller's line.)
+function Readable:receive(pattern, prefix)
+  local data, err, partial = require("luatls.internal.async.stream").receive(self, pattern, prefix)
+  return data, err, partial
+end
+
+function Readable:iterator(options)
+  local f, s, c, closer = require("luatls.internal.async.stream").iterator(self, options)
+  return f, s, c, closer
+end
+
 -- setEncoding(enc): 'data' gives text in `enc` ("utf8", "hex", "base64",
 -- "latin1", "ascii"); a UTF-8 character split across chunks is kept whole.
 function Readable:setEncoding(enc)

@@ -396,6 +396,14 @@ function Writable:write(chunk, encoding, cb)
   return writeImpl(self, chunk, encoding, cb) == true
 end
 
+-- send(data) -> true | nil, err: inside a task (luatls.async), write data
+-- and wait while the stream is over its highWaterMark (LuaSocket's name;
+-- see Readable:receive). Not a tail call: an error names the caller's line.
+function Writable:send(data)
+  local ok, err = require("luatls.internal.async.stream").send(self, data)
+  return ok, err
+end
+
 function Writable:cork()
   self._writableState.corked = self._writableState.corked + 1
 end
