@@ -487,8 +487,8 @@ describe("OCSP", function()
       server:close()
       assert.equal(0, exit, out)
       assert.matches("Cert Status: good", out)
-      assert.is_true(ok, "the server's socket is still open after the client left (net.lua/stream.lua: " ..
-        "a socket nobody reads never sees the peer's EOF; Node's does)")
+      assert.is_true(ok, "the server's socket is still open after the client left " ..
+        "(internal/net/socket.lua, internal/streams/: a socket nobody reads never sees the peer's EOF; Node's does)")
     end)
 
     it("comes after SNI: the certificate (and issuer) of the context SNICallback chose later", function()

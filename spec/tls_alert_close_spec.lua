@@ -1,7 +1,7 @@
 -- After a fatal alert the server's socket lingers: the alert goes out, then
 -- a FIN, the peer's bytes are read and discarded until it ends (or 2 s, or
 -- 256 KiB), and only then does the socket close, so a peer that is still
--- sending reads the alert instead of a TCP reset (src/tls_conn.c, issue 13).
+-- sending reads the alert instead of a TCP reset (src/tls/conn.c, issue 13).
 -- Also: a TLS 1.3 client that resumes gets a fresh ticket.
 local helper = require("spec.helper")
 local certs = require("spec.certs")

@@ -1,4 +1,4 @@
--- spec/tls_bio_spec.lua: the connection's own BIO (src/tls_bio.c). OpenSSL
+-- spec/tls_bio_spec.lua: the connection's own BIO (src/tls/bio.c). OpenSSL
 -- writes records into one scratch buffer the process shares; a connection
 -- that writes while another one holds it (a Lua callback run from inside
 -- OpenSSL, here 'keylog' during the handshake, writing to a second TLS

@@ -1,5 +1,5 @@
 -- spec/tls_forward_spec.lua: socket:pipe(dest) between TLS sockets, or a TLS
--- and a TCP socket, keeps the bytes in C (src/tls_forward.c) while nothing
+-- and a TCP socket, keeps the bytes in C (src/tls/forward.c) while nothing
 -- in Lua would see them on the way, and falls back to the Lua pipe as soon
 -- as something would: a 'data' listener, pause(), unpipe(), a write of its
 -- own. A socket's timeout counts the forwarded bytes as activity. Checked against Node's tls client (what comes back is

@@ -1,6 +1,6 @@
--- x509.c: certificates as Node's getPeerCertificate() tables, checked field by
--- field against what the `openssl x509` command says about the same files,
--- and (when node is installed) against Node's own X509Certificate.
+-- src/tls/x509.c: certificates as Node's getPeerCertificate() tables, checked
+-- field by field against what the `openssl x509` command says about the same
+-- files, and (when node is installed) against Node's own X509Certificate.
 local helper = require("spec.helper")
 local certs = require("spec.certs")
 local core = require("luatls.core")

@@ -9,7 +9,7 @@
 --   tls.connect(8000, { ca = { c } }, function(client) ... client.authorized ... end)
 --
 -- A TLSSocket is a net.Socket whose handle is a TLS connection from the C
--- core (src/tls_conn.c): the ciphertext never reaches Lua; the socket reads
+-- core (src/tls/conn.c): the ciphertext never reaches Lua; the socket reads
 -- and writes cleartext exactly as a TCP socket does.
 --
 -- TLSSocket.new(socket[, options]) (also callable as tls.TLSSocket(socket,

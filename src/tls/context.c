@@ -2,8 +2,8 @@
  * tls/context.c - SecureContext: an SSL_CTX and the primitives that load
  * credentials into it (certificates and chains, keys with passphrases, PFX,
  * CAs, CRLs, DH parameters) and set its policy (protocol range, ciphers,
- * groups, options). lua/luatls/tls.lua turns Node's createSecureContext
- * options into calls of these methods.
+ * groups, options). lua/luatls/internal/tls/secure_context.lua turns
+ * Node's createSecureContext options into calls of these methods.
  *
  * Every failure raises an error object whose message says what is wrong in
  * words ("the private key does not match the certificate"), followed by
@@ -60,7 +60,8 @@ static int l_new(lua_State *L) {
   SSL_CTX_set_app_data(c->ctx, c);
   /* secure defaults: TLS 1.2 and up, no compression, small idle
    * connections. Renegotiation (TLS 1.2) is allowed as in Node: a client's
-   * is counted against tls.CLIENT_RENEG_LIMIT (tls/reneg.c, tls.lua). */
+   * is counted against tls.CLIENT_RENEG_LIMIT (tls/reneg.c, and
+   * TLSSocket:_onPeerRenegotiation in lua/luatls/internal/tls/socket.lua). */
   SSL_CTX_set_min_proto_version(c->ctx, DEFAULT_MIN_VERSION);
   SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION |
                                   SSL_OP_ALLOW_CLIENT_RENEGOTIATION);

@@ -10,11 +10,11 @@
  *                       consumer).
  * No Lua string and no call into Lua per read. The end of the stream and
  * errors still reach the source's read callback, so the Lua pipe
- * (stream.lua), which stays set up, ends and unpipes as always. When the
- * target's transport queue grows past the mark, the source stops reading
- * until it drains. Whenever the target cannot take the bytes (closed,
- * failed, not yet secure), forwarding stops and the bytes go to the
- * source's read callback: the Lua pipe carries on from there.
+ * (lua/luatls/internal/streams/pipe.lua), which stays set up, ends and
+ * unpipes as always. When the target's transport queue grows past the mark,
+ * the source stops reading until it drains. Whenever the target cannot take
+ * the bytes (closed, failed, not yet secure), forwarding stops and the bytes
+ * go to the source's read callback: the Lua pipe carries on from there.
  *
  * It attaches to the pump through the pump's interfaces only: a source's
  * cleartext sink (clear_out.sink, with clear_out.full while the target is

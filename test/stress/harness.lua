@@ -1,5 +1,5 @@
 -- test/stress/harness.lua: the differential stress harness. It proves that
--- pipe()'s C forwarding (src/tls_forward.c) gives what the Lua pipe gives:
+-- pipe()'s C forwarding (src/tls/forward.c) gives what the Lua pipe gives:
 -- the same randomized traffic goes through two server processes at once,
 -- test/stress/server.lua in its "c" path (pipes forwarded in C) and in its
 -- "lua" path (the same pipes kept in Lua by a 'data' listener), and

@@ -2,7 +2,7 @@
 -- net.Socket (install(Socket) adds the methods).
 --
 -- src:pipe(dest), where one of the two is a TLS socket and the other a TLS
--- or TCP socket, also hands the bytes to C (src/tls_forward.c) when nothing
+-- or TCP socket, also hands the bytes to C (src/tls/forward.c) when nothing
 -- in Lua would see them on the way: no other 'data' or 'readable' listener,
 -- no decoder, nothing buffered on either side (a write of dest's own already
 -- handed to its handle keeps its place there). The stream machinery decides

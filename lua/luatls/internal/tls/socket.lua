@@ -1,5 +1,5 @@
 -- luatls.internal.tls.socket: TLSSocket, a net.Socket whose handle is a TLS
--- connection from the C core (src/tls_conn.c): wrapping a transport, the
+-- connection from the C core (src/tls/conn.c): wrapping a transport, the
 -- events the connection reports, the handshake's end (verification),
 -- renegotiation, and what the connection knows (certificates, cipher, ...).
 -- The handshake hooks are in hooks.lua.
@@ -97,7 +97,7 @@ function TLSSocket:_onConnected(handle, addr)
   self:emit("ready")
 end
 
--- What a TLS connection (src/tls_conn.c) tells its socket: one table for
+-- What a TLS connection (src/tls/conn.c) tells its socket: one table for
 -- every socket, each handler called with the socket first (set_owner), so a
 -- connection costs no closure per event. Hooks a socket does not use are
 -- never called: the connection asks only for what _wrap turned on.
