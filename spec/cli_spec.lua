@@ -289,6 +289,72 @@ describe("the luatls interpreter", function()
     end)
   end)
 
+  describe("the main chunk is a task", function()
+    it("waits at its top level, and the loop runs meanwhile", function()
+      local out, err, status = run([[
+        local async = require("async")
+        setTimeout(function() print("timer") end, 5)
+        print("before")
+        async.sleep(30)
+        print("after", async.current() ~= nil)
+        process.exitCode = 3
+      ]])
+      assert.equal(3, status, err)
+      assert.equal("before\ntimer\nafter\ttrue\n", out)
+    end)
+
+    it("an error after a wait: the raising line's traceback, status 1, 'exit' gets 1", function()
+      local out, err, status = run([[
+        local async = require("async")
+        process:on("exit", function(code) print("exit", code) end)
+        async.sleep(5)
+        local function inner() error("boom after a wait") end
+        inner()
+      ]])
+      assert.equal(1, status)
+      assert.equal("exit\t1\n", out)
+      assert.matches("script%d+%.lua:4: boom after a wait", err)
+      assert.matches("stack traceback:.*in local 'inner'.*in main chunk", err)
+      assert.is_nil(err:find("internal/async", 1, true), err)
+    end)
+
+    it("a failed task nobody waits for is an uncaught error; 'uncaughtException' may take it", function()
+      local _, err, status = run([[
+        local async = require("async")
+        async.run(function() async.sleep(5); error("lost task") end)
+      ]])
+      assert.equal(1, status)
+      assert.matches("script%d+%.lua:2: lost task", err)
+      local out
+      out, err, status = run([[
+        local async = require("async")
+        process:on("uncaughtException", function(e) print("caught", e) end)
+        async.run(function() async.sleep(5); error("lost task", 0) end)
+        async.run(function() error("at once", 0) end)
+        async.sleep(20)
+        print("still running")
+      ]])
+      assert.equal(0, status, err)
+      assert.equal("caught\tat once\ncaught\tlost task\nstill running\n", out)
+    end)
+
+    it("process.stdin:receive() reads lines from a pipe", function()
+      write("lines.lua", [[
+        local n = 0
+        while true do
+          local line, err = process.stdin:receive("*l")
+          if not line then print("end", err.code) break end
+          n = n + 1
+          print(n, line)
+        end
+      ]])
+      local out, err, status = sh(string.format("printf 'one\\r\\ntwo\\nthree' | timeout 20 %s lines.lua",
+        q(helper.luatls)))
+      assert.equal(0, status, err)
+      assert.equal("1\tone\n2\ttwo\nend\tEOF\n", out)
+    end)
+  end)
+
   describe("process.exit and 'beforeExit'", function()
     it("process.exit(n) ends the process at once with n, after the 'exit' listeners", function()
       local out, err, status = run([[

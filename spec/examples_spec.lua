@@ -109,4 +109,70 @@ describe("examples", function()
     assert.equal(0, status, out)
     assert.matches("echoed: ping", out)
   end)
+
+  it("async-client.lua: a sequential HTTPS request against openssl s_server -www", function()
+    if not helper.needs("openssl") then return end
+    local port = helper.freePort()
+    local server = helper.spawn(string.format(
+      "cd %s && timeout %d openssl s_server -www -accept %d -cert examples/certs/server-cert.pem " ..
+      "-key examples/certs/server-key.pem -quiet", helper.quote(root), 30 * helper.SLOW, port))
+    waitListening(port)
+    local out, status = helper.finish(run("async-client.lua", port .. " localhost"))
+    helper.kill(server)
+    assert.equal(0, status, out)
+    assert.matches("connected: TLSv1%.3, authorized: true", out)
+    assert.matches("server certificate subject: CN=localhost", out)
+    assert.matches("status: HTTP/1%.0 200 ok", out)
+    assert.matches("header content%-type: text/html", out)
+  end)
+
+  it("async-line-server.lua: commands over openssl s_client, a slow one, and the idle deadline", function()
+    if not helper.needs("openssl") then return end
+    local port = helper.freePort()
+    local server = run("async-line-server.lua", port .. " " .. 1000 * helper.SLOW)
+    waitListening(port)
+    local client = "timeout %d openssl s_client -quiet -connect 127.0.0.1:%d 2>/dev/null"
+    local out = helper.finish(helper.spawn(string.format(
+      "(printf 'ECHO hi\\nUPPER abc\\nSLOW 50\\nNOPE\\n'; sleep %g; printf 'QUIT\\n'; sleep %g) | " .. client,
+      0.5 * helper.SLOW, 0.5 * helper.SLOW, 10 * helper.SLOW, port)))
+    assert.equal("READY\nOK hi\nOK ABC\nOK done\nERR unknown command NOPE\nBYE\n", out)
+    -- a client that sends nothing is told and dropped after the idle time
+    out = helper.finish(helper.spawn(string.format("(printf 'ECHO x\\n'; sleep %g) | " .. client,
+      3 * helper.SLOW, 10 * helper.SLOW, port)))
+    assert.equal("READY\nOK x\nBYE idle\n", out)
+    local serverOut = helper.kill(server)
+    assert.matches("line server on 127%.0%.0%.1:" .. port, serverOut)
+    assert.matches("closed 127%.0%.0%.1:%d+", serverOut)
+  end)
+
+  it("async-proxy.lua: Python's ssl through the proxy to the TCP echo example, 4 MiB both ways", function()
+    if not helper.needs("python3") then return end
+    local backendPort, port = helper.freePort(), helper.freePort()
+    local backend = run("tcp-echo-server.lua", backendPort)
+    waitListening(backendPort)
+    local proxy = run("async-proxy.lua", port .. " " .. backendPort)
+    waitListening(port)
+    local out, status = helper.finish(helper.spawn(string.format("timeout %d python3 -c %s %d %s",
+      30 * helper.SLOW, helper.quote([[
+import socket, ssl, sys, os, hashlib, threading
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="localhost")
+data = os.urandom(4 * 1024 * 1024)
+got = bytearray()
+def read():
+    while len(got) < len(data):
+        b = s.recv(65536)
+        if not b: break
+        got.extend(b)
+t = threading.Thread(target=read); t.start()
+s.sendall(data)
+t.join(20)
+print("echoed", len(got), hashlib.sha256(got).digest() == hashlib.sha256(data).digest())
+s.close()
+]]), port, helper.quote(root .. "/examples/certs/server-cert.pem"))))
+    helper.kill(proxy)
+    helper.kill(backend)
+    assert.equal(0, status, out)
+    assert.equal("echoed 4194304 True\n", out)
+  end)
 end)

@@ -41,6 +41,24 @@ timers.setTimeout(function() ticked = true end, 5)
 luatls.run()
 assert(ticked, "the timer did not fire")
 io.write(table.concat(got), "\n")
+-- sequential code: luatls.run(fn) runs fn as a task, then the loop
+local async = require("luatls.async")
+local answer
+luatls.run(function()
+  local s2 = net.createServer(async.wrap(function(s)
+    s:send(s:receive("*l"):upper() .. "\n")
+    s:done()
+  end))
+  s2:listen(0, "127.0.0.1")
+  async.once(s2, "listening")
+  local c = net.connect(s2:address().port, "127.0.0.1")
+  async.once(c, "connect")
+  c:send("from a task\n")
+  answer = c:receive("*l")
+  c:destroy()
+  s2:close()
+end)
+io.write(answer, "\n")
 ]])
     f:close()
     local env = string.format(
@@ -48,7 +66,7 @@ io.write(table.concat(got), "\n")
       tree, tree, tree)
     out, status = helper.sh(string.format("%s timeout 30 lua5.4 '%s'", env, script))
     assert.equal(0, status, out)
-    assert.equal("from plain lua\n", out)
+    assert.equal("from plain lua\nFROM A TASK\n", out)
 
     -- the interpreter installed with the rock runs too
     out, status = helper.sh(string.format("%s timeout 30 '%s/bin/luatls' -e 'print(require(\"net\").isIP(\"::1\"))'",
