@@ -66,6 +66,7 @@ static struct {
   int tls_min;
   enum resume resume;
   int discard;
+  int line; /* echo: each message ends with "\n" (a line server) */
   const char *ciphersuites;
   const char *ciphers;
   const char *groups;
@@ -1080,6 +1081,7 @@ static void usage(FILE *f) {
           "  --size BYTES        echo message size (16) / bulk total (1G); K, M, G = KiB, MiB, GiB\n"
           "  --chunk BYTES       bulk: bytes per SSL_write (65536)\n"
           "  --discard           bulk: the server discards; do not wait for an echo\n"
+          "  --line              echo: each message ends with a newline (for line servers)\n"
           "  --tls12 | --tls13   only this version (default: TLS 1.2 or 1.3, as negotiated)\n"
           "  --resume ticket|id  handshake: resumed handshakes (id = TLS 1.2 session IDs, no tickets)\n"
           "  --ciphersuites L    TLS 1.3 suites offered (OpenSSL's default)\n"
@@ -1167,6 +1169,7 @@ static void parse_args(int argc, char **argv) {
       {"ciphers", required_argument, 0, 'L'},     {"groups", required_argument, 0, 'G'},
       {"server-pid", required_argument, 0, 'P'},  {"timeout", required_argument, 0, 't'},
       {"warmup", required_argument, 0, 'w'},      {"tolerance", required_argument, 0, 'T'},
+      {"line", no_argument, 0, 'l'},
       {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
   optind = 2;
   int ch;
@@ -1184,6 +1187,7 @@ static void parse_args(int argc, char **argv) {
     case 'z': opt.size = parse_size(optarg); opt.size_given = 1; break;
     case 'C': opt.chunk = (size_t)parse_size(optarg); break;
     case 'd': opt.discard = 1; break;
+    case 'l': opt.line = 1; break;
     case '2': opt.tls_min = opt.tls_max = TLS1_2_VERSION; break;
     case '3': opt.tls_min = opt.tls_max = TLS1_3_VERSION; break;
     case 'r':
@@ -1369,6 +1373,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   for (size_t i = 0; i < bufsize; i++) msg_buf[i] = (unsigned char)('a' + i % 26);
+  if (opt.line && opt.mode == M_ECHO) msg_buf[bufsize - 1] = '\n';
   epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) {
     perror("epoll_create1");

@@ -71,3 +71,31 @@ describe("bench/run", function()
     assert.equal(4, lines)
   end)
 end)
+
+describe("bench/servers/lines-luatls.lua (bench/lines' luatls servers)", function()
+  for _, mode in ipairs({ "task", "callback-lines", "callback" }) do
+    it(mode .. ": echoes each line a real client sends, one in flight at a time", function()
+      if not helper.needs("python3") then return end
+      local certs = require("spec.certs")
+      local port = helper.freePort()
+      local server = helper.spawn(string.format("cd %s && timeout %d %s bench/servers/lines-luatls.lua %d %s %s",
+        quote(root), 30 * helper.SLOW, quote(helper.luatls), port, mode, quote(certs.certs())))
+      helper.wait(function() return helper.output(server):find("listening " .. port, 1, true) end, 10000,
+        "the server to listen")
+      local out, status = helper.finish(helper.spawn(string.format("timeout %d python3 -c %s %d %s",
+        20 * helper.SLOW, quote([[
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="localhost")
+f = s.makefile("rb")
+for line in [b"first line\n", b"second\n", b"x" * 5000 + b"\n"]:
+    s.sendall(line)
+    print(len(f.readline()))
+s.close()
+]]), port, quote(certs.path("ca-cert.pem")))))
+      helper.kill(server)
+      assert.equal(0, status, out)
+      assert.equal("11\n7\n5001\n", out)
+    end)
+  end
+end)

@@ -22,9 +22,8 @@ local core = require("luatls.loop").core
 
 local M = {}
 
-local create, resume, yield, running, status =
-  coroutine.create, coroutine.resume, coroutine.yield, coroutine.running, coroutine.status
-local pack, unpack, select = table.pack, table.unpack, select
+local create, resume, yield, running = coroutine.create, coroutine.resume, coroutine.yield, coroutine.running
+local pack, unpack = table.pack, table.unpack
 
 -- the task of each coroutine (a coroutine a task creates itself is no task)
 local tasks = setmetatable({}, { __mode = "k" })
@@ -39,6 +38,10 @@ M.Task = Task
 function Task:__tostring()
   return string.format("Task (%s)", self.status)
 end
+
+-- the task of each running coroutine, for the hot paths that look it up
+-- themselves (tasks[coroutine.running()]); read only
+M.tasks = tasks
 
 -- current() -> the running task, or nil (the main thread, a plain coroutine)
 function M.current()
@@ -74,18 +77,20 @@ local function report(t)
 end
 M.report = report
 
--- the end of a task's coroutine: results or error, then the waiters
-local function finish(t, r)
-  if r == nil then -- failed already (see step)
-    r = { false }
-  elseif r[1] then
+-- what a task's coroutine returns when its function has returned (its
+-- results are then in t.results)
+local DONE = setmetatable({}, { __tostring = function() return "async done" end })
+
+-- finish(t, ok, err): the end of a task's coroutine (ok: its function
+-- returned; false: it raised err; nil: it failed already, see after), then
+-- the waiters
+local function finish(t, ok, err)
+  if ok then
     t.status = "done"
-    t.results = pack(select(2, unpack(r, 1, r.n)))
-  else
+  elseif ok == false then
     t.status = "failed"
-    t.error = r[2]
-    -- (the task's function is the coroutine's tail call: its last line says so)
-    t.traceback = (debug.traceback(t.co, describe(r[2]), 0):gsub("\n%s*%(%.%.%.tail calls%.%.%.%)$", ""))
+    t.error = err
+    t.traceback = t.traceback or debug.traceback(t.co, describe(err), 0) -- (see traced)
   end
   coroutine.close(t.co)
   local waiters = t.waiters
@@ -93,37 +98,64 @@ local function finish(t, r)
   if waiters and #waiters > 0 then
     t.handled = true
     for i = 1, #waiters do waiters[i](t) end
-  elseif not r[1] and not t.handled and not (t.cancelled and t.error == t.cancelled) then
+  elseif not ok and not t.handled and not (t.cancelled and t.error == t.cancelled) then
     tick.nextTick(report, t)
   end
 end
 
--- step(t, ok, ...): resume t with the outcome of its wait (the first resume:
--- its arguments)
-local function step(t, ...)
-  t.status = "running"
-  local r = pack(resume(t.co, ...))
-  if status(t.co) == "dead" then
-    return finish(t, r)
-  end
-  if r[2] ~= WAIT then
+-- after(t, ok, first): what resume(t.co, ...) gave. The coroutine only
+-- yields WAIT or returns DONE, so two values say all (no table, no
+-- varargs on the path of every wait).
+local function after(t, ok, first)
+  if ok then
+    if first == WAIT then -- it waits again: the path of every message
+      t.status = "waiting"
+      return
+    end
+    if first == DONE then return finish(t, true) end
     -- the task's function called coroutine.yield() itself: nobody would
     -- resume it. The task fails there (the traceback shows the yield), and
     -- its to-be-closed variables are closed.
     local err = errors.new("ERR_ASYNC_YIELD",
       "coroutine.yield() inside a task: a task waits with async's calls (async.sleep, async.await, ...)")
     local tb = debug.traceback(t.co, tostring(err), 0)
-    local ok, cerr = coroutine.close(t.co)
+    local closed, cerr = coroutine.close(t.co)
     t.status = "failed"
-    t.error = ok and err or cerr
+    t.error = closed and err or cerr
     t.traceback = tb
     return finish(t, nil)
   end
-  t.status = "waiting"
+  return finish(t, false, first)
 end
 
-local function body(fn, ...)
-  return fn(...)
+-- step(t, ...): resume t with the outcome of its wait (the first resume:
+-- its arguments)
+local function step(t, ...)
+  t.status = "running"
+  return after(t, resume(t.co, ...))
+end
+
+-- The task's function runs under xpcall: its frame is called from C, so a
+-- traceback names the interpreter's main chunk "main chunk", and the
+-- traceback is taken where the error was raised.
+local function traced(err)
+  local t = tasks[running()]
+  if t and t.traceback == nil then
+    t.traceback = (debug.traceback(describe(err), 2):gsub("\n%s*%[C%]: in function 'xpcall'.*$", ""))
+  end
+  return err
+end
+
+local function keep(t, ok, ...)
+  if ok then
+    t.results = pack(...)
+    return DONE
+  end
+  error((...), 0)
+end
+
+local function body(t, fn, ...)
+  return keep(t, xpcall(fn, traced, ...))
 end
 
 -- run(fn, ...) -> task: start fn(...) as a task; it runs until its first wait
@@ -134,7 +166,7 @@ function M.run(fn, ...)
   local t = setmetatable({ status = "running" }, Task)
   t.co = create(body)
   tasks[t.co] = t
-  step(t, fn, ...)
+  step(t, t, fn, ...)
   return t
 end
 
@@ -178,11 +210,52 @@ function M.wait(what, setup)
   return outcome(yield(WAIT))
 end
 
+-- The lean wait, for waits that happen once per message (a stream's
+-- receive): no closure, no table. The caller first puts the running task
+-- where a callback will find it, then parks; the callback calls wake(t, ok,
+-- v). When the wait is interrupted instead (cancel, timeout), disarm(t)
+-- takes the task back out of that place.
+
+-- park(t, disarm) -> the value wake(t, true, v) gave, or raises the error of
+-- wake(t, false, err). t is the running task (need()'s answer).
+function M.park(t, disarm)
+  local pending = t.interrupt
+  if pending then
+    t.interrupt = nil
+    disarm(t)
+    error(pending, 0)
+  end
+  t.parked = disarm
+  local ok, v = yield(WAIT)
+  if ok then return v end
+  error(v, 0)
+end
+
+-- wake(t, ok, v): end t's park (nothing when t is not parked)
+function M.wake(t, ok, v)
+  if not t.parked then return end
+  t.parked = nil
+  t.status = "running"
+  local rok, first = resume(t.co, ok, v)
+  if rok and first == WAIT then -- (after's first case, inline)
+    t.status = "waiting"
+    return
+  end
+  return after(t, rok, first)
+end
+
 -- interrupt(t, err): end t's wait with err raised in it; when t is not
 -- waiting now (it is running, or resuming another task), its next wait raises
 -- err at once. false when t is over.
 function M.interrupt(t, err)
   if t.status == "done" or t.status == "failed" then return false end
+  local parked = t.parked
+  if parked then
+    t.parked = nil
+    parked(t)
+    step(t, false, err)
+    return true
+  end
   local w = t.current_wait
   if not w then
     t.interrupt = err

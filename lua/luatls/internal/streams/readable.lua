@@ -518,13 +518,16 @@ end
 --     (Node's readable.iterator(): leaving early destroys the stream unless
 --     options.destroyOnReturn is false)
 -- (Not tail calls: an error names the caller's line.)
+local asyncStream -- luatls.internal.async.stream, loaded at the first call
 function Readable:receive(pattern, prefix)
-  local data, err, partial = require("luatls.internal.async.stream").receive(self, pattern, prefix)
+  asyncStream = asyncStream or require("luatls.internal.async.stream")
+  local data, err, partial = asyncStream.receive(self, pattern, prefix)
   return data, err, partial
 end
 
 function Readable:iterator(options)
-  local f, s, c, closer = require("luatls.internal.async.stream").iterator(self, options)
+  asyncStream = asyncStream or require("luatls.internal.async.stream")
+  local f, s, c, closer = asyncStream.iterator(self, options)
   return f, s, c, closer
 end
 

@@ -399,8 +399,11 @@ end
 -- send(data) -> true | nil, err: inside a task (luatls.async), write data
 -- and wait while the stream is over its highWaterMark (LuaSocket's name;
 -- see Readable:receive). Not a tail call: an error names the caller's line.
+local asyncStream -- luatls.internal.async.stream, loaded at the first send
 function Writable:send(data)
-  local ok, err = require("luatls.internal.async.stream").send(self, data)
+  asyncStream = asyncStream or require("luatls.internal.async.stream")
+  local ws = self._writableState
+  local ok, err = asyncStream.send(self, data, ws.destroyed, ws.ending, ws.errored)
   return ok, err
 end
 
