@@ -6,7 +6,6 @@ local helper = require("spec.helper")
 local certs = require("spec.certs")
 local async = require("luatls.async")
 local tls = require("luatls.tls")
-local net = require("luatls.net")
 local stream = require("luatls.stream")
 local timers = require("luatls.timers")
 
@@ -258,10 +257,10 @@ s.close()
       local c2 = connect(port)
       c2:send("step\n")
       local first, second
-      for chunk in c2:iterator({ destroyOnReturn = false }) do first = chunk break end
+      for chunk in c2:iterator({ destroyOnReturn = false }) do first = chunk break end -- luacheck: ignore 512
       local kept = not c2.destroyed
       c2:send("next\n")
-      for chunk in c2:iterator() do second = chunk break end
+      for chunk in c2:iterator() do second = chunk break end -- luacheck: ignore 512
       return { table.concat(all), first, kept, second, c2.destroyed }
     end)
     assert.same({ "chunk1chunk2chunk3chunk4chunk5", "chunk1", true, "chunk2", true }, r)
@@ -338,7 +337,8 @@ s.close()
       s:done("BYE\n")
     end)
     local out, status = helper.finish(helper.spawn(string.format(
-      "(printf 'one\\ntwo\\n'; sleep 0.3; printf 'QUIT\\n'; sleep %d) | timeout %d openssl s_client -quiet -connect 127.0.0.1:%d -CAfile %s 2>/dev/null",
+      "(printf 'one\\ntwo\\n'; sleep 0.3; printf 'QUIT\\n'; sleep %d) | " ..
+      "timeout %d openssl s_client -quiet -connect 127.0.0.1:%d -CAfile %s 2>/dev/null",
       2 * helper.SLOW, 10 * helper.SLOW, port, q(certs.path("ca-cert.pem")))))
     assert.matches("HELLO\n> one\n> two\nBYE\n", out, 1, true)
     assert.is_true(status == 0 or status == 124, out)
