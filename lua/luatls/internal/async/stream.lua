@@ -59,7 +59,7 @@ local function newReader(stream)
       wake(w, true)
     end
   end
-  stream:on("data", function(chunk)
+  local function queue(chunk)
     tail = tail + 1
     parts[tail] = chunk
     if type(chunk) == "string" then
@@ -68,6 +68,14 @@ local function newReader(stream)
       size = size + 1 -- an object mode chunk counts one
       objects = true
     end
+  end
+  -- the chunks come one of two ways: straight from the stream's handle
+  -- (direct: a socket nothing else reads, see Readable:_takeChunks), or as
+  -- 'data' events
+  local direct = false
+  local resumeDirect -- (restarts the socket's reads)
+  local function onData(chunk)
+    queue(chunk)
     if size >= hwm and not paused then
       paused = true
       stream:pause()
@@ -77,7 +85,30 @@ local function newReader(stream)
       waiter = nil
       wake(w, true)
     end
-  end)
+  end
+  -- -> false: full, the socket stops reading (the waiting task runs first:
+  -- when it took enough, it has unpaused, and reading goes on)
+  local function sink(chunk)
+    queue(chunk)
+    if size >= hwm then paused = true end
+    local w = waiter
+    if w then
+      waiter = nil
+      wake(w, true)
+    end
+    return not paused
+  end
+  local function detach() -- something else reads the stream now
+    direct, resumeDirect, paused = false, nil, false
+    stream:on("data", onData)
+  end
+  local took
+  took, resumeDirect = stream:_takeChunks(sink, detach)
+  if took then
+    direct = true
+  else
+    stream:on("data", onData)
+  end
   stream:on("end", function()
     ended = true
     poke()
@@ -105,7 +136,7 @@ local function newReader(stream)
     end
     if paused then
       paused = false
-      stream:resume()
+      if direct then resumeDirect() else stream:resume() end
     end
     waiter = t
     park(t, unpark)
@@ -115,7 +146,7 @@ local function newReader(stream)
   local function refill()
     if paused and size < hwm then
       paused = false
-      stream:resume()
+      if direct then resumeDirect() else stream:resume() end
     end
   end
 
@@ -211,7 +242,7 @@ local function newReader(stream)
           end
           if paused and size < hwm then
             paused = false
-            stream:resume()
+            if direct then resumeDirect() else stream:resume() end
           end
           if prefix then line = prefix .. line end
           return line

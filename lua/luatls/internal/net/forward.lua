@@ -76,26 +76,40 @@ function Forward:_stopForwarding()
   if from then from:_stopForward() end
 end
 
-local ReadableOn, ReadablePrepend = stream.Readable.on, stream.Readable.prependListener
+-- Something else would see the bytes now: both ways that keep them from
+-- Lua's stream machinery end (C forwarding, and a task's reader taking the
+-- chunks straight from the handle: see Socket:_takeChunks).
+local function othersRead(self)
+  if rawget(self, "_forwardTo") then self:_stopForward() end
+  if rawget(self, "_chunkDetach") then self:_dropChunks(true) end
+end
+
+local Readable = stream.Readable
+local ReadableOn, ReadablePrepend = Readable.on, Readable.prependListener
 function Forward:on(name, fn)
-  if (name == "data" or name == "readable") and rawget(self, "_forwardTo") then self:_stopForward() end
+  if name == "data" or name == "readable" then othersRead(self) end
   return ReadableOn(self, name, fn)
 end
 Forward.addListener = Forward.on
 
 function Forward:prependListener(name, fn)
-  if (name == "data" or name == "readable") and rawget(self, "_forwardTo") then self:_stopForward() end
+  if name == "data" or name == "readable" then othersRead(self) end
   return ReadablePrepend(self, name, fn)
 end
 
 function Forward:pause()
-  if rawget(self, "_forwardTo") then self:_stopForward() end
-  return stream.Readable.pause(self)
+  othersRead(self)
+  return Readable.pause(self)
 end
 
 function Forward:setEncoding(enc)
-  if rawget(self, "_forwardTo") then self:_stopForward() end
-  return stream.Readable.setEncoding(self, enc)
+  othersRead(self)
+  return Readable.setEncoding(self, enc)
+end
+
+function Forward:unshift(chunk, encoding)
+  othersRead(self)
+  return Readable.unshift(self, chunk, encoding)
 end
 
 -- when bytes last went through C for this socket (its TLS connection's

@@ -95,12 +95,18 @@ local function onread(self, data, err)
   if data then
     self.bytesRead = self.bytesRead + #data
     if rawget(self, "_timeout") then self:_activity() end
-    if not self:push(data) then stopReading(self) end
+    local sink = rawget(self, "_chunkSink") -- a task's reader took the chunks
+    if sink then
+      if not sink(data) then stopReading(self) end
+    elseif not self:push(data) then
+      stopReading(self)
+    end
   elseif err then
     self:destroy(err)
   else
     -- end of stream from the peer; read(0) lets 'end' come at once when
     -- nothing is buffered, even if nobody reads
+    self:_dropChunks(false)
     stopReading(self)
     self:push(nil)
     self:read(0)
@@ -116,6 +122,36 @@ function Socket:_startReading()
     self:_setSelfPushing(false)
     self:destroy(err)
   end
+end
+
+-- Readable's _takeChunks, for a socket: while nothing else reads it, a
+-- task's reader may take the chunks straight from the handle (onread hands
+-- them to sink instead of push; no 'data' event, no Readable buffer). The
+-- first thing that would see the bytes otherwise (a 'data' or 'readable'
+-- listener, pause, setEncoding, unshift: see forward.lua, which overrides
+-- them for C forwarding too) gives them back: detach() is called and the
+-- chunks go the usual way again. spec/async_direct_spec.lua runs the same
+-- traffic through both ways and compares what the reader gets.
+function Socket:_takeChunks(sink, detach)
+  if not self:_unread() or rawget(self, "_chunkSink") or rawget(self, "_forwardTo") then return false end
+  self._chunkSink, self._chunkDetach = sink, detach
+  if self._handle and not self.connecting then
+    self:_startReading()
+  else
+    self._wantRead = true
+  end
+  return true, function()
+    if rawget(self, "_chunkSink") then self:_startReading() end
+  end
+end
+
+-- _dropChunks(tell): the chunks go the usual way again; tell: say so to
+-- the reader that had them (so that it listens to 'data')
+function Socket:_dropChunks(tell)
+  local detach = rawget(self, "_chunkDetach")
+  if not detach then return end
+  self._chunkSink, self._chunkDetach = nil, nil
+  if tell then detach() end
 end
 
 function Socket:_read()
@@ -231,6 +267,7 @@ end
 
 function Socket:_destroy(err, cb)
   self:_stopForwarding()
+  self:_dropChunks(false)
   self.connecting = false
   peer(self) -- remoteAddress & co. stay readable after the close
   if self._timeout then

@@ -103,6 +103,26 @@ function Readable:_isSelfPushing()
   return self._readableState.selfPushing
 end
 
+-- _unread(): nothing reads this stream and nothing is buffered (no 'data'
+-- or 'readable' listener, no pipe, no decoder, not ended): the condition
+-- under which a subclass may hand its chunks to one consumer directly.
+function Readable:_unread()
+  local state = self._readableState
+  return state.length == 0 and not state.decoder and #state.pipes == 0 and not state.ended and
+    not state.destroyed and self:listenerCount("data") == 0 and self:listenerCount("readable") == 0
+end
+
+-- _takeChunks(sink, detach) -> false: a consumer (a task's reader) asks for
+-- the chunks directly, bypassing push and 'data'. A subclass whose chunks
+-- come from a handle may say yes (net.Socket does): then sink(chunk) gets
+-- each chunk (false: the consumer is full, stop reading until resume() is
+-- called), and detach() is called when another consumer appears (a 'data'
+-- or 'readable' listener, pause, setEncoding, unshift), after which the
+-- chunks go the usual way again. -> true, resume
+function Readable:_takeChunks()
+  return false
+end
+
 -- the pipe hooks a subclass may override (see pipe.lua)
 Readable._pipeSettled = pipe.pipeSettled
 Readable._pipeStopped = pipe.pipeStopped
