@@ -95,12 +95,7 @@ local function onread(self, data, err)
   if data then
     self.bytesRead = self.bytesRead + #data
     if rawget(self, "_timeout") then self:_activity() end
-    local sink = rawget(self, "_chunkSink") -- a task's reader took the chunks
-    if sink then
-      if not sink(data) then stopReading(self) end
-    elseif not self:push(data) then
-      stopReading(self)
-    end
+    if not self:push(data) then stopReading(self) end
   elseif err then
     self:destroy(err)
   else
@@ -113,11 +108,29 @@ local function onread(self, data, err)
   end
 end
 
+-- onread while a task's reader takes the chunks (see _takeChunks): a read
+-- callback of its own, so that the usual one checks nothing more per chunk
+local function onreadDirect(self, data, err)
+  local sink = rawget(self, "_chunkSink")
+  if data and sink then
+    self.bytesRead = self.bytesRead + #data
+    if rawget(self, "_timeout") then self:_activity() end
+    if not sink(data) then stopReading(self) end
+  else -- the end, an error, or the reader has given the chunks back
+    onread(self, data, err)
+  end
+end
+
 function Socket:_startReading()
   local h = self._handle
   if not h or self.destroyed or self:_isSelfPushing() then return end
   self:_setSelfPushing(true)
-  local ok, err = h:read_start(function(data, e) onread(self, data, e) end)
+  local ok, err
+  if rawget(self, "_chunkSink") then
+    ok, err = h:read_start(function(data, e) onreadDirect(self, data, e) end)
+  else
+    ok, err = h:read_start(function(data, e) onread(self, data, e) end)
+  end
   if not ok then
     self:_setSelfPushing(false)
     self:destroy(err)
@@ -136,6 +149,7 @@ function Socket:_takeChunks(sink, detach)
   if not self:_unread() or rawget(self, "_chunkSink") or rawget(self, "_forwardTo") then return false end
   self._chunkSink, self._chunkDetach = sink, detach
   if self._handle and not self.connecting then
+    if self:_isSelfPushing() then stopReading(self) end -- (to change the read callback)
     self:_startReading()
   else
     self._wantRead = true
