@@ -61,10 +61,12 @@ function M.wait(cond, timeout, what)
   end
 end
 
--- sleep(ms): run the loop for ms milliseconds.
+-- sleep(ms): run the loop for ms milliseconds (from now: the loop's clock
+-- is brought up to date first, or a busy machine's stale clock shortens it).
 function M.sleep(ms)
   local done = false
   local t = core.timer_new()
+  core.update_time()
   t:start(ms, 0, function() done = true end)
   M.wait(function() return done end, ms + M.DEFAULT_TIMEOUT)
   t:close()
