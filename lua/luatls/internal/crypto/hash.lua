@@ -54,9 +54,12 @@ end
 local Hash = class(nil, "Hash")
 M.Hash = Hash
 
-function Hash:init(algorithm, options, handle)
-  if handle then
-    self._handle = handle -- from copy()
+-- copy() makes a Hash around a C hasher: Hash.new(COPY, hasher)
+local COPY = {}
+
+function Hash:init(algorithm, options)
+  if algorithm == COPY then
+    self._handle = options
     return
   end
   checkAlgorithm(algorithm, 4)
@@ -67,7 +70,7 @@ Hash.update, Hash.digest = update, digest
 
 -- copy([options]) -> a Hash in this one's state, independent of it
 function Hash:copy(options)
-  return Hash.new(nil, nil, self._handle:copy(outputLength(options, 2)))
+  return Hash.new(COPY, self._handle:copy(outputLength(options, 2)))
 end
 
 function M.createHash(algorithm, options)
