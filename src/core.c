@@ -5,6 +5,7 @@
  */
 #include <signal.h>
 
+#include "crypto/crypto.h"
 #include "luatls.h"
 #include "tls/tls.h"
 
@@ -36,6 +37,8 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_fs(L);
   luatls_open_os(L);
   luatls_open_hash(L);
+  luatls_open_hmac(L);
+  luatls_open_random(L);
   luatls_open_x509(L);
   luatls_open_tls_context(L, tls_features);
   luatls_open_tls(L, tls_features);

@@ -37,6 +37,14 @@ void luatls_push_error(lua_State *L, const char *code, const char *message) {
   new_error(L, code, message);
 }
 
+int luatls_raise_error(lua_State *L, const char *name, const char *code,
+                       const char *message) {
+  new_error(L, code, message);
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "name");
+  return lua_error(L);
+}
+
 void luatls_push_uv_error(lua_State *L, int err, const char *syscall,
                           const char *detail) {
   const char *code = luatls_uv_code(err);

@@ -154,6 +154,10 @@ void luatls_push_uv_error(lua_State *L, int err, const char *syscall,
                           const char *detail);
 /* Push an error object with a given code and message. */
 void luatls_push_error(lua_State *L, const char *code, const char *message);
+/* Raise such an error object, of class `name` ("TypeError", "RangeError",
+ * "Error"), as Node throws at once for misuse. */
+int luatls_raise_error(lua_State *L, const char *name, const char *code,
+                       const char *message);
 /* Push an error object for the first error in OpenSSL's queue (and clear
  * the queue): message "<message>: error:0A00010B:SSL routines::...", code
  * `code` when given, else the code Node gives it (ERR_SSL_..., ERR_OSSL_...).
@@ -237,8 +241,8 @@ void luatls_open_signal(lua_State *L);
 void luatls_open_dns(lua_State *L);
 void luatls_open_fs(lua_State *L);
 void luatls_open_os(lua_State *L);
-void luatls_open_hash(lua_State *L);
-/* (the TLS parts: luatls_open_tls_context, luatls_open_tls in tls/tls.h) */
+/* (the TLS parts: luatls_open_tls_context, luatls_open_tls in tls/tls.h;
+ * the crypto parts in crypto/crypto.h) */
 void luatls_open_errors(lua_State *L);
 void luatls_open_x509(lua_State *L); /* tls/x509.c */
 

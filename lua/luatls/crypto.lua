@@ -1,0 +1,46 @@
+-- luatls.crypto: Node's crypto module, its first part: randomness, message
+-- digests and HMACs over OpenSSL 3 (keys and state stay in C objects).
+--
+--   local crypto = require("crypto")
+--   crypto.createHash("sha256"):update("abc"):digest("hex")
+--   crypto.hash("sha1", "abc")                       -- hex by default
+--   crypto.createHmac("sha256", key):update(msg):digest("base64")
+--   crypto.randomBytes(48)                           -- e.g. ticketKeys
+--   crypto.randomInt(1, 7), crypto.randomUUID()
+--
+-- Buffers are Lua strings; encodings are buffer.lua's ("hex", "base64",
+-- "base64url", "latin1"/"binary", "utf8", ...).
+--
+-- What exists:
+--   randomBytes(size[, cb]), randomInt([min, ]max[, cb]), randomUUID()
+--       (internal/crypto/random.lua)
+--   createHash(alg[, options]) -> Hash: update(data[, enc]), digest([enc]),
+--       copy([options]); options.outputLength for shake128/shake256
+--   createHmac(alg, key[, options]) -> Hmac: update(data[, enc]),
+--       digest([enc])
+--   hash(alg, data[, enc]), getHashes()      (internal/crypto/hash.lua)
+--   timingSafeEqual(a, b)                    (internal/crypto/util.lua)
+--
+-- Not here yet (absent, not stubs): ciphers, key derivation (pbkdf2,
+-- scrypt, hkdf), keys and signatures, Diffie-Hellman, X509Certificate,
+-- webcrypto.
+local hash = require("luatls.internal.crypto.hash")
+local random = require("luatls.internal.crypto.random")
+local util = require("luatls.internal.crypto.util")
+
+local M = {}
+
+M.randomBytes = random.randomBytes
+M.randomInt = random.randomInt
+M.randomUUID = random.randomUUID
+
+M.Hash = hash.Hash
+M.createHash = hash.createHash
+M.Hmac = hash.Hmac
+M.createHmac = hash.createHmac
+M.hash = hash.hash
+M.getHashes = hash.getHashes
+
+M.timingSafeEqual = util.timingSafeEqual
+
+return M
