@@ -136,6 +136,14 @@ function M.task(fn, ...)
   return table.unpack(t.results, 1, t.results.n)
 end
 
+-- randomString(n) -> n bytes from math.random (seeded by the spec, so a
+-- failing case can be repeated)
+function M.randomString(n)
+  local t = {}
+  for i = 1, n do t[i] = string.char(math.random(0, 255)) end
+  return table.concat(t)
+end
+
 -- listen(server) -> port: listen on a free loopback port and wait for it.
 function M.listen(server)
   local port

@@ -1,5 +1,6 @@
--- luatls.crypto: Node's crypto module, its first part: randomness, message
--- digests and HMACs over OpenSSL 3 (keys and state stay in C objects).
+-- luatls.crypto: Node's crypto module, its first parts: randomness, message
+-- digests, HMACs and key derivation over OpenSSL 3 (keys and state stay in
+-- C objects).
 --
 --   local crypto = require("crypto")
 --   crypto.createHash("sha256"):update("abc"):digest("hex")
@@ -7,6 +8,7 @@
 --   crypto.createHmac("sha256", key):update(msg):digest("base64")
 --   crypto.randomBytes(48)                           -- e.g. ticketKeys
 --   crypto.randomInt(1, 7), crypto.randomUUID()
+--   crypto.scrypt(password, salt, 64, function(err, key) end)
 --
 -- Buffers are Lua strings; encodings are buffer.lua's ("hex", "base64",
 -- "base64url", "latin1"/"binary", "utf8", ...).
@@ -20,11 +22,16 @@
 --       digest([enc])
 --   hash(alg, data[, enc]), getHashes()      (internal/crypto/hash.lua)
 --   timingSafeEqual(a, b)                    (internal/crypto/util.lua)
+--   pbkdf2(password, salt, iterations, keylen, digest, cb), pbkdf2Sync(...),
+--   scrypt(password, salt, keylen[, options], cb), scryptSync(...),
+--   hkdf(digest, ikm, salt, info, keylen, cb), hkdfSync(...): the derived
+--       key is a string; the callback forms run on the thread pool
+--       (internal/crypto/kdf.lua)
 --
--- Not here yet (absent, not stubs): ciphers, key derivation (pbkdf2,
--- scrypt, hkdf), keys and signatures, Diffie-Hellman, X509Certificate,
+-- Not here yet (absent, not stubs): ciphers, keys and signatures, Diffie-Hellman, X509Certificate,
 -- webcrypto.
 local hash = require("luatls.internal.crypto.hash")
+local kdf = require("luatls.internal.crypto.kdf")
 local random = require("luatls.internal.crypto.random")
 local util = require("luatls.internal.crypto.util")
 
@@ -42,5 +49,12 @@ M.hash = hash.hash
 M.getHashes = hash.getHashes
 
 M.timingSafeEqual = util.timingSafeEqual
+
+M.pbkdf2 = kdf.pbkdf2
+M.pbkdf2Sync = kdf.pbkdf2Sync
+M.scrypt = kdf.scrypt
+M.scryptSync = kdf.scryptSync
+M.hkdf = kdf.hkdf
+M.hkdfSync = kdf.hkdfSync
 
 return M

@@ -18,9 +18,7 @@ local toBytes, encode, outputEncoding = util.toBytes, util.encode, util.outputEn
 local M = {}
 
 local function checkAlgorithm(algorithm, level)
-  if type(algorithm) ~= "string" then
-    errors.invalidArgType("algorithm", "of type string", algorithm, level + 1)
-  end
+  util.checkType(algorithm, "algorithm", "string", level + 1)
 end
 
 -- options.outputLength: nil or an integer 0..2^32-1 (the output length of

@@ -1,7 +1,8 @@
 -- luatls.internal.crypto.util: what the crypto internals share: data
 -- arguments (Lua strings, Node's Buffers) in an input encoding, digests out
 -- in an output encoding, the checks with Node's messages, and
--- timingSafeEqual. Called by internal/crypto/hash.lua and random.lua.
+-- timingSafeEqual. Called by internal/crypto/hash.lua, random.lua and
+-- kdf.lua.
 local buffer = require("luatls.buffer")
 local core = require("luatls.loop").core
 local errors = require("luatls.errors")
@@ -31,7 +32,29 @@ function M.encode(bytes, enc)
   return buffer.toString(bytes, enc)
 end
 
--- checkFunction(cb, name[, level]): nil or a function
+-- checkInteger(v, name, min, max[, level]) -> v as an integer, checked as
+-- Node's validateInteger/validateInt32: a number (ERR_INVALID_ARG_TYPE), an
+-- integer and min <= v <= max (ERR_OUT_OF_RANGE)
+function M.checkInteger(v, name, min, max, level)
+  level = (level or 2) + 1
+  if type(v) ~= "number" then errors.invalidArgType(name, "of type number", v, level) end
+  local i = math.tointeger(v)
+  if not i then errors.outOfRange(name, "an integer", v, level) end
+  if i < min or i > max then
+    errors.outOfRange(name, string.format(">= %d && <= %d", min, max), v, level)
+  end
+  return i
+end
+
+-- checkType(v, name, typ[, level]): v is of Lua type typ
+-- (ERR_INVALID_ARG_TYPE: 'The "name" argument must be of type typ')
+function M.checkType(v, name, typ, level)
+  if type(v) ~= typ then
+    errors.invalidArgType(name, "of type " .. typ, v, (level or 2) + 1)
+  end
+end
+
+-- checkCallback(cb[, level]): nil or a function
 function M.checkCallback(cb, level)
   if cb ~= nil and type(cb) ~= "function" then
     errors.invalidArgType("callback", "of type function", cb, (level or 2) + 1)
