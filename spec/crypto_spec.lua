@@ -252,8 +252,8 @@ describe("crypto", function()
     end)
 
     it("leaves Node's functions it does not have absent, not stubbed", function()
-      for _, name in ipairs({ "createCipheriv", "createDecipheriv", "generateKeyPair", "generateKeyPairSync",
-          "createPrivateKey", "sign", "verify", "createSign", "X509Certificate", "getCiphers", "createECDH" }) do
+      for _, name in ipairs({ "generateKeyPair", "generateKeyPairSync",
+          "createPrivateKey", "sign", "verify", "createSign", "X509Certificate", "createECDH" }) do
         assert.is_nil(crypto[name], name)
       end
     end)

@@ -1,6 +1,6 @@
 -- luatls.crypto: Node's crypto module, its first parts: randomness, message
 -- digests, HMACs and key derivation over OpenSSL 3 (keys and state stay in
--- C objects).
+-- C objects), and symmetric ciphers.
 --
 --   local crypto = require("crypto")
 --   crypto.createHash("sha256"):update("abc"):digest("hex")
@@ -28,8 +28,16 @@
 --       key is a string; the callback forms run on the thread pool
 --       (internal/crypto/kdf.lua)
 --
--- Not here yet (absent, not stubs): ciphers, keys and signatures, Diffie-Hellman, X509Certificate,
--- webcrypto.
+--   createCipheriv(alg, key, iv[, options]) -> Cipher, createDecipheriv(...)
+--       -> Decipher: update(data[, inEnc][, outEnc]), final([outEnc]),
+--       setAAD(buf[, {plaintextLength=}]), setAutoPadding([bool]),
+--       getAuthTag() (Cipher, after final), setAuthTag(tag) (Decipher);
+--       aes-*-gcm/ccm/cbc/ctr, chacha20-poly1305, ...; getCiphers()
+--       (internal/crypto/cipher.lua)
+--
+-- Not here yet (absent, not stubs): keys and signatures, Diffie-Hellman,
+-- X509Certificate, webcrypto.
+local cipher = require("luatls.internal.crypto.cipher")
 local hash = require("luatls.internal.crypto.hash")
 local kdf = require("luatls.internal.crypto.kdf")
 local random = require("luatls.internal.crypto.random")
@@ -56,5 +64,11 @@ M.scrypt = kdf.scrypt
 M.scryptSync = kdf.scryptSync
 M.hkdf = kdf.hkdf
 M.hkdfSync = kdf.hkdfSync
+
+M.Cipher = cipher.Cipher
+M.Decipher = cipher.Decipher
+M.createCipheriv = cipher.createCipheriv
+M.createDecipheriv = cipher.createDecipheriv
+M.getCiphers = cipher.getCiphers
 
 return M

@@ -1,8 +1,8 @@
 /*
  * crypto.h - what the files of src/crypto/ share (the message digests of
  * hash.c, the MACs of hmac.c, the randomness of random.c, the key
- * derivation of kdf.c), and the parts core.c opens. Included only inside
- * src/crypto/ and by core.c.
+ * derivation of kdf.c, the ciphers of cipher.c), and the parts core.c
+ * opens. Included only inside src/crypto/ and by core.c.
  */
 #ifndef LUATLS_CRYPTO_H
 #define LUATLS_CRYPTO_H
@@ -24,5 +24,6 @@ void luatls_open_hash(lua_State *L);
 void luatls_open_hmac(lua_State *L);
 void luatls_open_random(lua_State *L);
 void luatls_open_kdf(lua_State *L);
+void luatls_open_cipher(lua_State *L);
 
 #endif
