@@ -35,11 +35,19 @@
 --       aes-*-gcm/ccm/cbc/ctr, chacha20-poly1305, ...; getCiphers()
 --       (internal/crypto/cipher.lua)
 --
--- Not here yet (absent, not stubs): keys and signatures, Diffie-Hellman,
+--   createPrivateKey(key), createPublicKey(key), createSecretKey(key[, enc])
+--       -> KeyObject: type, asymmetricKeyType, asymmetricKeyDetails,
+--       symmetricKeySize, export(options), equals(other);
+--       generateKeyPair(type, options, cb), generateKeyPairSync(type,
+--       options) -> { publicKey =, privateKey = } for rsa, rsa-pss, ec,
+--       ed25519, ed448, x25519, x448 (internal/crypto/keys.lua)
+--
+-- Not here yet (absent, not stubs): signatures, Diffie-Hellman,
 -- X509Certificate, webcrypto.
 local cipher = require("luatls.internal.crypto.cipher")
 local hash = require("luatls.internal.crypto.hash")
 local kdf = require("luatls.internal.crypto.kdf")
+local keys = require("luatls.internal.crypto.keys")
 local random = require("luatls.internal.crypto.random")
 local util = require("luatls.internal.crypto.util")
 
@@ -70,5 +78,12 @@ M.Decipher = cipher.Decipher
 M.createCipheriv = cipher.createCipheriv
 M.createDecipheriv = cipher.createDecipheriv
 M.getCiphers = cipher.getCiphers
+
+M.KeyObject = keys.KeyObject
+M.createPrivateKey = keys.createPrivateKey
+M.createPublicKey = keys.createPublicKey
+M.createSecretKey = keys.createSecretKey
+M.generateKeyPair = keys.generateKeyPair
+M.generateKeyPairSync = keys.generateKeyPairSync
 
 return M

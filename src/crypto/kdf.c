@@ -7,10 +7,10 @@
  *   scrypt(password, salt, keylen, N, r, p, maxmem[, cb])
  *   hkdf(digest, ikm, salt, info, keylen[, cb])
  * Without a callback each returns the derived bytes (or raises); with one it
- * returns at once and runs the derivation on libuv's thread pool
- * (uv_queue_work, the request life of req.c), then calls cb(nil, bytes) or
- * cb(err). The inputs are copied into the request (the password and key
- * copies, and the derived bytes, are wiped before they are freed).
+ * returns at once and runs the derivation on libuv's thread pool (job.c),
+ * then calls cb(nil, bytes) or cb(err). The inputs are copied into the job
+ * (the password and key copies, and the derived bytes, are wiped before
+ * they are freed).
  * Raised at once: an unknown digest (ERR_CRYPTO_INVALID_DIGEST), scrypt
  * parameters OpenSSL refuses (ERR_CRYPTO_INVALID_SCRYPT_PARAMS, with
  * OpenSSL's reason when it gives one), an HKDF length over 255 digests
@@ -30,7 +30,7 @@
 enum { KDF_PBKDF2, KDF_SCRYPT, KDF_HKDF };
 
 typedef struct kdf_op {
-  uv_work_t work;
+  luatls_job job; /* first: run, push and free below */
   int kind;
   char digest[64];                   /* OpenSSL's name of the digest */
   unsigned char *pass, *salt, *info; /* owned copies (pass: password/ikm) */
@@ -153,52 +153,21 @@ static int push_result(lua_State *L, kdf_op *op) {
   return 2;
 }
 
-static void work_cb(uv_work_t *w) { derive((kdf_op *)w); }
+static void run_job(luatls_job *job) { derive((kdf_op *)job); }
 
-static void after_cb(uv_work_t *w, int status) {
-  kdf_op *op = (kdf_op *)w;
-  luatls_req *r = w->data;
-  lua_State *L = luatls_state();
-  if (!luatls_req_take_cb(L, r)) {
-    free_op(op);
-    return;
-  }
-  int n;
-  if (status < 0) { /* cancelled */
-    luatls_push_uv_error(L, status, "queue_work", NULL);
-    n = 1;
-  } else {
-    n = push_result(L, op);
-  }
-  free_op(op);
-  luatls_call(L, n);
+static int push_job(lua_State *L, luatls_job *job) {
+  return push_result(L, (kdf_op *)job);
 }
+
+static void free_job(luatls_job *job) { free_op((kdf_op *)job); }
 
 /* Derive now (no function at cbidx: returns the bytes or raises) or on the
  * thread pool (returns nothing; cb(err) or cb(nil, bytes) later). */
 static int submit(lua_State *L, kdf_op *op, int cbidx) {
-  if (!lua_isfunction(L, cbidx)) {
-    derive(op);
-    int n = push_result(L, op);
-    free_op(op);
-    if (n == 1)
-      return lua_error(L);
-    return 1;
-  }
-  /* the op is freed by after_cb; the req record sits past the op */
-  luatls_req *r;
-  kdf_op *q = luatls_req_new(L, sizeof *q, &r, cbidx);
-  memcpy(q, op, sizeof *q);
-  free(op); /* its buffers now belong to q */
-  q->work.data = r;
-  int err = uv_queue_work(luatls_main_loop.uv, &q->work, work_cb, after_cb);
-  if (err < 0) {
-    luatls_req_release(L, r);
-    free_op(q);
-    luatls_push_uv_error(L, err, "queue_work", NULL);
-    return lua_error(L);
-  }
-  return 0;
+  op->job.run = run_job;
+  op->job.push = push_job;
+  op->job.free = free_job;
+  return luatls_crypto_submit(L, &op->job, sizeof *op, cbidx);
 }
 
 /* an integer argument the Lua side has checked to be in range */
