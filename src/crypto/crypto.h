@@ -12,10 +12,19 @@
 #include "luatls.h"
 
 /* The digest named by the string at idx (Node's names: "sha256",
- * "sha512-256", "RSA-SHA256", OpenSSL's "SHA2-256", ...), fetched: the
- * caller frees it with EVP_MD_free. An unknown name raises Node's
+ * "sha512-256", "RSA-SHA256", OpenSSL's "SHA2-256", ...), fetched once per
+ * name (a cache): the caller frees its reference with EVP_MD_free. An unknown name raises Node's
  * ERR_CRYPTO_INVALID_DIGEST ("Invalid digest: NAME", a TypeError). */
 EVP_MD *luatls_crypto_md(lua_State *L, int idx);
+
+/* A cache of objects that cost more to make than to use (fetched digests,
+ * HMAC contexts set up for a digest), kept while the state lives: the
+ * registry's table `cache` maps the string at idx to a light userdata. A
+ * name not there yet is made by make(L, idx), which may raise; at close
+ * each object is given to release. Returns the cached object (borrowed). */
+void *luatls_crypto_cached(lua_State *L, const char *cache, int idx,
+                           void (*release)(void *),
+                           void *(*make)(lua_State *L, int idx));
 
 /* raise ERR_CRYPTO_HASH_FINALIZED ("Digest already called") */
 int luatls_crypto_finalized(lua_State *L);

@@ -9,6 +9,9 @@
  *   digest(alg, s[, xof_len]) -> raw bytes, in one call
  *   hash_names() -> the sorted list of the names Node's getHashes() gives
  *       that this OpenSSL can compute
+ *   crypto_cache(enabled) -> turns the caches of fetched objects (digests
+ *       here, HMAC contexts in hmac.c) off and on: the slow path of
+ *       spec/crypto_cache_spec.lua
  * xof_len: the output length of an extendable-output function (shake128,
  * shake256); another digest takes its own length or none.
  */
@@ -36,14 +39,94 @@ static EVP_MD *fetch_md(const char *name) {
   return md;
 }
 
-EVP_MD *luatls_crypto_md(lua_State *L, int idx) {
-  const char *name = luaL_checkstring(L, idx);
+/* ---- caches of fetched objects ----------------------------------------- */
+
+typedef struct {
+  void (*release)(void *);
+} cache_kind;
+
+static int cache_gc(lua_State *L) {
+  const cache_kind *kind = lua_touserdata(L, lua_upvalueindex(1));
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    kind->release(lua_touserdata(L, -1));
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
+/* 0 after crypto_cache(false): every lookup makes its object anew (the
+ * slow path spec/crypto_cache_spec.lua compares the caches with) */
+static int caching = 1;
+
+/* release and remove every entry of the cache table at the top */
+static void cache_clear(lua_State *L, void (*release)(void *)) {
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    release(lua_touserdata(L, -1));
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_pushnil(L);
+    lua_rawset(L, -4); /* clearing a present field while iterating is allowed */
+  }
+}
+
+void *luatls_crypto_cached(lua_State *L, const char *cache, int idx,
+                           void (*release)(void *),
+                           void *(*make)(lua_State *L, int idx)) {
+  idx = lua_absindex(L, idx);
+  if (lua_getfield(L, LUA_REGISTRYINDEX, cache) == LUA_TTABLE) {
+    if (!caching)
+      cache_clear(L, release);
+  } else {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    cache_kind *kind = lua_newuserdatauv(L, sizeof *kind, 0);
+    kind->release = release;
+    lua_pushcclosure(L, cache_gc, 1);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, cache);
+  }
+  lua_pushvalue(L, idx);
+  void *p = lua_rawget(L, -2) == LUA_TLIGHTUSERDATA ? lua_touserdata(L, -1)
+                                                     : NULL;
+  lua_pop(L, 1);
+  if (p == NULL) {
+    lua_pop(L, 1); /* make may raise */
+    p = make(L, idx);
+    lua_getfield(L, LUA_REGISTRYINDEX, cache);
+    lua_pushvalue(L, idx);
+    lua_pushlightuserdata(L, p);
+    lua_rawset(L, -3);
+  }
+  lua_pop(L, 1);
+  return p;
+}
+
+/* the digest named at idx, fetched (one reference), or raise */
+static void *make_md(lua_State *L, int idx) {
+  const char *name = lua_tostring(L, idx);
   EVP_MD *md = fetch_md(name);
   if (md == NULL) {
     lua_pushfstring(L, "Invalid digest: %s", name);
     luatls_raise_error(L, "TypeError", "ERR_CRYPTO_INVALID_DIGEST",
                        lua_tostring(L, -1));
   }
+  return md;
+}
+
+static void release_md(void *md) { EVP_MD_free(md); }
+
+/* Fetching a digest by name costs more than hashing 16 bytes, so each name
+ * is fetched once and kept in the cache "luatls.md_cache". */
+EVP_MD *luatls_crypto_md(lua_State *L, int idx) {
+  luaL_checkstring(L, idx);
+  EVP_MD *md = luatls_crypto_cached(L, "luatls.md_cache", idx, release_md,
+                                    make_md);
+  EVP_MD_up_ref(md); /* the caller's, freed with EVP_MD_free */
   return md;
 }
 
@@ -173,6 +256,14 @@ static const char *const hash_names[] = {
     "sha512",     "sha512-224", "sha512-256", "shake128", "shake256",
     "sm3",        "ssl3-md5",   "ssl3-sha1",  NULL};
 
+/* crypto_cache(enabled): turn the caches of fetched objects off (each use
+ * makes its object anew) or back on; for the differential spec */
+static int l_crypto_cache(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TBOOLEAN);
+  caching = lua_toboolean(L, 1);
+  return 0;
+}
+
 static int l_hash_names(lua_State *L) {
   lua_newtable(L);
   lua_Integer n = 0;
@@ -197,6 +288,7 @@ void luatls_open_hash(lua_State *L) {
   static const luaL_Reg functions[] = {{"hash_new", l_hash_new},
                                        {"digest", l_oneshot},
                                        {"hash_names", l_hash_names},
+                                       {"crypto_cache", l_crypto_cache},
                                        {NULL, NULL}};
   luaL_setfuncs(L, functions, 0);
 }

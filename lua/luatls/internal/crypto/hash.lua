@@ -40,16 +40,24 @@ end
 -- update(data[, inputEncoding]) and digest([outputEncoding]), shared by
 -- Hash and Hmac: self._handle is the C object
 local function update(self, data, inputEncoding)
-  self._handle:update(toBytes(data, "data", inputEncoding, 2))
+  if inputEncoding ~= nil or type(data) ~= "string" then
+    data = toBytes(data, "data", inputEncoding, 2) -- bytes as they are otherwise
+  end
+  self._handle:update(data)
   return self
 end
 
 local function digest(self, enc)
+  if enc == nil then return self._handle:digest() end
   return encode(self._handle:digest(), outputEncoding(enc))
 end
 
--- Hash: createHash(algorithm[, options])
+-- Hash: createHash(algorithm[, options]). Hash and Hmac have no
+-- properties, so their instances find methods in the class table itself
+-- (no __index call per method call): a small digest costs about as much in
+-- Lua as in OpenSSL.
 local Hash = class(nil, "Hash")
+Hash.__index = Hash
 M.Hash = Hash
 
 -- copy() makes a Hash around a C hasher: Hash.new(COPY, hasher)
@@ -72,12 +80,15 @@ function Hash:copy(options)
 end
 
 function M.createHash(algorithm, options)
-  return Hash.new(algorithm, options)
+  checkAlgorithm(algorithm, 2)
+  local n = options ~= nil and outputLength(options, 2) or nil
+  return setmetatable({ _handle = core.hash_new(algorithm, n) }, Hash)
 end
 
 -- Hmac: createHmac(algorithm, key[, options]); options.encoding is the
 -- key's, when it is text in an encoding
 local Hmac = class(nil, "Hmac")
+Hmac.__index = Hmac
 M.Hmac = Hmac
 
 function Hmac:init(algorithm, key, options)
@@ -90,7 +101,10 @@ end
 Hmac.update, Hmac.digest = update, digest
 
 function M.createHmac(algorithm, key, options)
-  return Hmac.new(algorithm, key, options)
+  if options ~= nil or type(key) ~= "string" or type(algorithm) ~= "string" then
+    return Hmac.new(algorithm, key, options) -- checks and converts
+  end
+  return setmetatable({ _handle = core.hmac_new(algorithm, key) }, Hmac)
 end
 
 -- hash(algorithm, data[, outputEncoding]) -> the digest of data in one call
