@@ -350,4 +350,27 @@ describe("crypto", function()
       assert.equal(36, #crypto.randomUUID({ disableEntropyCache = true }))
     end)
   end)
+
+  -- answers given by Node 20 for the same calls
+  describe("secret KeyObjects", function()
+    local secret = crypto.createSecretKey("0123456789abcdef")
+    local public = crypto.generateKeyPairSync("ed25519").publicKey
+    local iv = string.rep("\0", 12)
+
+    it("key HMACs, ciphers and HKDF as their bytes do", function()
+      assert.equal("68f4d9c04881bab754f229e82dee00ccf8d9f6a7cf98125ac5e8254d6cd3cc3f",
+        crypto.createHmac("sha256", secret):update("x"):digest("hex"))
+      assert.equal("3a", crypto.createCipheriv("aes-128-gcm", secret, iv):update("x", "utf8", "hex"))
+      assert.equal("d51fc098cb6d06b4", toHex(crypto.hkdfSync("sha256", secret, "salt", "info", 8)))
+    end)
+
+    it("refuse another kind of KeyObject as Node does, and PBKDF2 and scrypt refuse every KeyObject", function()
+      assertCode("ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE", crypto.createHmac, "sha256", public)
+      assertCode("ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE", crypto.createCipheriv, "aes-128-gcm", public, iv)
+      assertCode("ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE", crypto.hkdfSync, "sha256", public, "salt", "info", 8)
+      assertCode("ERR_INVALID_ARG_TYPE", crypto.pbkdf2Sync, secret, "salt", 1, 8, "sha256")
+      assertCode("ERR_INVALID_ARG_TYPE", crypto.scryptSync, secret, "salt", 8)
+      assert.equal("Invalid key object type public, expected secret.", raised(crypto.createHmac, "sha256", public).message)
+    end)
+  end)
 end)

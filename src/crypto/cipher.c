@@ -112,7 +112,7 @@ static void init_aead(lua_State *L, cipher *c, const char *name, size_t ivlen,
 static int l_cipher_new(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   size_t keylen, ivlen = 0;
-  const char *key = luaL_checklstring(L, 2, &keylen);
+  const char *key = luatls_crypto_key_bytes(L, 2, &keylen);
   const char *iv = luaL_optlstring(L, 3, "", &ivlen);
   int decrypt = lua_toboolean(L, 4);
   int given = !lua_isnoneornil(L, 5);

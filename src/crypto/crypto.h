@@ -44,6 +44,9 @@ typedef struct luatls_key {
 luatls_key *luatls_crypto_key(lua_State *L, int idx);
 /* push a new key owning pkey (one reference) as `kind` */
 luatls_key *luatls_crypto_push_pkey(lua_State *L, EVP_PKEY *pkey, int kind);
+/* the bytes of a key argument at idx: a string, or a secret key (its bytes,
+ * borrowed: they stay in C memory); anything else raises */
+const char *luatls_crypto_key_bytes(lua_State *L, int idx, size_t *len);
 /* Node's asymmetricKeyType ("rsa", "ec", "ed25519", ...), or NULL */
 const char *luatls_crypto_key_type(const EVP_PKEY *pkey);
 /* the OpenSSL group name of Node's namedCurve at idx ("P-256",

@@ -1,7 +1,7 @@
 /*
  * crypto/hmac.c - HMAC over OpenSSL's EVP_MAC, for
  * lua/luatls/internal/crypto/hash.lua (Node's createHmac):
- *   hmac_new(alg, key) -> hmac with :update(s) (returns it) and :digest()
+ *   hmac_new(alg, key) (key: bytes or a secret key) -> hmac with :update(s) (returns it) and :digest()
  *       (raw bytes). After the digest, update raises
  *       ERR_CRYPTO_HASH_FINALIZED and digest gives "" (as Node's Hmac).
  * The key stays inside OpenSSL's context. Each HMAC starts as a copy of a
@@ -44,7 +44,7 @@ static void release_template(void *ctx) { EVP_MAC_CTX_free(ctx); }
 
 static int l_hmac_new(lua_State *L) {
   size_t keylen;
-  const char *key = luaL_checklstring(L, 2, &keylen);
+  const char *key = luatls_crypto_key_bytes(L, 2, &keylen);
   luaL_checkstring(L, 1);
   hmac *m = lua_newuserdatauv(L, sizeof *m, 0);
   m->ctx = NULL;

@@ -5,7 +5,7 @@
  * ranges with Node's messages; here:
  *   pbkdf2(password, salt, iterations, keylen, digest[, cb])
  *   scrypt(password, salt, keylen, N, r, p, maxmem[, cb])
- *   hkdf(digest, ikm, salt, info, keylen[, cb])
+ *   hkdf(digest, ikm, salt, info, keylen[, cb])   (ikm: bytes or a secret key)
  * Without a callback each returns the derived bytes (or raises); with one it
  * returns at once and runs the derivation on libuv's thread pool (job.c),
  * then calls cb(nil, bytes) or cb(err). The inputs are copied into the job
@@ -53,9 +53,10 @@ static void free_op(kdf_op *op) {
   free(op);
 }
 
-/* a malloc'd copy of the string at idx (never NULL, also when empty) */
+/* a malloc'd copy of the string (or secret key) at idx (never NULL, also
+ * when empty) */
 static unsigned char *dup_arg(lua_State *L, int idx, size_t *len, int *oom) {
-  const char *s = luaL_checklstring(L, idx, len);
+  const char *s = luatls_crypto_key_bytes(L, idx, len);
   unsigned char *c = malloc(*len ? *len : 1);
   if (c == NULL)
     *oom = 1;

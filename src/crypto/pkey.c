@@ -46,6 +46,16 @@ luatls_key *luatls_crypto_key(lua_State *L, int idx) {
   return luaL_checkudata(L, idx, KEY_T);
 }
 
+const char *luatls_crypto_key_bytes(lua_State *L, int idx, size_t *len) {
+  if (lua_type(L, idx) == LUA_TSTRING)
+    return lua_tolstring(L, idx, len);
+  luatls_key *k = luaL_testudata(L, idx, KEY_T);
+  luaL_argexpected(L, k != NULL && k->kind == LUATLS_KEY_SECRET, idx,
+                   "string or secret key");
+  *len = k->len;
+  return (const char *)k->secret;
+}
+
 static luatls_key *new_key(lua_State *L, int kind) {
   luatls_key *k = lua_newuserdatauv(L, sizeof *k, 0);
   memset(k, 0, sizeof *k);

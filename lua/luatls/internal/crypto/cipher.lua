@@ -10,14 +10,15 @@
 -- "Unsupported state or unable to authenticate data", a bad padding
 -- ERR_OSSL_BAD_DECRYPT; anything after final() ERR_CRYPTO_INVALID_STATE.
 --
--- Differs from Node: not a stream (no write/pipe); key and iv are strings
--- (no KeyObject); update() after final() has the code
+-- Differs from Node: not a stream (no write/pipe); the key is a string or a
+-- secret KeyObject, the iv a string; update() after final() has the code
 -- ERR_CRYPTO_INVALID_STATE (Node's error has the message only), as has an
 -- update the cipher refuses (a CCM message longer than announced); an
 -- output encoding holds back partial base64 groups across update() calls
 -- as Node's StringDecoder, but not partial utf8/utf16le characters.
 local core = require("luatls.loop").core
 local class = require("luatls.events").class
+local keys = require("luatls.internal.crypto.keys")
 local util = require("luatls.internal.crypto.util")
 
 local toBytes, encode, outputEncoding = util.toBytes, util.encode, util.outputEncoding
@@ -34,7 +35,7 @@ end
 
 local function init(self, decrypt, algorithm, key, iv, options)
   util.checkType(algorithm, "cipher", "string", 5)
-  key = toBytes(key, "key", nil, 5)
+  key = keys.secret(key, "key", 5)
   if iv ~= nil then iv = toBytes(iv, "iv", nil, 5) end
   self._handle = core.cipher_new(algorithm, key, iv, decrypt, authTagLength(options, 5))
   self._carry = ""

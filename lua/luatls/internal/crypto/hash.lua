@@ -11,6 +11,7 @@
 local core = require("luatls.loop").core
 local errors = require("luatls.errors")
 local class = require("luatls.events").class
+local keys = require("luatls.internal.crypto.keys")
 local util = require("luatls.internal.crypto.util")
 
 local toBytes, encode, outputEncoding = util.toBytes, util.encode, util.outputEncoding
@@ -94,7 +95,11 @@ M.Hmac = Hmac
 function Hmac:init(algorithm, key, options)
   checkAlgorithm(algorithm, 4)
   util.checkOptions(options, 4)
-  key = toBytes(key, "key", options and options.encoding, 4)
+  if keys.isKeyObject(key) then
+    key = keys.secret(key, "key", 4)
+  else
+    key = toBytes(key, "key", options and options.encoding, 4)
+  end
   self._handle = core.hmac_new(algorithm, key)
 end
 

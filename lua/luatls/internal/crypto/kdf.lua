@@ -12,9 +12,12 @@
 --
 -- Differs from Node: the derived key is a string (Node gives a Buffer, and
 -- an ArrayBuffer for hkdf); scrypt's options must be a table or nil (Node
--- ignores a non-object); hkdf's key is bytes (no KeyObject yet).
+-- ignores a non-object). hkdf's key may be a secret KeyObject, as Node's
+-- (where Node aborts on another KeyObject, luatls raises
+-- ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE).
 local core = require("luatls.loop").core
 local errors = require("luatls.errors")
+local keys = require("luatls.internal.crypto.keys")
 local util = require("luatls.internal.crypto.util")
 
 local toBytes, checkInteger = util.toBytes, util.checkInteger
@@ -118,27 +121,27 @@ end
 local function hkdfArgs(digest, ikm, salt, info, keylen, level)
   level = level + 1
   checkDigest(digest, level)
-  toBytes(ikm, "ikm", nil, level)
+  ikm = keys.secret(ikm, "ikm", level)
   toBytes(salt, "salt", nil, level)
   toBytes(info, "info", nil, level)
   keylen = checkInteger(keylen, "length", 0, HKDF_MAX_LENGTH, level)
   if #info > 1024 then
     errors.outOfRange("info", "must not contain more than 1024 bytes", #info, level)
   end
-  return keylen
+  return keylen, ikm
 end
 
 -- hkdfSync(digest, ikm, salt, info, keylen) -> keylen bytes (HKDF, RFC 5869;
 -- keylen at most 255 digests)
 function M.hkdfSync(digest, ikm, salt, info, keylen)
-  keylen = hkdfArgs(digest, ikm, salt, info, keylen, 2)
+  keylen, ikm = hkdfArgs(digest, ikm, salt, info, keylen, 2)
   return core.hkdf(digest, ikm, salt, info, keylen)
 end
 
 -- hkdf(digest, ikm, salt, info, keylen, callback): callback(err,
 -- derivedKey) once derived on the thread pool
 function M.hkdf(digest, ikm, salt, info, keylen, callback)
-  keylen = hkdfArgs(digest, ikm, salt, info, keylen, 2)
+  keylen, ikm = hkdfArgs(digest, ikm, salt, info, keylen, 2)
   requireCallback(callback, 2)
   core.hkdf(digest, ikm, salt, info, keylen, callback)
 end

@@ -202,6 +202,21 @@ function M.prepare(key, kind, level)
   return parse(key, kind, level)
 end
 
+-- secret(key, name, level) -> what createHmac, createCipheriv and hkdf
+-- give C as a key: the C key of a secret KeyObject, or the bytes of a
+-- string (another KeyObject raises ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE)
+function M.secret(key, name, level)
+  level = (level or 2) + 1
+  local h = handles[key]
+  if h == nil then return util.toBytes(key, name, nil, level) end
+  local k = h:kind()
+  if k ~= "secret" then
+    errors.throw("ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE",
+      string.format("Invalid key object type %s, expected secret.", k), { name = "TypeError" }, level)
+  end
+  return h
+end
+
 -- ---- generation ----------------------------------------------------------
 
 local TYPES = { rsa = true, ["rsa-pss"] = true, ec = true, ed25519 = true, ed448 = true, x25519 = true, x448 = true }
