@@ -31,7 +31,8 @@
 
 #define ECDH_T "luatls.ecdh"
 
-/* ---- diffieHellman(): two KeyObjects --------------------------------------- */
+/* ---- diffieHellman(): two KeyObjects ---------------------------------------
+ */
 
 typedef struct {
   luatls_job job; /* first */
@@ -100,7 +101,8 @@ static int l_derive(lua_State *L) {
   return luatls_crypto_submit(L, &d->job, sizeof *d, 3);
 }
 
-/* ---- ECDH: a curve, a scalar and a point ----------------------------------- */
+/* ---- ECDH: a curve, a scalar and a point -----------------------------------
+ */
 
 typedef struct {
   EC_GROUP *group;
@@ -108,9 +110,7 @@ typedef struct {
   EC_POINT *pub;
 } ecdh;
 
-static ecdh *check_ecdh(lua_State *L) {
-  return luaL_checkudata(L, 1, ECDH_T);
-}
+static ecdh *check_ecdh(lua_State *L) { return luaL_checkudata(L, 1, ECDH_T); }
 
 static int fail(lua_State *L, const char *name, const char *code,
                 const char *message) {
@@ -221,8 +221,7 @@ static int l_private(lua_State *L) {
 static int l_set_private(lua_State *L) {
   ecdh *e = check_ecdh(L);
   size_t len;
-  const unsigned char *s =
-      (const unsigned char *)luaL_checklstring(L, 2, &len);
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 2, &len);
   if (len > 1024) /* larger than any curve's order */
     return fail(L, "RangeError", "ERR_CRYPTO_INVALID_KEYTYPE",
                 "Private key is not valid for specified curve.");
@@ -270,20 +269,20 @@ static int l_compute(lua_State *L) {
   if (!pair_valid(e))
     return fail(L, "RangeError", "ERR_CRYPTO_INVALID_KEYPAIR",
                 "Invalid key pair");
+  size_t len = ((size_t)EC_GROUP_get_degree(e->group) + 7) / 8;
+  luaL_Buffer b; /* first: nothing is owned when it raises */
+  unsigned char *out = (unsigned char *)luaL_buffinitsize(L, &b, len);
   EC_POINT *peer = to_point(L, e->group, 2);
   if (peer == NULL)
     return fail(L, "Error", "ERR_CRYPTO_ECDH_INVALID_PUBLIC_KEY",
                 "Public key is not valid for specified curve");
   EC_POINT *shared = EC_POINT_new(e->group);
   BIGNUM *x = BN_new();
-  size_t len = ((size_t)EC_GROUP_get_degree(e->group) + 7) / 8;
-  luaL_Buffer b;
-  unsigned char *out = (unsigned char *)luaL_buffinitsize(L, &b, len);
-  int ok = shared != NULL && x != NULL &&
-           EC_POINT_mul(e->group, shared, NULL, peer, e->priv, NULL) == 1 &&
-           EC_POINT_get_affine_coordinates(e->group, shared, x, NULL, NULL) ==
-               1 &&
-           BN_bn2binpad(x, out, (int)len) == (int)len;
+  int ok =
+      shared != NULL && x != NULL &&
+      EC_POINT_mul(e->group, shared, NULL, peer, e->priv, NULL) == 1 &&
+      EC_POINT_get_affine_coordinates(e->group, shared, x, NULL, NULL) == 1 &&
+      BN_bn2binpad(x, out, (int)len) == (int)len;
   EC_POINT_free(peer);
   EC_POINT_clear_free(shared);
   BN_clear_free(x);
@@ -321,11 +320,12 @@ static int l_convert(lua_State *L) {
                 "Failed to convert Buffer to EC_POINT");
   }
   /* push_point raises only when out of memory: free first, then push */
-  size_t n = EC_POINT_point2oct(g, p, (point_conversion_form_t)form, NULL, 0,
-                                NULL);
+  size_t n =
+      EC_POINT_point2oct(g, p, (point_conversion_form_t)form, NULL, 0, NULL);
   unsigned char *out = n ? OPENSSL_malloc(n) : NULL;
-  int ok = out != NULL && EC_POINT_point2oct(g, p, (point_conversion_form_t)form,
-                                             out, n, NULL) == n;
+  int ok =
+      out != NULL && EC_POINT_point2oct(g, p, (point_conversion_form_t)form,
+                                        out, n, NULL) == n;
   EC_POINT_free(p);
   EC_GROUP_free(g);
   if (ok)

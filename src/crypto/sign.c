@@ -64,7 +64,7 @@ static int apply_rsa(EVP_PKEY_CTX *pctx, const EVP_PKEY *pkey,
                      const sig_opts *o) {
   if (!is_rsa(pkey))
     return 1;
-  int padding = o->has_padding                  ? o->padding
+  int padding = o->has_padding                   ? o->padding
                 : EVP_PKEY_is_a(pkey, "RSA-PSS") ? RSA_PKCS1_PSS_PADDING
                                                  : RSA_PKCS1_PADDING;
   if (EVP_PKEY_CTX_set_rsa_padding(pctx, padding) <= 0)
@@ -114,7 +114,8 @@ static unsigned char *p1363_to_der(const unsigned char *sig, size_t len,
   if (len != 2 * n)
     return NULL;
   ECDSA_SIG *s = ECDSA_SIG_new();
-  BIGNUM *r = BN_bin2bn(sig, (int)n, NULL), *t = BN_bin2bn(sig + n, (int)n, NULL);
+  BIGNUM *r = BN_bin2bn(sig, (int)n, NULL),
+         *t = BN_bin2bn(sig + n, (int)n, NULL);
   unsigned char *der = NULL;
   if (s && r && t && ECDSA_SIG_set0(s, r, t)) {
     r = t = NULL; /* the signature owns them */
@@ -187,8 +188,8 @@ static void sigjob_run(luatls_job *job) {
     size_t siglen = j->siglen, n = j->o.p1363 ? rs_width(j->pkey) : 0;
     unsigned char *der = n ? p1363_to_der(sig, siglen, n, &siglen) : NULL;
     if (n == 0 || der != NULL)
-      j->result = EVP_DigestVerify(ctx, der ? der : sig, siglen, j->data,
-                                   j->len) == 1;
+      j->result =
+          EVP_DigestVerify(ctx, der ? der : sig, siglen, j->data, j->len) == 1;
     OPENSSL_free(der);
   } else if (ok) {
     size_t max = 0;
@@ -339,11 +340,11 @@ static EVP_PKEY_CTX *finish_digest(lua_State *L, signer *s, EVP_PKEY *pkey,
   ERR_clear_error();
   const EVP_MD *type = EVP_MD_CTX_get0_md(ctx);
   EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-  int ok = EVP_DigestFinal_ex(ctx, md, mdlen) == 1 && pctx != NULL &&
-           (verify ? EVP_PKEY_verify_init(pctx) : EVP_PKEY_sign_init(pctx)) ==
-               1 &&
-           apply_rsa(pctx, pkey, o) &&
-           EVP_PKEY_CTX_set_signature_md(pctx, type) == 1;
+  int ok =
+      EVP_DigestFinal_ex(ctx, md, mdlen) == 1 && pctx != NULL &&
+      (verify ? EVP_PKEY_verify_init(pctx) : EVP_PKEY_sign_init(pctx)) == 1 &&
+      apply_rsa(pctx, pkey, o) &&
+      EVP_PKEY_CTX_set_signature_md(pctx, type) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) {
     EVP_PKEY_CTX_free(pctx);
