@@ -1,6 +1,6 @@
 -- luatls.crypto: Node's crypto module, its first parts: randomness, message
 -- digests, HMACs and key derivation over OpenSSL 3 (keys and state stay in
--- C objects), and symmetric ciphers.
+-- C objects), symmetric ciphers, keys, signatures and key agreement.
 --
 --   local crypto = require("crypto")
 --   crypto.createHash("sha256"):update("abc"):digest("hex")
@@ -42,13 +42,28 @@
 --       options) -> { publicKey =, privateKey = } for rsa, rsa-pss, ec,
 --       ed25519, ed448, x25519, x448 (internal/crypto/keys.lua)
 --
--- Not here yet (absent, not stubs): signatures, Diffie-Hellman,
+--   sign(alg, data, key[, cb]), verify(alg, data, key, signature[, cb]),
+--       createSign(alg) -> Sign: update(data[, enc]), sign(key[, enc]);
+--       createVerify(alg) -> Verify: update(data[, enc]), verify(key,
+--       signature[, enc]); RSA PKCS#1 v1.5 and PSS (key.padding,
+--       key.saltLength), rsa-pss, ECDSA (key.dsaEncoding "der" or
+--       "ieee-p1363"), DSA, Ed25519, Ed448 (internal/crypto/sign.lua)
+--   diffieHellman({ privateKey =, publicKey = }[, cb]) (ec, x25519, x448),
+--       createECDH(curve) -> ECDH: generateKeys, computeSecret,
+--       getPublicKey, getPrivateKey, setPrivateKey, setPublicKey;
+--       ECDH.convertKey(...), getCurves() (internal/crypto/dh.lua)
+--   constants: RSA_* paddings and salt lengths, POINT_CONVERSION_*
+--
+-- Not here yet (absent, not stubs): createDiffieHellman,
+-- getDiffieHellman, publicEncrypt and the other RSA encryptions,
 -- X509Certificate, webcrypto.
 local cipher = require("luatls.internal.crypto.cipher")
+local dh = require("luatls.internal.crypto.dh")
 local hash = require("luatls.internal.crypto.hash")
 local kdf = require("luatls.internal.crypto.kdf")
 local keys = require("luatls.internal.crypto.keys")
 local random = require("luatls.internal.crypto.random")
+local sign = require("luatls.internal.crypto.sign")
 local util = require("luatls.internal.crypto.util")
 
 local M = {}
@@ -85,5 +100,32 @@ M.createPublicKey = keys.createPublicKey
 M.createSecretKey = keys.createSecretKey
 M.generateKeyPair = keys.generateKeyPair
 M.generateKeyPairSync = keys.generateKeyPairSync
+
+M.Sign = sign.Sign
+M.Verify = sign.Verify
+M.createSign = sign.createSign
+M.createVerify = sign.createVerify
+M.sign = sign.sign
+M.verify = sign.verify
+
+M.diffieHellman = dh.diffieHellman
+M.ECDH = dh.ECDH
+M.createECDH = dh.createECDH
+M.getCurves = dh.getCurves
+
+-- Node's crypto.constants (OpenSSL's values) for the options above
+M.constants = {
+  RSA_PKCS1_PADDING = 1,
+  RSA_NO_PADDING = 3,
+  RSA_PKCS1_OAEP_PADDING = 4,
+  RSA_X931_PADDING = 5,
+  RSA_PKCS1_PSS_PADDING = 6,
+  RSA_PSS_SALTLEN_DIGEST = -1,
+  RSA_PSS_SALTLEN_MAX_SIGN = -2,
+  RSA_PSS_SALTLEN_AUTO = -2,
+  POINT_CONVERSION_COMPRESSED = 2,
+  POINT_CONVERSION_UNCOMPRESSED = 4,
+  POINT_CONVERSION_HYBRID = 6,
+}
 
 return M

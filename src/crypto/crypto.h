@@ -1,12 +1,14 @@
 /*
  * crypto.h - what the files of src/crypto/ share (the message digests of
  * hash.c, the MACs of hmac.c, the randomness of random.c, the key
- * derivation of kdf.c, the ciphers of cipher.c), and the parts core.c
- * opens. Included only inside src/crypto/ and by core.c.
+ * derivation of kdf.c, the ciphers of cipher.c, the keys of pkey.c, the
+ * thread-pool jobs of job.c that sign.c and dh.c also use), and the parts
+ * core.c opens. Included only inside src/crypto/ and by core.c.
  */
 #ifndef LUATLS_CRYPTO_H
 #define LUATLS_CRYPTO_H
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "luatls.h"
@@ -75,11 +77,29 @@ struct luatls_job {
 int luatls_crypto_submit(lua_State *L, luatls_job *job, size_t size,
                          int cbidx);
 
+/* In a job's run after a failure: the error to keep for its push (the
+ * earliest queued, as Node reports; never 0). The queue is the pool
+ * thread's, so the job carries the code across. */
+static inline unsigned long luatls_crypto_job_error(void) {
+  unsigned long e = ERR_peek_error();
+  return e ? e : ERR_PACK(ERR_LIB_EVP, 0, ERR_R_INTERNAL_ERROR);
+}
+
+/* In a job's push: that error as the object Node gives (its text alone,
+ * the code ERR_OSSL_...) */
+static inline void luatls_crypto_push_job_error(lua_State *L,
+                                                unsigned long e) {
+  ERR_raise(ERR_GET_LIB(e), ERR_GET_REASON(e));
+  luatls_push_openssl_error_or(L, "ERR_CRYPTO_OPERATION_FAILED", NULL);
+}
+
 void luatls_open_hash(lua_State *L);
 void luatls_open_hmac(lua_State *L);
 void luatls_open_random(lua_State *L);
 void luatls_open_kdf(lua_State *L);
 void luatls_open_cipher(lua_State *L);
 void luatls_open_pkey(lua_State *L);
+void luatls_open_sign(lua_State *L);
+void luatls_open_dh(lua_State *L);
 
 #endif
