@@ -42,11 +42,19 @@
 --       options) -> { publicKey =, privateKey = } for rsa, rsa-pss, ec,
 --       ed25519, ed448, x25519, x448 (internal/crypto/keys.lua)
 --
+-- luatls's own, not Node's (Node cannot make certificates):
+--   createCertificate(options), createCSR(options), createCRL(options) ->
+--       PEM: certificates (self-signed, or issued by a CA's certificate and
+--       key, or from a CSR) with SANs, basicConstraints, key usages, AIA,
+--       CDP, SKI/AKI; certificate requests; revocation lists
+--       (internal/crypto/mkcert.lua; tls.createSelfSigned builds on them)
+--
 -- Not here yet (absent, not stubs): signatures, Diffie-Hellman,
 -- X509Certificate, webcrypto.
 local cipher = require("luatls.internal.crypto.cipher")
 local hash = require("luatls.internal.crypto.hash")
 local kdf = require("luatls.internal.crypto.kdf")
+local mkcert = require("luatls.internal.crypto.mkcert")
 local keys = require("luatls.internal.crypto.keys")
 local random = require("luatls.internal.crypto.random")
 local util = require("luatls.internal.crypto.util")
@@ -85,5 +93,10 @@ M.createPublicKey = keys.createPublicKey
 M.createSecretKey = keys.createSecretKey
 M.generateKeyPair = keys.generateKeyPair
 M.generateKeyPairSync = keys.generateKeyPairSync
+
+-- luatls's own
+M.createCertificate = mkcert.createCertificate
+M.createCSR = mkcert.createCSR
+M.createCRL = mkcert.createCRL
 
 return M
