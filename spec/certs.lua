@@ -1,4 +1,5 @@
--- spec/certs.lua: the test certificates, made by scripts/make-certs once into
+-- spec/certs.lua: the test certificates, made by scripts/make-certs (with
+-- luatls's createCertificate, scripts/make-certs.lua) once into
 -- build/test-certs (kept between runs) and shared by the specs.
 --
 --   local certs = require("spec.certs")
@@ -6,7 +7,7 @@
 --   local pem = certs.read("server-cert.pem")
 --   local path = certs.path("server.pfx")
 --
--- See scripts/make-certs for the list of files. LUATLS_TEST_CERTS=DIR uses
+-- See scripts/make-certs.lua for the list of files. LUATLS_TEST_CERTS=DIR uses
 -- (and if needed makes) another directory.
 local core = require("luatls.core")
 local helper = require("spec.helper")
@@ -34,7 +35,9 @@ function M.certs()
   if f then
     f:close()
   else
-    local out, status = helper.sh("bash " .. quote(root .. "/scripts/make-certs") .. " " .. quote(target))
+    -- made by this very interpreter (scripts/make-certs runs make-certs.lua)
+    local out, status = helper.sh("LUATLS=" .. quote(helper.luatls) .. " bash " .. quote(root .. "/scripts/make-certs")
+      .. " " .. quote(target))
     if status ~= 0 then
       error("scripts/make-certs failed (status " .. tostring(status) .. "):\n" .. out, 2)
     end

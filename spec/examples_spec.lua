@@ -100,6 +100,19 @@ describe("examples", function()
     helper.kill(server)
   end)
 
+  it("mini-ca.lua: a CA in memory issues a leaf per SNI name, once; the client trusts only the CA", function()
+    local out, status = helper.finish(run("mini-ca.lua"))
+    assert.equal(0, status, out)
+    for _, name in ipairs({ "alpha%.example", "beta%.example" }) do
+      assert.matches("client: " .. name .. ": authorized true, subject CN=" .. name .. ", SANs DNS:" .. name
+        .. ", issuer CN=Mini CA", out)
+      local _, issued = out:gsub("issuing a certificate for " .. name, "")
+      assert.equal(1, issued, out) -- the second alpha.example is served from the cache
+    end
+    assert.matches("client: got hello beta%.example", out)
+    assert.matches("done\n$", out)
+  end)
+
   it("tcp-echo-server.lua and tcp-echo-client.lua", function()
     local port = helper.freePort()
     local server = run("tcp-echo-server.lua", port)

@@ -42,6 +42,7 @@
 --       options) -> { publicKey =, privateKey = } for rsa, rsa-pss, ec,
 --       ed25519, ed448, x25519, x448 (internal/crypto/keys.lua)
 --
+<<<<<<< HEAD
 --   sign(alg, data, key[, cb]), verify(alg, data, key, signature[, cb]),
 --       createSign(alg) -> Sign: update(data[, enc]), sign(key[, enc]);
 --       createVerify(alg) -> Verify: update(data[, enc]), verify(key,
@@ -56,11 +57,22 @@
 --
 -- Not here yet (absent, not stubs): createDiffieHellman,
 -- getDiffieHellman, publicEncrypt and the other RSA encryptions,
+=======
+-- luatls's own, not Node's (Node cannot make certificates):
+--   createCertificate(options), createCSR(options), createCRL(options) ->
+--       PEM: certificates (self-signed, or issued by a CA's certificate and
+--       key, or from a CSR) with SANs, basicConstraints, key usages, AIA,
+--       CDP, SKI/AKI; certificate requests; revocation lists
+--       (internal/crypto/mkcert.lua; tls.createSelfSigned builds on them)
+--
+-- Not here yet (absent, not stubs): signatures, Diffie-Hellman,
+>>>>>>> i16-mkcert
 -- X509Certificate, webcrypto.
 local cipher = require("luatls.internal.crypto.cipher")
 local dh = require("luatls.internal.crypto.dh")
 local hash = require("luatls.internal.crypto.hash")
 local kdf = require("luatls.internal.crypto.kdf")
+local mkcert = require("luatls.internal.crypto.mkcert")
 local keys = require("luatls.internal.crypto.keys")
 local random = require("luatls.internal.crypto.random")
 local sign = require("luatls.internal.crypto.sign")
@@ -101,6 +113,7 @@ M.createSecretKey = keys.createSecretKey
 M.generateKeyPair = keys.generateKeyPair
 M.generateKeyPairSync = keys.generateKeyPairSync
 
+<<<<<<< HEAD
 M.Sign = sign.Sign
 M.Verify = sign.Verify
 M.createSign = sign.createSign
@@ -127,5 +140,11 @@ M.constants = {
   POINT_CONVERSION_UNCOMPRESSED = 4,
   POINT_CONVERSION_HYBRID = 6,
 }
+=======
+-- luatls's own
+M.createCertificate = mkcert.createCertificate
+M.createCSR = mkcert.createCSR
+M.createCRL = mkcert.createCRL
+>>>>>>> i16-mkcert
 
 return M

@@ -19,6 +19,10 @@
 -- defaults: this module's own table), secure_context.lua, options.lua,
 -- socket.lua (TLSSocket), hooks.lua (its handshake hooks), server.lua,
 -- connect.lua, secure_pair.lua (the deprecated SecurePair API).
+--
+-- luatls's own, not Node's: tls.createSelfSigned([hosts][, options]) ->
+-- { key =, cert = } (PEM) for tls.createServer (internal/tls/self_signed.lua,
+-- over crypto.createCertificate).
 local identity = require("luatls.identity")
 local secureContext = require("luatls.internal.tls.secure_context")
 local TLSSocket = require("luatls.internal.tls.socket")
@@ -36,6 +40,7 @@ M.getCiphers = secureContext.getCiphers
 M.TLSSocket = TLSSocket
 M.Server = Server
 M.connect = require("luatls.internal.tls.connect")
+M.createSelfSigned = require("luatls.internal.tls.self_signed") -- luatls's own
 
 function M.createServer(options, listener)
   return Server.new(options, listener)

@@ -101,5 +101,6 @@ void luatls_open_cipher(lua_State *L);
 void luatls_open_pkey(lua_State *L);
 void luatls_open_sign(lua_State *L);
 void luatls_open_dh(lua_State *L);
+void luatls_open_mkcert(lua_State *L); /* certificates, CSRs, CRLs */
 
 #endif
