@@ -42,12 +42,9 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_kdf(L);
   luatls_open_cipher(L);
   luatls_open_pkey(L);
-<<<<<<< HEAD
   luatls_open_sign(L);
   luatls_open_dh(L);
-=======
   luatls_open_mkcert(L);
->>>>>>> i16-mkcert
   luatls_open_x509(L);
   luatls_open_tls_context(L, tls_features);
   luatls_open_tls(L, tls_features);

@@ -42,7 +42,6 @@
 --       options) -> { publicKey =, privateKey = } for rsa, rsa-pss, ec,
 --       ed25519, ed448, x25519, x448 (internal/crypto/keys.lua)
 --
-<<<<<<< HEAD
 --   sign(alg, data, key[, cb]), verify(alg, data, key, signature[, cb]),
 --       createSign(alg) -> Sign: update(data[, enc]), sign(key[, enc]);
 --       createVerify(alg) -> Verify: update(data[, enc]), verify(key,
@@ -55,9 +54,6 @@
 --       ECDH.convertKey(...), getCurves() (internal/crypto/dh.lua)
 --   constants: RSA_* paddings and salt lengths, POINT_CONVERSION_*
 --
--- Not here yet (absent, not stubs): createDiffieHellman,
--- getDiffieHellman, publicEncrypt and the other RSA encryptions,
-=======
 -- luatls's own, not Node's (Node cannot make certificates):
 --   createCertificate(options), createCSR(options), createCRL(options) ->
 --       PEM: certificates (self-signed, or issued by a CA's certificate and
@@ -65,8 +61,8 @@
 --       CDP, SKI/AKI; certificate requests; revocation lists
 --       (internal/crypto/mkcert.lua; tls.createSelfSigned builds on them)
 --
--- Not here yet (absent, not stubs): signatures, Diffie-Hellman,
->>>>>>> i16-mkcert
+-- Not here yet (absent, not stubs): createDiffieHellman,
+-- getDiffieHellman, publicEncrypt and the other RSA encryptions,
 -- X509Certificate, webcrypto.
 local cipher = require("luatls.internal.crypto.cipher")
 local dh = require("luatls.internal.crypto.dh")
@@ -113,7 +109,6 @@ M.createSecretKey = keys.createSecretKey
 M.generateKeyPair = keys.generateKeyPair
 M.generateKeyPairSync = keys.generateKeyPairSync
 
-<<<<<<< HEAD
 M.Sign = sign.Sign
 M.Verify = sign.Verify
 M.createSign = sign.createSign
@@ -140,11 +135,10 @@ M.constants = {
   POINT_CONVERSION_UNCOMPRESSED = 4,
   POINT_CONVERSION_HYBRID = 6,
 }
-=======
+
 -- luatls's own
 M.createCertificate = mkcert.createCertificate
 M.createCSR = mkcert.createCSR
 M.createCRL = mkcert.createCRL
->>>>>>> i16-mkcert
 
 return M
