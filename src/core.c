@@ -42,6 +42,7 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_kdf(L);
   luatls_open_cipher(L);
   luatls_open_pkey(L);
+  luatls_open_x509cert(L);
   luatls_open_x509(L);
   luatls_open_tls_context(L, tls_features);
   luatls_open_tls(L, tls_features);

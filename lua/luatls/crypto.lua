@@ -42,14 +42,23 @@
 --       options) -> { publicKey =, privateKey = } for rsa, rsa-pss, ec,
 --       ed25519, ed448, x25519, x448 (internal/crypto/keys.lua)
 --
+--   X509Certificate.new(pem_or_der) -> X509Certificate: subject, issuer,
+--       subjectAltName, infoAccess, validFrom, validTo, validFromDate,
+--       validToDate, fingerprint(256|512), serialNumber, ca, keyUsage,
+--       publicKey, raw, issuerCertificate; checkHost, checkEmail, checkIP,
+--       checkIssued, checkPrivateKey, verify, toString, toJSON,
+--       toLegacyObject (internal/crypto/x509.lua); TLSSocket's
+--       getX509Certificate() and getPeerX509Certificate() give them too
+--
 -- Not here yet (absent, not stubs): signatures, Diffie-Hellman,
--- X509Certificate, webcrypto.
+-- webcrypto.
 local cipher = require("luatls.internal.crypto.cipher")
 local hash = require("luatls.internal.crypto.hash")
 local kdf = require("luatls.internal.crypto.kdf")
 local keys = require("luatls.internal.crypto.keys")
 local random = require("luatls.internal.crypto.random")
 local util = require("luatls.internal.crypto.util")
+local x509 = require("luatls.internal.crypto.x509")
 
 local M = {}
 
@@ -85,5 +94,7 @@ M.createPublicKey = keys.createPublicKey
 M.createSecretKey = keys.createSecretKey
 M.generateKeyPair = keys.generateKeyPair
 M.generateKeyPairSync = keys.generateKeyPairSync
+
+M.X509Certificate = x509.X509Certificate
 
 return M

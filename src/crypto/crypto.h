@@ -69,5 +69,6 @@ void luatls_open_random(lua_State *L);
 void luatls_open_kdf(lua_State *L);
 void luatls_open_cipher(lua_State *L);
 void luatls_open_pkey(lua_State *L);
+void luatls_open_x509cert(lua_State *L);
 
 #endif
