@@ -45,6 +45,7 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_sign(L);
   luatls_open_dh(L);
   luatls_open_mkcert(L);
+  luatls_open_x509cert(L);
   luatls_open_x509(L);
   luatls_open_tls_context(L, tls_features);
   luatls_open_tls(L, tls_features);

@@ -222,6 +222,23 @@ void luatls_push_x509(lua_State *L, X509 *cert);
  * reach the trusted root); a self-signed last certificate is its own
  * issuerCertificate (the same table). Takes ownership of nothing. */
 void luatls_push_x509_chain(lua_State *L, X509 *leaf, STACK_OF(X509) * chain);
+/* Push one field of luatls_push_x509's table, computed alone ("valid_from",
+ * "subjectaltname", "fingerprint256", "ext_key_usage", "serialNumber",
+ * "raw", "ca", ...), except "subject", "issuer" and "infoAccess", which give
+ * X509Certificate's strings ("C=US\nCN=x", one "OCSP - URI:..." a line)
+ * instead of tables. nil when the certificate has none; returns its type. */
+int luatls_push_x509_field(lua_State *L, X509 *cert, const char *field);
+/* Push an X509Certificate's C side (crypto/x509cert.c) holding a reference
+ * to cert. With a chain (may be NULL, may hold cert), its issuer is the one
+ * of chain's certificates that issued it, and so on up (as Node links the
+ * certificates a peer sent); a certificate that issued itself ends the
+ * links. Takes ownership of nothing. */
+void luatls_push_x509cert(lua_State *L, X509 *cert, STACK_OF(X509) * chain);
+/* The issuers of leaf among chain's certificates, in order up from leaf
+ * (each the one that issued the one before): pushes a userdata holding
+ * them (pop it when done), returns them and their count. */
+X509 **luatls_x509_issuers(lua_State *L, X509 *leaf, STACK_OF(X509) * chain,
+                           int *count);
 /* Push an error object { code = "CERT_HAS_EXPIRED", message = "certificate
  * has expired" } for an SSL_get_verify_result value; nil for X509_V_OK. */
 void luatls_push_verify_error(lua_State *L, long verify_result);

@@ -54,6 +54,14 @@
 --       ECDH.convertKey(...), getCurves() (internal/crypto/dh.lua)
 --   constants: RSA_* paddings and salt lengths, POINT_CONVERSION_*
 --
+--   X509Certificate.new(pem_or_der) -> X509Certificate: subject, issuer,
+--       subjectAltName, infoAccess, validFrom, validTo, validFromDate,
+--       validToDate, fingerprint(256|512), serialNumber, ca, keyUsage,
+--       publicKey, raw, issuerCertificate; checkHost, checkEmail, checkIP,
+--       checkIssued, checkPrivateKey, verify, toString, toJSON,
+--       toLegacyObject (internal/crypto/x509.lua); TLSSocket's
+--       getX509Certificate() and getPeerX509Certificate() give them too
+--
 -- luatls's own, not Node's (Node cannot make certificates):
 --   createCertificate(options), createCSR(options), createCRL(options) ->
 --       PEM: certificates (self-signed, or issued by a CA's certificate and
@@ -63,7 +71,7 @@
 --
 -- Not here yet (absent, not stubs): createDiffieHellman,
 -- getDiffieHellman, publicEncrypt and the other RSA encryptions,
--- X509Certificate, webcrypto.
+-- webcrypto.
 local cipher = require("luatls.internal.crypto.cipher")
 local dh = require("luatls.internal.crypto.dh")
 local hash = require("luatls.internal.crypto.hash")
@@ -73,6 +81,7 @@ local keys = require("luatls.internal.crypto.keys")
 local random = require("luatls.internal.crypto.random")
 local sign = require("luatls.internal.crypto.sign")
 local util = require("luatls.internal.crypto.util")
+local x509 = require("luatls.internal.crypto.x509")
 
 local M = {}
 
@@ -140,5 +149,7 @@ M.constants = {
 M.createCertificate = mkcert.createCertificate
 M.createCSR = mkcert.createCSR
 M.createCRL = mkcert.createCRL
+
+M.X509Certificate = x509.X509Certificate
 
 return M

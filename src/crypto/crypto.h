@@ -102,5 +102,6 @@ void luatls_open_pkey(lua_State *L);
 void luatls_open_sign(lua_State *L);
 void luatls_open_dh(lua_State *L);
 void luatls_open_mkcert(lua_State *L); /* certificates, CSRs, CRLs */
+void luatls_open_x509cert(lua_State *L);
 
 #endif

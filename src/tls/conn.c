@@ -673,6 +673,27 @@ static int l_get_certificate(lua_State *L) {
   return 1;
 }
 
+/* get_x509(peer) -> the own certificate, or the peer's (its issuers linked
+ * among the certificates the peer sent), as X509Certificate's C side
+ * (crypto/x509cert.c); nothing when there is none */
+static int l_get_x509(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  if (ssl == NULL)
+    return 0;
+  if (!lua_toboolean(L, 2)) {
+    X509 *own = SSL_get_certificate(ssl);
+    if (own == NULL)
+      return 0;
+    luatls_push_x509cert(L, own, NULL);
+    return 1;
+  }
+  X509 *peer = SSL_get0_peer_certificate(ssl);
+  if (peer == NULL)
+    return 0;
+  luatls_push_x509cert(L, peer, SSL_get_peer_cert_chain(ssl));
+  return 1;
+}
+
 /* get_cipher() -> { name=, standardName=, version= } */
 static int l_get_cipher(lua_State *L) {
   SSL *ssl = live_ssl(L);
@@ -826,6 +847,7 @@ static const luaL_Reg conn_methods[] = {
     {"verify_error", l_verify_error},
     {"get_peer_certificate", l_get_peer_certificate},
     {"get_certificate", l_get_certificate},
+    {"get_x509", l_get_x509},
     {"get_cipher", l_get_cipher},
     {"get_protocol", l_get_protocol},
     {"get_finished", l_get_finished},

@@ -2,7 +2,8 @@
  * tls/x509.c - certificates as Lua tables in the form of Node's
  * getPeerCertificate() (as Node 20 builds them: X509ToObject and
  * translatePeerCertificate), chains with their issuerCertificate links,
- * verification results as Node's error codes, and for Lua:
+ * verification results as Node's error codes, one field at a time for
+ * X509Certificate (luatls_push_x509_field: src/crypto/x509cert.c), and for Lua:
  *   x509_parse(data[, detailed]) -> cert table | nil, err
  *   x509_verify_code(n)          -> code, message
  *   x509_canonical_ip(s)         -> canonical address, 4|6 | nil
@@ -402,6 +403,14 @@ static void push_json_string(lua_State *L, const char *s, size_t len) {
   luaL_pushresult(&b);
 }
 
+/* one access description: "OCSP - URI:http://..." (0 on failure) */
+static int print_access(BIO *out, const ACCESS_DESCRIPTION *desc) {
+  char method[80];
+  i2t_ASN1_OBJECT(method, sizeof method, desc->method);
+  BIO_printf(out, "%s - ", method);
+  return print_general_name(out, desc->location);
+}
+
 /* infoAccess: { ["OCSP - URI"] = { "http://..." }, ... } as Node's
  * translatePeerCertificate makes it from the "OCSP - URI:http://..." lines */
 static void set_info_access(lua_State *L, X509 *cert, BIO *bio) {
@@ -415,12 +424,8 @@ static void set_info_access(lua_State *L, X509 *cert, BIO *bio) {
   int t = lua_gettop(L);
   int ok = 1;
   for (int i = 0; ok && i < sk_ACCESS_DESCRIPTION_num(descs); i++) {
-    ACCESS_DESCRIPTION *desc = sk_ACCESS_DESCRIPTION_value(descs, i);
-    char method[80];
-    i2t_ASN1_OBJECT(method, sizeof method, desc->method);
     (void)BIO_reset(bio);
-    BIO_printf(bio, "%s - ", method);
-    ok = print_general_name(bio, desc->location);
+    ok = print_access(bio, sk_ACCESS_DESCRIPTION_value(descs, i));
     char *line = NULL;
     long n = BIO_get_mem_data(bio, &line);
     const char *colon = ok && n > 0 ? memchr(line, ':', (size_t)n) : NULL;
@@ -625,39 +630,129 @@ void luatls_push_x509(lua_State *L, X509 *cert) {
   ERR_clear_error();
 }
 
+/* ---- one field at a time (X509Certificate's properties) ------------------ */
+
+/* subject, issuer as X509Certificate gives them: "C=US\nO=luatls\nCN=x"
+ * (short names, RFC 2253 escapes, UTF-8) */
+static void set_name_text(lua_State *L, const X509_NAME *name, BIO *bio,
+                          const char *field) {
+  unsigned long flags = XN_FLAG_SEP_MULTILINE | XN_FLAG_FN_SN |
+                        ASN1_STRFLGS_ESC_2253 | ASN1_STRFLGS_ESC_CTRL |
+                        ASN1_STRFLGS_UTF8_CONVERT;
+  if (X509_NAME_print_ex(bio, name, 0, flags) < 0) {
+    (void)BIO_reset(bio);
+    return;
+  }
+  push_bio(L, bio);
+  lua_setfield(L, -2, field);
+}
+
+/* infoAccess as X509Certificate gives it: one "OCSP - URI:..." a line */
+static void set_info_access_text(lua_State *L, X509 *cert, BIO *bio) {
+  AUTHORITY_INFO_ACCESS *descs =
+      X509_get_ext_d2i(cert, NID_info_access, NULL, NULL);
+  if (descs == NULL)
+    return;
+  int ok = 1;
+  for (int i = 0; ok && i < sk_ACCESS_DESCRIPTION_num(descs); i++) {
+    if (i != 0)
+      BIO_write(bio, "\n", 1);
+    ok = print_access(bio, sk_ACCESS_DESCRIPTION_value(descs, i));
+  }
+  AUTHORITY_INFO_ACCESS_free(descs);
+  if (ok) {
+    push_bio(L, bio);
+    lua_setfield(L, -2, "infoAccess");
+  }
+  (void)BIO_reset(bio);
+}
+
+int luatls_push_x509_field(lua_State *L, X509 *cert, const char *field) {
+  luaL_checkstack(L, 6, "x509");
+  lua_createtable(L, 0, 1);
+  BIO *bio = BIO_new(BIO_s_mem());
+  if (bio == NULL)
+    luaL_error(L, "out of memory");
+  if (strcmp(field, "subject") == 0)
+    set_name_text(L, X509_get_subject_name(cert), bio, field);
+  else if (strcmp(field, "issuer") == 0)
+    set_name_text(L, X509_get_issuer_name(cert), bio, field);
+  else if (strcmp(field, "infoAccess") == 0)
+    set_info_access_text(L, cert, bio);
+  else if (strcmp(field, "subjectaltname") == 0)
+    set_altnames(L, cert, bio);
+  else if (strcmp(field, "valid_from") == 0)
+    set_time(L, bio, X509_get0_notBefore(cert), field);
+  else if (strcmp(field, "valid_to") == 0)
+    set_time(L, bio, X509_get0_notAfter(cert), field);
+  else if (strcmp(field, "fingerprint") == 0)
+    set_fingerprint(L, cert, EVP_sha1(), field);
+  else if (strcmp(field, "fingerprint256") == 0)
+    set_fingerprint(L, cert, EVP_sha256(), field);
+  else if (strcmp(field, "fingerprint512") == 0)
+    set_fingerprint(L, cert, EVP_sha512(), field);
+  else if (strcmp(field, "ext_key_usage") == 0)
+    set_ext_key_usage(L, cert);
+  else if (strcmp(field, "serialNumber") == 0)
+    set_serial(L, cert);
+  else if (strcmp(field, "raw") == 0)
+    set_raw(L, cert);
+  else if (strcmp(field, "ca") == 0) {
+    lua_pushboolean(L, X509_check_ca(cert) == 1);
+    lua_setfield(L, -2, "ca");
+  }
+  BIO_free(bio);
+  ERR_clear_error();
+  int type = lua_getfield(L, -1, field);
+  lua_remove(L, -2);
+  return type;
+}
+
 /* ---- a chain: issuerCertificate links, as Node's GetPeerCert ------------- */
 
-void luatls_push_x509_chain(lua_State *L, X509 *leaf, STACK_OF(X509) * chain) {
+X509 **luatls_x509_issuers(lua_State *L, X509 *leaf, STACK_OF(X509) * chain,
+                           int *count) {
   int n = chain ? sk_X509_num(chain) : 0;
+  /* [0, k) the issuers found, [k, nleft) the certificates still unused
+   * (the leaf may be in the chain: a client's peer chain starts with it, a
+   * server's does not) */
+  X509 **found = lua_newuserdatauv(L, sizeof(X509 *) * (size_t)(n + 1), 0);
+  int nleft = 0, k = 0;
+  for (int i = 0; i < n; i++) {
+    X509 *c = sk_X509_value(chain, i);
+    if (c != NULL && c != leaf && X509_cmp(c, leaf) != 0)
+      found[nleft++] = c;
+  }
+  for (X509 *cur = leaf; k < nleft; cur = found[k++]) {
+    int i = k;
+    while (i < nleft && X509_check_issued(found[i], cur) != X509_V_OK)
+      i++;
+    if (i == nleft)
+      break;
+    X509 *issuer = found[i];
+    found[i] = found[k];
+    found[k] = issuer;
+  }
+  ERR_clear_error();
+  *count = k;
+  return found;
+}
+
+void luatls_push_x509_chain(lua_State *L, X509 *leaf, STACK_OF(X509) * chain) {
   luaL_checkstack(L, 6, "x509 chain");
   luatls_push_x509(L, leaf);
   if (leaf == NULL)
     return;
-  int base = lua_gettop(L);
-  /* the certificates still unused (the leaf may be in the chain: a client's
-   * peer chain starts with it, a server's does not) */
-  X509 **left = lua_newuserdatauv(L, sizeof(X509 *) * (size_t)(n + 1), 0);
-  int nleft = 0;
-  for (int i = 0; i < n; i++) {
-    X509 *c = sk_X509_value(chain, i);
-    if (c != NULL && c != leaf && X509_cmp(c, leaf) != 0)
-      left[nleft++] = c;
-  }
+  int base = lua_gettop(L), n;
+  X509 **issuers = luatls_x509_issuers(L, leaf, chain, &n);
   lua_pushvalue(L, base); /* the current certificate's table: base + 2 */
   X509 *cur = leaf;
-  for (;;) {
-    int i;
-    for (i = 0; i < nleft; i++)
-      if (X509_check_issued(left[i], cur) == X509_V_OK)
-        break;
-    if (i == nleft)
-      break;
-    luatls_push_x509(L, left[i]);
+  for (int i = 0; i < n; i++) {
+    luatls_push_x509(L, issuers[i]);
     lua_pushvalue(L, -1);
     lua_setfield(L, base + 2, "issuerCertificate");
     lua_replace(L, base + 2);
-    cur = left[i];
-    left[i] = left[--nleft];
+    cur = issuers[i];
   }
   /* the last one, when self-signed, is its own issuer: a cycle, as in Node */
   if (X509_check_issued(cur, cur) == X509_V_OK) {

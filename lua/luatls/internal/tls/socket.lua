@@ -412,6 +412,14 @@ function TLSSocket:getPeerCertificate(detailed)
   return call(self, "get_peer_certificate", detailed) or {}
 end
 function TLSSocket:getCertificate() return call(self, "get_certificate") or {} end
+-- getX509Certificate(), getPeerX509Certificate() -> an X509Certificate
+-- (the peer's linked to the issuers it sent), or nil
+local function x509(self, peer)
+  local h = call(self, "get_x509", peer)
+  return h and require("luatls.crypto").X509Certificate.new(h) or nil
+end
+function TLSSocket:getX509Certificate() return x509(self, false) end
+function TLSSocket:getPeerX509Certificate() return x509(self, true) end
 function TLSSocket:getCipher() return call(self, "get_cipher") end
 function TLSSocket:getProtocol() return call(self, "get_protocol") end
 function TLSSocket:getSession() return call(self, "get_session") end
