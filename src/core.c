@@ -42,6 +42,7 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_kdf(L);
   luatls_open_cipher(L);
   luatls_open_pkey(L);
+  luatls_open_jwk(L);
   luatls_open_sign(L);
   luatls_open_dh(L);
   luatls_open_mkcert(L);

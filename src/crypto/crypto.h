@@ -99,6 +99,7 @@ void luatls_open_random(lua_State *L);
 void luatls_open_kdf(lua_State *L);
 void luatls_open_cipher(lua_State *L);
 void luatls_open_pkey(lua_State *L);
+void luatls_open_jwk(lua_State *L);
 void luatls_open_sign(lua_State *L);
 void luatls_open_dh(lua_State *L);
 void luatls_open_mkcert(lua_State *L); /* certificates, CSRs, CRLs */

@@ -13,6 +13,7 @@
 -- integer (Node: a bigint); DER and PEM are strings.
 local core = require("luatls.loop").core
 local errors = require("luatls.errors")
+local jwk = require("luatls.internal.crypto.jwk")
 local class = require("luatls.events").class
 local util = require("luatls.internal.crypto.util")
 
@@ -125,11 +126,8 @@ function KeyObject:export(options)
   return h:export(format, structure, cipher, passphrase)
 end
 
--- toJWK(keyObject) -> a JWK table; set by jwk support when present
-function M.toJWK(_)
-  errors.throw("ERR_CRYPTO_JWK_UNSUPPORTED_KEY_TYPE", "JWK export is not implemented in luatls yet",
-    { name = "TypeError" }, 3)
-end
+-- toJWK(keyObject) -> a JWK table (internal/crypto/jwk.lua)
+function M.toJWK(key) return jwk.export(handles[key]) end
 
 -- parse(key, kind, level) -> a C key from what createPrivateKey /
 -- createPublicKey take: PEM (a string), or { key=, format=, type=,
@@ -155,11 +153,9 @@ local function parse(key, kind, level)
   return core.key_parse(data, kind, format, passphrase)
 end
 
--- fromJWK(jwk, kind, level): set by jwk support when present
-function M.fromJWK(_, _, level)
-  errors.throw("ERR_CRYPTO_INVALID_JWK", "JWK import is not implemented in luatls yet",
-    { name = "TypeError" }, level + 1)
-end
+-- fromJWK(jwk, kind, level) -> a C key from a JWK table
+-- (internal/crypto/jwk.lua)
+function M.fromJWK(t, kind, level) return jwk.import(t, kind, level + 1) end
 
 -- createPrivateKey(key) -> KeyObject (type "private")
 function M.createPrivateKey(key) return KeyObject.new(parse(key, "private", 2)) end
