@@ -175,8 +175,8 @@ static int l_parse(lua_State *L) {
     return luatls_raise_openssl(L, NULL, "cannot read the key");
   }
   ERR_clear_error();
-  luatls_crypto_push_pkey(L, pkey, private ? LUATLS_KEY_PRIVATE
-                                           : LUATLS_KEY_PUBLIC);
+  luatls_crypto_push_pkey(L, pkey,
+                          private ? LUATLS_KEY_PRIVATE : LUATLS_KEY_PUBLIC);
   return 1;
 }
 
@@ -228,8 +228,8 @@ static void set_digest_param(lua_State *L, const EVP_PKEY *pkey,
   lua_setfield(L, -2, field);
 }
 
-static void set_int_param(lua_State *L, const EVP_PKEY *pkey,
-                          const char *param, const char *field) {
+static void set_int_param(lua_State *L, const EVP_PKEY *pkey, const char *param,
+                          const char *field) {
   BIGNUM *bn = NULL;
   /* Node gives a bigint; an exponent over 63 bits is left out */
   if (EVP_PKEY_get_bn_param(pkey, param, &bn) && BN_num_bits(bn) <= 63) {
@@ -256,8 +256,7 @@ static int l_info(lua_State *L) {
     lua_setfield(L, -2, "modulusLength");
     set_int_param(L, k->pkey, OSSL_PKEY_PARAM_RSA_E, "publicExponent");
     if (!strcmp(type, "rsa-pss")) {
-      set_digest_param(L, k->pkey, OSSL_PKEY_PARAM_RSA_DIGEST,
-                       "hashAlgorithm");
+      set_digest_param(L, k->pkey, OSSL_PKEY_PARAM_RSA_DIGEST, "hashAlgorithm");
       set_digest_param(L, k->pkey, OSSL_PKEY_PARAM_RSA_MGF1_DIGEST,
                        "mgf1HashAlgorithm");
       int salt = 0;
@@ -323,17 +322,16 @@ static int l_export(lua_State *L) {
   }
   static const char *const formats[] = {"pem", "der", NULL};
   int pem = luaL_checkoption(L, 2, NULL, formats) == 0;
-  static const char *const types[] = {"pkcs1", "spki", "pkcs8", "sec1",
-                                      NULL};
+  static const char *const types[] = {"pkcs1", "spki", "pkcs8", "sec1", NULL};
   int type = luaL_checkoption(L, 3, NULL, types);
   const char *cipher = luaL_optstring(L, 4, NULL);
   size_t passlen = 0;
   const char *pass = luaL_optlstring(L, 5, NULL, &passlen);
   int private = k->kind == LUATLS_KEY_PRIVATE && type != 1;
-  const char *structure = type == 1   ? "SubjectPublicKeyInfo"
-                          : type == 2 ? (cipher ? "EncryptedPrivateKeyInfo"
-                                                : "PrivateKeyInfo")
-                                      : "type-specific";
+  const char *structure =
+      type == 1   ? "SubjectPublicKeyInfo"
+      : type == 2 ? (cipher ? "EncryptedPrivateKeyInfo" : "PrivateKeyInfo")
+                  : "type-specific";
   ERR_clear_error();
   OSSL_ENCODER_CTX *ctx = OSSL_ENCODER_CTX_new_for_pkey(
       k->pkey, private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
@@ -343,10 +341,9 @@ static int l_export(lua_State *L) {
     return luatls_raise_openssl(L, "ERR_CRYPTO_INCOMPATIBLE_KEY_OPTIONS",
                                 "cannot encode the key in this form");
   }
-  if (cipher != NULL &&
-      (OSSL_ENCODER_CTX_set_cipher(ctx, cipher, NULL) != 1 ||
-       OSSL_ENCODER_CTX_set_passphrase(ctx, (const unsigned char *)pass,
-                                       passlen) != 1)) {
+  if (cipher != NULL && (OSSL_ENCODER_CTX_set_cipher(ctx, cipher, NULL) != 1 ||
+                         OSSL_ENCODER_CTX_set_passphrase(
+                             ctx, (const unsigned char *)pass, passlen) != 1)) {
     OSSL_ENCODER_CTX_free(ctx);
     return luatls_raise_error(L, "Error", "ERR_CRYPTO_UNKNOWN_CIPHER",
                               "Unknown cipher");
@@ -467,8 +464,8 @@ void luatls_crypto_curve(lua_State *L, int idx, char out[64]) {
 
 /* key_generate(type, bits, exponent, curve, hash, mgf1hash, saltlen[, cb]) */
 static int l_generate(lua_State *L) {
-  static const char *const types[] = {"rsa",    "rsa-pss", "ec",   "ed25519",
-                                      "ed448",  "x25519",  "x448", NULL};
+  static const char *const types[] = {"rsa",   "rsa-pss", "ec",   "ed25519",
+                                      "ed448", "x25519",  "x448", NULL};
   static const char *const ossl[] = {"RSA",   "RSA-PSS", "EC",  "ED25519",
                                      "ED448", "X25519",  "X448"};
   int t = luaL_checkoption(L, 1, NULL, types);
