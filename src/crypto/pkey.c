@@ -3,11 +3,16 @@
  * keys.lua): an asymmetric key is an EVP_PKEY, a secret key its bytes in C
  * memory (wiped when collected); neither is a Lua string unless exported.
  * The other crypto files take keys through luatls_crypto_key (crypto.h).
- *   key_parse(data, kind, format[, passphrase]) -> key
+ *   key_parse(data, kind, format[, passphrase[, structure]]) -> key
  *       kind "private" or "public" (a public key also from a private key
  *       or a certificate); format "pem" or "der" (any structure: PKCS#1,
  *       SPKI, PKCS#8, SEC1); an encrypted key needs the passphrase
- *       (ERR_MISSING_PASSPHRASE), a wrong one raises OpenSSL's error
+ *       (ERR_MISSING_PASSPHRASE), a wrong one raises OpenSSL's error. DER
+ *       with its structure named ("pkcs1", "spki", "pkcs8", "sec1") is
+ *       held to it as Node holds it: PKCS#8, SPKI and a PKCS#1 public key
+ *       must parse as that ASN.1 (else OpenSSL's ASN.1 error, e.g.
+ *       ERR_OSSL_ASN1_NOT_ENOUGH_DATA), PKCS#1 and SEC1 give RSA and EC
+ *       keys only
  *   key_secret(bytes) -> key
  *   key_generate(type, bits, exponent, curve, hash, mgf1hash, saltlen[, cb])
  *       -> public, private (or cb(err, public, private) from the thread pool)
@@ -139,6 +144,47 @@ static EVP_PKEY *cert_key(const char *data, size_t len, int pem) {
   return pkey;
 }
 
+/* Whether DER data parses as the structure Node reads it with (see the
+ * header): on 0 the queue holds OpenSSL's error */
+static int der_is(const char *data, size_t len, const char *structure,
+                  int private) {
+  const unsigned char *p = (const unsigned char *)data;
+  long n = (long)len;
+  int ok = 1;
+  if (!strcmp(structure, "pkcs8")) { /* read from a BIO, as Node reads it */
+    ERR_set_mark();
+    X509_SIG *sig = d2i_X509_SIG(NULL, &p, n); /* encrypted */
+    ERR_pop_to_mark();
+    BIO *b = sig ? NULL : BIO_new_mem_buf(data, (int)len);
+    PKCS8_PRIV_KEY_INFO *p8 = b ? d2i_PKCS8_PRIV_KEY_INFO_bio(b, NULL) : NULL;
+    ok = sig != NULL || p8 != NULL;
+    BIO_free(b);
+    X509_SIG_free(sig);
+    PKCS8_PRIV_KEY_INFO_free(p8);
+  } else if (!strcmp(structure, "spki")) {
+    EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, n);
+    ok = pkey != NULL;
+    EVP_PKEY_free(pkey);
+  } else if (!strcmp(structure, "pkcs1") && !private) {
+    /* a public key, or else a private key's public half */
+    ERR_set_mark();
+    EVP_PKEY *pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, n);
+    if (pkey == NULL) {
+      ERR_set_mark();
+      p = (const unsigned char *)data;
+      pkey = d2i_PrivateKey(EVP_PKEY_RSA, NULL, &p, n);
+      ERR_pop_to_mark();
+    }
+    if (pkey != NULL)
+      ERR_pop_to_mark();
+    else
+      ERR_clear_last_mark();
+    ok = pkey != NULL;
+    EVP_PKEY_free(pkey);
+  }
+  return ok;
+}
+
 static int l_parse(lua_State *L) {
   size_t len;
   const char *data = luaL_checklstring(L, 1, &len);
@@ -149,10 +195,13 @@ static int l_parse(lua_State *L) {
   passphrase pw = {NULL, 0, 0};
   if (!lua_isnoneornil(L, 4))
     pw.pass = luaL_checklstring(L, 4, &pw.len);
+  const char *structure = pem ? NULL : luaL_optstring(L, 5, NULL);
   if (len > INT32_MAX)
     return luatls_raise_error(L, "RangeError", "ERR_OUT_OF_RANGE",
                               "The key is too large");
   ERR_clear_error();
+  if (structure != NULL && !der_is(data, len, structure, private))
+    return luatls_raise_openssl(L, NULL, "cannot read the key");
   EVP_PKEY *pkey = NULL;
   const char *format = pem ? "PEM" : "DER";
   if (private) {
@@ -163,6 +212,15 @@ static int l_parse(lua_State *L) {
       pkey = cert_key(data, len, pem);
     if (pkey == NULL) /* a private key gives its public half */
       pkey = decode(data, len, format, EVP_PKEY_KEYPAIR, &pw);
+  }
+  /* PKCS#1 and SEC1 name the key's type */
+  const char *only = structure == NULL             ? NULL
+                     : !strcmp(structure, "pkcs1") ? "RSA"
+                     : !strcmp(structure, "sec1")  ? "EC"
+                                                   : NULL;
+  if (pkey != NULL && only != NULL && !EVP_PKEY_is_a(pkey, only)) {
+    EVP_PKEY_free(pkey);
+    pkey = NULL;
   }
   if (pkey == NULL) {
     if (pw.asked && pw.pass == NULL) {
