@@ -365,4 +365,408 @@ process.stdout.write(out.join('\n') + '\n');
     for i = 1, #cases do assert.equal(answers[i], mine(jwks[i]), cases[i][1]) end
     for i, v in ipairs(notTables) do assert.equal(answers[#cases + i], mine(v), "key.key " .. tostring(v)) end
   end)
+
+  it("JWKs without Node: RFC 8037's Ed25519 key, oct, and a round trip of each type", function()
+    -- RFC 8037, A.1 and A.2
+    local d, x = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+    local priv = crypto.createPrivateKey({ key = { kty = "OKP", crv = "Ed25519", d = d, x = x }, format = "jwk" })
+    assert.equal("private", priv.type)
+    assert.equal("ed25519", priv.asymmetricKeyType)
+    assert.same({ kty = "OKP", crv = "Ed25519", d = d, x = x }, priv:export({ format = "jwk" }))
+    local pub = crypto.createPublicKey(priv)
+    assert.same({ kty = "OKP", crv = "Ed25519", x = x }, pub:export({ format = "jwk" }))
+    local okpPublic = { kty = "OKP", crv = "Ed25519", x = x }
+    assert.is_true(pub:equals(crypto.createPublicKey({ key = okpPublic, format = "jwk" })))
+    -- a private JWK makes a public key too (d is ignored)
+    assert.is_true(pub:equals(crypto.createPublicKey({ key = { kty = "OKP", crv = "Ed25519", d = d, x = x },
+      format = "jwk" })))
+    -- oct: base64url without padding, every length's tail
+    for _, case in ipairs({ { "", "" }, { "a", "YQ" }, { "ab", "YWI" }, { "abc", "YWJj" }, { "\xfb\xff", "-_8" } }) do
+      assert.same({ kty = "oct", k = case[2] }, crypto.createSecretKey(case[1]):export({ format = "jwk" }))
+    end
+    -- round trips: the same key back, the public half from either JWK
+    for _, spec in ipairs(TYPES) do
+      local kp = crypto.generateKeyPairSync(spec[2], spec[3])
+      local ok, jwk = pcall(kp.privateKey.export, kp.privateKey, { format = "jwk" })
+      if spec[2] == "rsa-pss" then
+        assert.equal("ERR_CRYPTO_JWK_UNSUPPORTED_KEY_TYPE", jwk.code)
+        assert.equal("Unsupported JWK Key Type.", jwk.message)
+      elseif spec[1] == "brainpoolP256r1" then
+        assert.equal("ERR_CRYPTO_JWK_UNSUPPORTED_CURVE", jwk.code)
+        assert.equal("Unsupported JWK EC curve: brainpoolP256r1.", jwk.message)
+      else
+        assert.is_true(ok, spec[1])
+        for _, v in pairs(jwk) do assert.is_nil(v:find("[=+/]"), spec[1]) end
+        assert.is_true(kp.privateKey:equals(crypto.createPrivateKey({ key = jwk, format = "jwk" })), spec[1])
+        assert.is_true(kp.publicKey:equals(crypto.createPublicKey({ key = jwk, format = "jwk" })), spec[1])
+        local pubJwk = kp.publicKey:export({ format = "jwk" })
+        assert.is_nil(pubJwk.d, spec[1])
+        assert.is_true(kp.publicKey:equals(crypto.createPublicKey({ key = pubJwk, format = "jwk" })), spec[1])
+      end
+    end
+  end)
+
+  it("generateKeyPair calls back later with (nil, public, private), or strings with encodings", function()
+    local got = {}
+    crypto.generateKeyPair("ec", { namedCurve = "P-256" }, function(...) got.ec = table.pack(...) end)
+    crypto.generateKeyPair("ed25519", function(...) got.ed = table.pack(...) end)
+    crypto.generateKeyPair("rsa", {
+      modulusLength = 1024,
+      publicKeyEncoding = { type = "spki", format = "pem" },
+      privateKeyEncoding = { type = "pkcs8", format = "pem", cipher = "aes-256-cbc", passphrase = PASS },
+    }, function(...) got.rsa = table.pack(...) end)
+    crypto.generateKeyPair("x25519", { publicKeyEncoding = { type = "spki", format = "der" },
+      privateKeyEncoding = { format = "jwk" } }, function(...) got.x = table.pack(...) end)
+    crypto.generateKeyPair("rsa", { modulusLength = 8 }, function(...) got.small = table.pack(...) end)
+    assert.same({}, got, "no callback runs before the call returns")
+    helper.wait(function() return got.ec and got.ed and got.rsa and got.x and got.small end, 60000, "the callbacks")
+    for _, name in ipairs({ "ec", "ed" }) do
+      local r = got[name]
+      assert.equal(3, r.n)
+      assert.is_nil(r[1])
+      assert.equal("public", r[2].type)
+      assert.equal("private", r[3].type)
+      assert.is_true(r[2]:equals(crypto.createPublicKey(r[3])))
+    end
+    local r = got.rsa
+    assert.is_nil(r[1])
+    assert.equal("string", type(r[2]))
+    assert.truthy(r[2]:find("^%-%-%-%-%-BEGIN PUBLIC KEY%-%-%-%-%-"))
+    assert.truthy(r[3]:find("^%-%-%-%-%-BEGIN ENCRYPTED PRIVATE KEY%-%-%-%-%-"))
+    local priv = crypto.createPrivateKey({ key = r[3], passphrase = PASS })
+    assert.is_true(crypto.createPublicKey(r[2]):equals(crypto.createPublicKey(priv)))
+    r = got.x
+    assert.is_nil(r[1])
+    assert.equal("OKP", r[3].kty)
+    assert.equal("X25519", r[3].crv)
+    assert.equal(r[2], crypto.createPublicKey({ key = r[3], format = "jwk" }):export({ type = "spki", format = "der" }))
+    -- a failure comes through the callback, as an error object
+    r = got.small
+    assert.equal(1, r.n)
+    assert.equal("Error", r[1].name)
+    assert.truthy(tostring(r[1].message):find("key size too small"), tostring(r[1]))
+  end)
+
+  it("a TLS echo keeps answering while a 4096-bit RSA key is generated", function()
+    local server = tls.createServer(certs.serverOptions(), function(s) s:pipe(s) end)
+    local port = helper.listen(server)
+    local done, trips, tripsWhenDone = false, 0, nil
+    crypto.generateKeyPair("rsa", { modulusLength = 4096 }, function(err, pub, priv)
+      assert.is_nil(err)
+      assert.equal(4096, pub.asymmetricKeyDetails.modulusLength)
+      assert.equal("private", priv.type)
+      done, tripsWhenDone = true, trips
+    end)
+    assert.is_false(done, "the call returned before the key was made")
+    local function roundTrip(i)
+      local data, got, closed = "ping " .. i, {}, false
+      local c
+      c = tls.connect(certs.connectOptions(port), function() c:done(data) end)
+      c:on("data", function(d) got[#got + 1] = d end)
+      c:on("error", function(e) error(e) end)
+      c:on("close", function() closed = true end)
+      helper.wait(function() return closed end, 10000, "TLS round trip " .. i)
+      assert.equal(data, table.concat(got))
+      trips = trips + 1
+    end
+    -- round trips until the key is made: a blocked loop serves none while
+    -- it is made (a 4096-bit key takes far longer than one round trip on
+    -- loopback, however busy the machine)
+    local i = 0
+    while not done and i < 10000 do
+      i = i + 1
+      roundTrip(i)
+    end
+    helper.wait(function() return done end, 120000, "the key pair")
+    assert.is_true(tripsWhenDone >= 1, "no TLS round trip finished while the key was made")
+    helper.closeServer(server, true)
+  end)
+
+  it("takes certificates, KeyObjects and encodings as Node does; equals compares kind and key", function()
+    local certPem = certs.read("server-cert.pem")
+    local keyPem = certs.read("server-key.pem")
+    local fromCert = crypto.createPublicKey(certPem)
+    assert.equal("public", fromCert.type)
+    local priv = crypto.createPrivateKey(keyPem)
+    assert.is_true(fromCert:equals(crypto.createPublicKey(priv)))
+    assert.is_true(fromCert:equals(crypto.createPublicKey({ key = priv })))
+    assert.is_true(fromCert:equals(crypto.createPublicKey(keyPem)))
+    assert.is_true(fromCert:equals(crypto.createPublicKey({ key = certPem, format = "pem" })))
+    -- not a certificate in DER (its base64 between the PEM lines), as in Node
+    local der = unb64(certPem:match("%-%-%-%-%-BEGIN CERTIFICATE%-%-%-%-%-(.-)%-%-%-%-%-END"):gsub("%s", ""))
+    assertCode("ERR_OSSL_ASN1_WRONG_TAG", "Error", crypto.createPublicKey, { key = der, format = "der", type = "spki" })
+    -- a key given in an encoding
+    local spki = fromCert:export({ type = "spki", format = "der" })
+    assert.is_true(fromCert:equals(crypto.createPublicKey({ key = toHex(spki), format = "der", type = "spki",
+      encoding = "hex" })))
+    assert.is_true(fromCert:equals(crypto.createPublicKey({ key = b64(keyPem), encoding = "base64" })))
+    -- secret keys: bytes, or a string in an encoding
+    local s = crypto.createSecretKey("616263", "hex")
+    assert.equal("secret", s.type)
+    assert.equal(3, s.symmetricKeySize)
+    assert.is_nil(s.asymmetricKeyType)
+    assert.equal("abc", s:export())
+    assert.equal("abc", s:export({ format = "buffer" }))
+    assert.is_true(s:equals(crypto.createSecretKey("abc")))
+    assert.is_true(s:equals(crypto.createSecretKey("YWJj", "base64")))
+    assert.is_false(s:equals(crypto.createSecretKey("abd")))
+    assert.is_false(s:equals(crypto.createSecretKey("abcd")))
+    assert.equal(0, crypto.createSecretKey("").symmetricKeySize)
+    -- equals across kinds and keys
+    local pub = crypto.createPublicKey(priv)
+    assert.is_false(pub:equals(priv))
+    assert.is_false(priv:equals(pub))
+    assert.is_false(s:equals(pub))
+    assert.is_false(pub:equals(s))
+    assert.is_true(priv:equals(priv))
+    assert.is_true(priv:equals(crypto.createPrivateKey({ key = priv:export({ type = "pkcs1", format = "der" }),
+      format = "der", type = "pkcs1" })))
+    local other = crypto.generateKeyPairSync("ed25519")
+    assert.is_false(other.publicKey:equals(pub))
+    assert.is_false(other.publicKey:equals(crypto.generateKeyPairSync("ed25519").publicKey))
+    assert.is_false(other.privateKey:equals(crypto.generateKeyPairSync("x25519").privateKey))
+    -- the class: made only by the functions
+    assert.is_true(crypto.KeyObject ~= nil)
+    assertCode("ERR_INVALID_ARG_TYPE", "TypeError", crypto.KeyObject.new)
+    assertCode("ERR_INVALID_ARG_TYPE", "TypeError", crypto.KeyObject.new, "handle")
+    -- details of each type
+    local kp = crypto.generateKeyPairSync("rsa", { modulusLength = 1024, publicExponent = 3 })
+    assert.same({ modulusLength = 1024, publicExponent = 3 }, kp.privateKey.asymmetricKeyDetails)
+    assert.same({ namedCurve = "secp384r1" },
+      crypto.generateKeyPairSync("ec", { namedCurve = "secp384r1" }).publicKey.asymmetricKeyDetails)
+    assert.same({}, other.publicKey.asymmetricKeyDetails)
+  end)
+
+  it("bad input raises Node's codes and classes, and the process lives", function()
+    if not helper.needs("node") then return end
+    local g = crypto.generateKeyPairSync
+    local K = {
+      rsa = g("rsa", { modulusLength = 1024 }), ec = g("ec", { namedCurve = "P-256" }),
+      pss = g("rsa-pss", { modulusLength = 1024 }), ed = g("ed25519"),
+      brain = g("ec", { namedCurve = "brainpoolP256r1" }), secret = crypto.createSecretKey("abc"),
+    }
+    local rp = K.rsa.privateKey
+    K.pem = rp:export({ type = "pkcs8", format = "pem" })
+    K.der = rp:export({ type = "pkcs8", format = "der" })
+    K.spki = K.rsa.publicKey:export({ type = "spki", format = "der" })
+    K.pubPem = K.rsa.publicKey:export({ type = "spki", format = "pem" })
+    K.enc = rp:export({ type = "pkcs8", format = "pem", cipher = "aes-256-cbc", passphrase = "pw" })
+    K.enc1 = rp:export({ type = "pkcs1", format = "pem", cipher = "aes-256-cbc", passphrase = "pw" })
+    K.encDer = rp:export({ type = "pkcs8", format = "der", cipher = "aes-256-cbc", passphrase = "pw" })
+    K.encSec1 = K.ec.privateKey:export({ type = "sec1", format = "pem", cipher = "aes-128-cbc", passphrase = "pw" })
+    K.p1 = rp:export({ type = "pkcs1", format = "der" })
+    K.pub1 = K.rsa.publicKey:export({ type = "pkcs1", format = "der" })
+    K.s1 = K.ec.privateKey:export({ type = "sec1", format = "der" })
+    local corrupt = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+    local cpk, cpub, csk = crypto.createPrivateKey, crypto.createPublicKey, crypto.createSecretKey
+    local function ex(k, o) return function() return k:export(o) end end
+    local function der(f, data, structure, passphrase)
+      return f({ key = data, format = "der", type = structure, passphrase = passphrase })
+    end
+    -- { Lua call, the same call in JavaScript }
+    local cases = {
+      { function() cpk(5) end, "c.createPrivateKey(5)" },
+      { function() cpk() end, "c.createPrivateKey()" },
+      { function() cpk(true) end, "c.createPrivateKey(true)" },
+      { function() cpk({ key = 5 }) end, "c.createPrivateKey({ key: 5 })" },
+      { function() cpk({ key = K.pem, format = "xyz" }) end, "c.createPrivateKey({ key: K.pem, format: 'xyz' })" },
+      { function() cpk({ key = K.der, format = "der" }) end, "c.createPrivateKey({ key: K.der, format: 'der' })" },
+      { function() cpk({ key = K.der, format = "der", type = "spki" }) end,
+        "c.createPrivateKey({ key: K.der, format: 'der', type: 'spki' })" },
+      { function() cpk({ key = K.der, format = "der", type = "nope" }) end,
+        "c.createPrivateKey({ key: K.der, format: 'der', type: 'nope' })" },
+      { function() cpk(rp) end, "c.createPrivateKey(K.rsa.privateKey)" },
+      { function() cpk(K.secret) end, "c.createPrivateKey(K.secret)" },
+      { function() cpk("garbage") end, "c.createPrivateKey('garbage')" },
+      { function() cpk(corrupt) end, "c.createPrivateKey(corrupt)" },
+      { function() cpk(K.pubPem) end, "c.createPrivateKey(K.pubPem)" },
+      { function() cpk({ key = K.der:sub(1, 50), format = "der", type = "pkcs8" }) end,
+        "c.createPrivateKey({ key: K.der.subarray(0, 50), format: 'der', type: 'pkcs8' })" },
+      { function() cpk({ key = K.spki, format = "der", type = "pkcs8" }) end,
+        "c.createPrivateKey({ key: K.spki, format: 'der', type: 'pkcs8' })" },
+      { function() cpk({ key = K.enc, passphrase = "nope" }) end,
+        "c.createPrivateKey({ key: K.enc, passphrase: 'nope' })" },
+      { function() cpk({ key = K.enc1, passphrase = "nope" }) end,
+        "c.createPrivateKey({ key: K.enc1, passphrase: 'nope' })" },
+      { function() cpk({ key = K.encDer, format = "der", type = "pkcs8", passphrase = "nope" }) end,
+        "c.createPrivateKey({ key: K.encDer, format: 'der', type: 'pkcs8', passphrase: 'nope' })" },
+      { function() cpk({ key = K.encSec1, passphrase = "nope" }) end,
+        "c.createPrivateKey({ key: K.encSec1, passphrase: 'nope' })" },
+      -- DER read as the structure named
+      { function() der(cpk, K.p1:sub(1, 50), "pkcs1") end, "der(c.createPrivateKey, K.p1.subarray(0, 50), 'pkcs1')" },
+      { function() der(cpub, K.pub1:sub(1, 50), "pkcs1") end,
+        "der(c.createPublicKey, K.pub1.subarray(0, 50), 'pkcs1')" },
+      { function() der(cpub, K.p1, "pkcs1") end, "der(c.createPublicKey, K.p1, 'pkcs1')" },
+      { function() der(cpk, K.s1:sub(1, 50), "sec1") end, "der(c.createPrivateKey, K.s1.subarray(0, 50), 'sec1')" },
+      { function() der(cpk, K.der, "sec1") end, "der(c.createPrivateKey, K.der, 'sec1')" },
+      { function() der(cpk, K.der, "pkcs1") end, "der(c.createPrivateKey, K.der, 'pkcs1')" },
+      { function() der(cpk, K.p1, "pkcs8") end, "der(c.createPrivateKey, K.p1, 'pkcs8')" },
+      { function() der(cpk, K.s1, "pkcs1") end, "der(c.createPrivateKey, K.s1, 'pkcs1')" },
+      { function() der(cpub, K.spki, "pkcs1") end, "der(c.createPublicKey, K.spki, 'pkcs1')" },
+      { function() der(cpub, K.pub1, "spki") end, "der(c.createPublicKey, K.pub1, 'spki')" },
+      { function() der(cpub, K.der, "spki") end, "der(c.createPublicKey, K.der, 'spki')" },
+      { function() der(cpub, K.der, "pkcs8") end, "der(c.createPublicKey, K.der, 'pkcs8')" },
+      { function() der(cpub, K.s1, "sec1") end, "der(c.createPublicKey, K.s1, 'sec1')" },
+      { function() der(cpk, "garbage", "pkcs8") end, "der(c.createPrivateKey, Buffer.from('garbage'), 'pkcs8')" },
+      { function() der(cpk, K.encDer:sub(1, 60), "pkcs8", "pw") end,
+        "der(c.createPrivateKey, K.encDer.subarray(0, 60), 'pkcs8', 'pw')" },
+      { function() cpk(K.pem:sub(1, 200) .. "\n-----END PRIVATE KEY-----\n") end,
+        "c.createPrivateKey(K.pem.slice(0, 200) + '\\n-----END PRIVATE KEY-----\\n')" },
+      { function() cpk({ key = K.pem, type = "sec1" }) end, "c.createPrivateKey({ key: K.pem, type: 'sec1' })" },
+      { function() cpk({ key = K.pem, passphrase = 5 }) end, "c.createPrivateKey({ key: K.pem, passphrase: 5 })" },
+      { function() cpub(5) end, "c.createPublicKey(5)" },
+      { function() cpub() end, "c.createPublicKey()" },
+      { function() cpub(K.secret) end, "c.createPublicKey(K.secret)" },
+      { function() cpub(K.rsa.publicKey) end, "c.createPublicKey(K.rsa.publicKey)" },
+      { function() cpub({ key = K.secret }) end, "c.createPublicKey({ key: K.secret })" },
+      { function() cpub("garbage") end, "c.createPublicKey('garbage')" },
+      { function() cpub(corrupt) end, "c.createPublicKey(corrupt)" },
+      { function() cpub({ key = K.der, format = "der", type = "sec1" }) end,
+        "c.createPublicKey({ key: K.der, format: 'der', type: 'sec1' })" },
+      { function() cpub({ key = K.spki:sub(1, 40), format = "der", type = "spki" }) end,
+        "c.createPublicKey({ key: K.spki.subarray(0, 40), format: 'der', type: 'spki' })" },
+      { function() cpub({ key = K.enc, passphrase = "nope" }) end,
+        "c.createPublicKey({ key: K.enc, passphrase: 'nope' })" },
+      { function() csk(5) end, "c.createSecretKey(5)" },
+      { function() csk({}) end, "c.createSecretKey({})" },
+      { function() csk() end, "c.createSecretKey()" },
+      { ex(rp), "K.rsa.privateKey.export()" },
+      { ex(rp, 5), "K.rsa.privateKey.export(5)" },
+      { ex(rp, { type = "pkcs8" }), "K.rsa.privateKey.export({ type: 'pkcs8' })" },
+      { ex(rp, { format = "pem" }), "K.rsa.privateKey.export({ format: 'pem' })" },
+      { ex(rp, { format = "pem", type = "nope" }), "K.rsa.privateKey.export({ format: 'pem', type: 'nope' })" },
+      { ex(rp, { format = "pem", type = "spki" }), "K.rsa.privateKey.export({ format: 'pem', type: 'spki' })" },
+      { ex(rp, { format = "pem", type = "sec1" }), "K.rsa.privateKey.export({ format: 'pem', type: 'sec1' })" },
+      { ex(K.ec.privateKey, { format = "der", type = "pkcs1" }),
+        "K.ec.privateKey.export({ format: 'der', type: 'pkcs1' })" },
+      { ex(K.ed.privateKey, { format = "der", type = "sec1" }),
+        "K.ed.privateKey.export({ format: 'der', type: 'sec1' })" },
+      { ex(K.ed.privateKey, { format = "der", type = "pkcs1" }),
+        "K.ed.privateKey.export({ format: 'der', type: 'pkcs1' })" },
+      { ex(K.pss.privateKey, { format = "der", type = "pkcs1" }),
+        "K.pss.privateKey.export({ format: 'der', type: 'pkcs1' })" },
+      { ex(K.rsa.publicKey, { format = "pem", type = "pkcs8" }),
+        "K.rsa.publicKey.export({ format: 'pem', type: 'pkcs8' })" },
+      { ex(K.ec.publicKey, { format = "pem", type = "sec1" }),
+        "K.ec.publicKey.export({ format: 'pem', type: 'sec1' })" },
+      { ex(rp, { format = "der", type = "pkcs1", cipher = "aes-256-cbc", passphrase = "x" }),
+        "K.rsa.privateKey.export({ format: 'der', type: 'pkcs1', cipher: 'aes-256-cbc', passphrase: 'x' })" },
+      { ex(K.ec.privateKey, { format = "der", type = "sec1", cipher = "aes-256-cbc", passphrase = "x" }),
+        "K.ec.privateKey.export({ format: 'der', type: 'sec1', cipher: 'aes-256-cbc', passphrase: 'x' })" },
+      { ex(rp, { format = "pem", type = "pkcs8", cipher = "aes-256-cbc" }),
+        "K.rsa.privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc' })" },
+      { ex(rp, { format = "pem", type = "pkcs8", passphrase = "x" }),
+        "K.rsa.privateKey.export({ format: 'pem', type: 'pkcs8', passphrase: 'x' })" },
+      { ex(rp, { format = "pem", type = "pkcs8", cipher = "nope", passphrase = "x" }),
+        "K.rsa.privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'nope', passphrase: 'x' })" },
+      { ex(rp, { format = "pem", type = "pkcs8", cipher = 5, passphrase = "x" }),
+        "K.rsa.privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 5, passphrase: 'x' })" },
+      { ex(K.secret, { format = "pem" }), "K.secret.export({ format: 'pem' })" },
+      { ex(K.secret, 5), "K.secret.export(5)" },
+      { ex(K.pss.privateKey, { format = "jwk" }), "K.pss.privateKey.export({ format: 'jwk' })" },
+      { ex(K.pss.publicKey, { format = "jwk" }), "K.pss.publicKey.export({ format: 'jwk' })" },
+      { ex(K.brain.privateKey, { format = "jwk" }), "K.brain.privateKey.export({ format: 'jwk' })" },
+      { ex(K.brain.publicKey, { format = "jwk" }), "K.brain.publicKey.export({ format: 'jwk' })" },
+      { function() K.secret:equals("x") end, "K.secret.equals('x')" },
+      { function() rp:equals() end, "K.rsa.privateKey.equals()" },
+      { function() g(5) end, "c.generateKeyPairSync(5)" },
+      { function() g() end, "c.generateKeyPairSync()" },
+      { function() g("foo", {}) end, "c.generateKeyPairSync('foo', {})" },
+      { function() g("RSA", { modulusLength = 1024 }) end, "c.generateKeyPairSync('RSA', { modulusLength: 1024 })" },
+      { function() g("rsa", {}) end, "c.generateKeyPairSync('rsa', {})" },
+      { function() g("rsa") end, "c.generateKeyPairSync('rsa')" },
+      { function() g("rsa", 5) end, "c.generateKeyPairSync('rsa', 5)" },
+      { function() g("rsa", { modulusLength = 1024.5 }) end,
+        "c.generateKeyPairSync('rsa', { modulusLength: 1024.5 })" },
+      { function() g("rsa", { modulusLength = -1 }) end, "c.generateKeyPairSync('rsa', { modulusLength: -1 })" },
+      { function() g("rsa", { modulusLength = "1024" }) end,
+        "c.generateKeyPairSync('rsa', { modulusLength: '1024' })" },
+      { function() g("rsa", { modulusLength = 1024, publicExponent = "3" }) end,
+        "c.generateKeyPairSync('rsa', { modulusLength: 1024, publicExponent: '3' })" },
+      { function() g("ec", {}) end, "c.generateKeyPairSync('ec', {})" },
+      { function() g("ec", { namedCurve = 5 }) end, "c.generateKeyPairSync('ec', { namedCurve: 5 })" },
+      { function() g("ec", { namedCurve = "nope" }) end, "c.generateKeyPairSync('ec', { namedCurve: 'nope' })" },
+      { function() g("rsa-pss", { modulusLength = 1024, hashAlgorithm = "nope" }) end,
+        "c.generateKeyPairSync('rsa-pss', { modulusLength: 1024, hashAlgorithm: 'nope' })" },
+      { function() g("rsa-pss", { modulusLength = 1024, mgf1HashAlgorithm = 5 }) end,
+        "c.generateKeyPairSync('rsa-pss', { modulusLength: 1024, mgf1HashAlgorithm: 5 })" },
+      { function() g("rsa-pss", { modulusLength = 1024, saltLength = -1 }) end,
+        "c.generateKeyPairSync('rsa-pss', { modulusLength: 1024, saltLength: -1 })" },
+      { function() g("ed25519", 5) end, "c.generateKeyPairSync('ed25519', 5)" },
+      { function() g("rsa", { modulusLength = 1024, publicKeyEncoding = { type = "pkcs8", format = "pem" } }) end,
+        "c.generateKeyPairSync('rsa', { modulusLength: 1024, publicKeyEncoding: { type: 'pkcs8', format: 'pem' } })" },
+      { function() g("rsa", { modulusLength = 1024, publicKeyEncoding = 5 }) end,
+        "c.generateKeyPairSync('rsa', { modulusLength: 1024, publicKeyEncoding: 5 })" },
+      { function() g("ec", { namedCurve = "P-256", privateKeyEncoding = { type = "pkcs1", format = "pem" } }) end,
+        "c.generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs1', format: 'pem' } })" },
+      { function() g("ed25519", { privateKeyEncoding = { type = "pkcs8", format = "pem", cipher = "nope",
+        passphrase = "x" } }) end, "c.generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', "
+        .. "format: 'pem', cipher: 'nope', passphrase: 'x' } })" },
+      { function() crypto.generateKeyPair("ed25519", {}) end, "c.generateKeyPair('ed25519', {})" },
+      { function() crypto.generateKeyPair("ed25519", {}, 5) end, "c.generateKeyPair('ed25519', {}, 5)" },
+      { function() crypto.generateKeyPair("rsa", {}, function() end) end,
+        "c.generateKeyPair('rsa', {}, () => {})" },
+    }
+    local js = {}
+    for i, c in ipairs(cases) do js[i] = "() => " .. c[2] end
+    local answers = nodeRun([[
+const c = require('crypto');
+const g = c.generateKeyPairSync;
+const K = {
+  rsa: g('rsa', { modulusLength: 1024 }), ec: g('ec', { namedCurve: 'P-256' }),
+  pss: g('rsa-pss', { modulusLength: 1024 }), ed: g('ed25519'),
+  brain: g('ec', { namedCurve: 'brainpoolP256r1' }), secret: c.createSecretKey(Buffer.from('abc')),
+};
+const rp = K.rsa.privateKey;
+K.pem = rp.export({ type: 'pkcs8', format: 'pem' });
+K.der = rp.export({ type: 'pkcs8', format: 'der' });
+K.spki = K.rsa.publicKey.export({ type: 'spki', format: 'der' });
+K.pubPem = K.rsa.publicKey.export({ type: 'spki', format: 'pem' });
+K.enc = rp.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' });
+K.enc1 = rp.export({ type: 'pkcs1', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' });
+K.encDer = rp.export({ type: 'pkcs8', format: 'der', cipher: 'aes-256-cbc', passphrase: 'pw' });
+K.encSec1 = K.ec.privateKey.export({ type: 'sec1', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'pw' });
+K.p1 = rp.export({ type: 'pkcs1', format: 'der' });
+K.pub1 = K.rsa.publicKey.export({ type: 'pkcs1', format: 'der' });
+K.s1 = K.ec.privateKey.export({ type: 'sec1', format: 'der' });
+const corrupt = '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n';
+const der = (f, key, type, passphrase) => f({ key, format: 'der', type, passphrase });
+const cases = []] .. table.concat(js, ",\n") .. [[];
+for (const f of cases) {
+  try { f(); console.log('OK'); } catch (e) { console.log(e.name + ' ' + e.code + '\t' + e.message); }
+}
+]], {})
+    assert.equal(#cases, #answers)
+    local differ = {}
+    for i, c in ipairs(cases) do
+      local ok, err = pcall(c[1])
+      local got = ok and "OK" or tostring(err.name) .. " " .. tostring(err.code)
+      local want, message = answers[i]:match("^([^\t]*)\t?(.*)$")
+      -- Node gives OpenSSL's key-generation errors no code; luatls its
+      -- ERR_OSSL_ one
+      if want == "Error undefined" and not ok then
+        want = "Error " .. tostring(tostring(err.code):match("^ERR_OSSL_.*"))
+      end
+      if want ~= got then
+        differ[#differ + 1] = string.format("%s: luatls %s (%s), Node %s (%s)", c[2], got, tostring(err), want, message)
+      end
+    end
+    assert.equal("", table.concat(differ, "\n"))
+    -- an encrypted key without its passphrase: ERR_MISSING_PASSPHRASE, as
+    -- Node documents (Node 20 on OpenSSL 3 gives OpenSSL's "interrupted or
+    -- cancelled": nodejs/node#48881)
+    for _, key in ipairs({ K.enc, K.enc1, K.encSec1, { key = K.encDer, format = "der", type = "pkcs8" } }) do
+      for _, f in ipairs({ cpk, cpub }) do
+        local e = assertCode("ERR_MISSING_PASSPHRASE", "TypeError", f, key)
+        assert.equal("Passphrase required for encrypted key", e.message)
+      end
+    end
+    -- and the process lives: the same keys still work
+    assert.is_true(rp:equals(crypto.createPrivateKey({ key = K.enc, passphrase = "pw" })))
+    assert.is_true(rp:equals(crypto.createPrivateKey({ key = K.enc1, passphrase = "pw" })))
+    assert.is_true(rp:equals(crypto.createPrivateKey({ key = K.encDer, format = "der", type = "pkcs8",
+      passphrase = "pw" })))
+    assert.is_true(K.ec.privateKey:equals(crypto.createPrivateKey({ key = K.encSec1, passphrase = "pw" })))
+    assert.equal("ec", g("ec", { namedCurve = "P-256" }).privateKey.asymmetricKeyType)
+  end)
 end)

@@ -37,7 +37,11 @@
 --
 --   createPrivateKey(key), createPublicKey(key), createSecretKey(key[, enc])
 --       -> KeyObject: type, asymmetricKeyType, asymmetricKeyDetails,
---       symmetricKeySize, export(options), equals(other);
+--       symmetricKeySize, export(options), equals(other); JWK both ways:
+--       export({ format = "jwk" }) -> { kty =, ... } (RSA, EC on P-256,
+--       secp256k1, P-384, P-521, OKP, oct), createPrivateKey/
+--       createPublicKey({ key = jwk, format = "jwk" }) (internal/crypto/
+--       jwk.lua);
 --       generateKeyPair(type, options, cb), generateKeyPairSync(type,
 --       options) -> { publicKey =, privateKey = } for rsa, rsa-pss, ec,
 --       ed25519, ed448, x25519, x448 (internal/crypto/keys.lua)

@@ -3,11 +3,16 @@
  * keys.lua): an asymmetric key is an EVP_PKEY, a secret key its bytes in C
  * memory (wiped when collected); neither is a Lua string unless exported.
  * The other crypto files take keys through luatls_crypto_key (crypto.h).
- *   key_parse(data, kind, format[, passphrase]) -> key
+ *   key_parse(data, kind, format[, passphrase[, structure]]) -> key
  *       kind "private" or "public" (a public key also from a private key
  *       or a certificate); format "pem" or "der" (any structure: PKCS#1,
  *       SPKI, PKCS#8, SEC1); an encrypted key needs the passphrase
- *       (ERR_MISSING_PASSPHRASE), a wrong one raises OpenSSL's error
+ *       (ERR_MISSING_PASSPHRASE), a wrong one raises OpenSSL's error. DER
+ *       with its structure named ("pkcs1", "spki", "pkcs8", "sec1") is
+ *       held to it as Node holds it: PKCS#8, SPKI and a PKCS#1 public key
+ *       must parse as that ASN.1 (else OpenSSL's ASN.1 error, e.g.
+ *       ERR_OSSL_ASN1_NOT_ENOUGH_DATA), PKCS#1 and SEC1 give RSA and EC
+ *       keys only
  *   key_secret(bytes) -> key
  *   key_generate(type, bits, exponent, curve, hash, mgf1hash, saltlen[, cb])
  *       -> public, private (or cb(err, public, private) from the thread pool)
@@ -139,6 +144,47 @@ static EVP_PKEY *cert_key(const char *data, size_t len, int pem) {
   return pkey;
 }
 
+/* Whether DER data parses as the structure Node reads it with (see the
+ * header): on 0 the queue holds OpenSSL's error */
+static int der_is(const char *data, size_t len, const char *structure,
+                  int private) {
+  const unsigned char *p = (const unsigned char *)data;
+  long n = (long)len;
+  int ok = 1;
+  if (!strcmp(structure, "pkcs8")) { /* read from a BIO, as Node reads it */
+    ERR_set_mark();
+    X509_SIG *sig = d2i_X509_SIG(NULL, &p, n); /* encrypted */
+    ERR_pop_to_mark();
+    BIO *b = sig ? NULL : BIO_new_mem_buf(data, (int)len);
+    PKCS8_PRIV_KEY_INFO *p8 = b ? d2i_PKCS8_PRIV_KEY_INFO_bio(b, NULL) : NULL;
+    ok = sig != NULL || p8 != NULL;
+    BIO_free(b);
+    X509_SIG_free(sig);
+    PKCS8_PRIV_KEY_INFO_free(p8);
+  } else if (!strcmp(structure, "spki")) {
+    EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, n);
+    ok = pkey != NULL;
+    EVP_PKEY_free(pkey);
+  } else if (!strcmp(structure, "pkcs1") && !private) {
+    /* a public key, or else a private key's public half */
+    ERR_set_mark();
+    EVP_PKEY *pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, n);
+    if (pkey == NULL) {
+      ERR_set_mark();
+      p = (const unsigned char *)data;
+      pkey = d2i_PrivateKey(EVP_PKEY_RSA, NULL, &p, n);
+      ERR_pop_to_mark();
+    }
+    if (pkey != NULL)
+      ERR_pop_to_mark();
+    else
+      ERR_clear_last_mark();
+    ok = pkey != NULL;
+    EVP_PKEY_free(pkey);
+  }
+  return ok;
+}
+
 static int l_parse(lua_State *L) {
   size_t len;
   const char *data = luaL_checklstring(L, 1, &len);
@@ -149,10 +195,13 @@ static int l_parse(lua_State *L) {
   passphrase pw = {NULL, 0, 0};
   if (!lua_isnoneornil(L, 4))
     pw.pass = luaL_checklstring(L, 4, &pw.len);
+  const char *structure = pem ? NULL : luaL_optstring(L, 5, NULL);
   if (len > INT32_MAX)
     return luatls_raise_error(L, "RangeError", "ERR_OUT_OF_RANGE",
                               "The key is too large");
   ERR_clear_error();
+  if (structure != NULL && !der_is(data, len, structure, private))
+    return luatls_raise_openssl(L, NULL, "cannot read the key");
   EVP_PKEY *pkey = NULL;
   const char *format = pem ? "PEM" : "DER";
   if (private) {
@@ -163,6 +212,15 @@ static int l_parse(lua_State *L) {
       pkey = cert_key(data, len, pem);
     if (pkey == NULL) /* a private key gives its public half */
       pkey = decode(data, len, format, EVP_PKEY_KEYPAIR, &pw);
+  }
+  /* PKCS#1 and SEC1 name the key's type */
+  const char *only = structure == NULL             ? NULL
+                     : !strcmp(structure, "pkcs1") ? "RSA"
+                     : !strcmp(structure, "sec1")  ? "EC"
+                                                   : NULL;
+  if (pkey != NULL && only != NULL && !EVP_PKEY_is_a(pkey, only)) {
+    EVP_PKEY_free(pkey);
+    pkey = NULL;
   }
   if (pkey == NULL) {
     if (pw.asked && pw.pass == NULL) {
@@ -175,8 +233,8 @@ static int l_parse(lua_State *L) {
     return luatls_raise_openssl(L, NULL, "cannot read the key");
   }
   ERR_clear_error();
-  luatls_crypto_push_pkey(L, pkey, private ? LUATLS_KEY_PRIVATE
-                                           : LUATLS_KEY_PUBLIC);
+  luatls_crypto_push_pkey(L, pkey,
+                          private ? LUATLS_KEY_PRIVATE : LUATLS_KEY_PUBLIC);
   return 1;
 }
 
@@ -228,8 +286,8 @@ static void set_digest_param(lua_State *L, const EVP_PKEY *pkey,
   lua_setfield(L, -2, field);
 }
 
-static void set_int_param(lua_State *L, const EVP_PKEY *pkey,
-                          const char *param, const char *field) {
+static void set_int_param(lua_State *L, const EVP_PKEY *pkey, const char *param,
+                          const char *field) {
   BIGNUM *bn = NULL;
   /* Node gives a bigint; an exponent over 63 bits is left out */
   if (EVP_PKEY_get_bn_param(pkey, param, &bn) && BN_num_bits(bn) <= 63) {
@@ -256,8 +314,7 @@ static int l_info(lua_State *L) {
     lua_setfield(L, -2, "modulusLength");
     set_int_param(L, k->pkey, OSSL_PKEY_PARAM_RSA_E, "publicExponent");
     if (!strcmp(type, "rsa-pss")) {
-      set_digest_param(L, k->pkey, OSSL_PKEY_PARAM_RSA_DIGEST,
-                       "hashAlgorithm");
+      set_digest_param(L, k->pkey, OSSL_PKEY_PARAM_RSA_DIGEST, "hashAlgorithm");
       set_digest_param(L, k->pkey, OSSL_PKEY_PARAM_RSA_MGF1_DIGEST,
                        "mgf1HashAlgorithm");
       int salt = 0;
@@ -323,17 +380,16 @@ static int l_export(lua_State *L) {
   }
   static const char *const formats[] = {"pem", "der", NULL};
   int pem = luaL_checkoption(L, 2, NULL, formats) == 0;
-  static const char *const types[] = {"pkcs1", "spki", "pkcs8", "sec1",
-                                      NULL};
+  static const char *const types[] = {"pkcs1", "spki", "pkcs8", "sec1", NULL};
   int type = luaL_checkoption(L, 3, NULL, types);
   const char *cipher = luaL_optstring(L, 4, NULL);
   size_t passlen = 0;
   const char *pass = luaL_optlstring(L, 5, NULL, &passlen);
   int private = k->kind == LUATLS_KEY_PRIVATE && type != 1;
-  const char *structure = type == 1   ? "SubjectPublicKeyInfo"
-                          : type == 2 ? (cipher ? "EncryptedPrivateKeyInfo"
-                                                : "PrivateKeyInfo")
-                                      : "type-specific";
+  const char *structure =
+      type == 1   ? "SubjectPublicKeyInfo"
+      : type == 2 ? (cipher ? "EncryptedPrivateKeyInfo" : "PrivateKeyInfo")
+                  : "type-specific";
   ERR_clear_error();
   OSSL_ENCODER_CTX *ctx = OSSL_ENCODER_CTX_new_for_pkey(
       k->pkey, private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
@@ -343,10 +399,9 @@ static int l_export(lua_State *L) {
     return luatls_raise_openssl(L, "ERR_CRYPTO_INCOMPATIBLE_KEY_OPTIONS",
                                 "cannot encode the key in this form");
   }
-  if (cipher != NULL &&
-      (OSSL_ENCODER_CTX_set_cipher(ctx, cipher, NULL) != 1 ||
-       OSSL_ENCODER_CTX_set_passphrase(ctx, (const unsigned char *)pass,
-                                       passlen) != 1)) {
+  if (cipher != NULL && (OSSL_ENCODER_CTX_set_cipher(ctx, cipher, NULL) != 1 ||
+                         OSSL_ENCODER_CTX_set_passphrase(
+                             ctx, (const unsigned char *)pass, passlen) != 1)) {
     OSSL_ENCODER_CTX_free(ctx);
     return luatls_raise_error(L, "Error", "ERR_CRYPTO_UNKNOWN_CIPHER",
                               "Unknown cipher");
@@ -467,8 +522,8 @@ void luatls_crypto_curve(lua_State *L, int idx, char out[64]) {
 
 /* key_generate(type, bits, exponent, curve, hash, mgf1hash, saltlen[, cb]) */
 static int l_generate(lua_State *L) {
-  static const char *const types[] = {"rsa",    "rsa-pss", "ec",   "ed25519",
-                                      "ed448",  "x25519",  "x448", NULL};
+  static const char *const types[] = {"rsa",   "rsa-pss", "ec",   "ed25519",
+                                      "ed448", "x25519",  "x448", NULL};
   static const char *const ossl[] = {"RSA",   "RSA-PSS", "EC",  "ED25519",
                                      "ED448", "X25519",  "X448"};
   int t = luaL_checkoption(L, 1, NULL, types);

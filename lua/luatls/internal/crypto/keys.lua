@@ -1,7 +1,9 @@
 -- luatls.internal.crypto.keys: Node's KeyObject, createPrivateKey,
 -- createPublicKey, createSecretKey and generateKeyPair(Sync) over
 -- src/crypto/pkey.c (the key stays in C: an EVP_PKEY, or a secret's bytes
--- in C memory). The face is lua/luatls/crypto.lua.
+-- in C memory). The face is lua/luatls/crypto.lua. JWK export and import
+-- ({ format = "jwk" }) are internal/crypto/jwk.lua's (over
+-- src/crypto/jwk.c).
 --
 -- The seam for the other crypto internals (sign, Diffie-Hellman,
 -- certificates): keys.handle(keyObject) gives the C key, and
@@ -10,7 +12,9 @@
 -- gives the C key; keys.wrap(handle) makes a KeyObject of a C key.
 --
 -- Differs from Node: publicExponent in asymmetricKeyDetails is a Lua
--- integer (Node: a bigint); DER and PEM are strings.
+-- integer (Node: a bigint); DER and PEM are strings; an encrypted key
+-- without its passphrase raises ERR_MISSING_PASSPHRASE as Node documents
+-- (Node 20 on OpenSSL 3 gives OpenSSL's error instead: nodejs/node#48881).
 local core = require("luatls.loop").core
 local errors = require("luatls.errors")
 local jwk = require("luatls.internal.crypto.jwk")
@@ -81,7 +85,8 @@ local STRUCTURES = {
 local function encoding(kind, keyType, options, prefix, level)
   level = level + 1
   if type(options) ~= "table" then
-    errors.invalidArgType(prefix ~= "" and prefix or "options", "of type table", options, level)
+    if prefix ~= "" then invalidValue(prefix, options, nil, level) end
+    errors.invalidArgType("options", "of type table", options, level)
   end
   local p = prefix ~= "" and prefix .. "." or "options."
   local format = options.format
@@ -149,8 +154,11 @@ local function parse(key, kind, level)
     end
   end
   local passphrase = key.passphrase
+  if passphrase ~= nil and type(passphrase) ~= "string" then
+    invalidValue("options.passphrase", passphrase, nil, level)
+  end
   if passphrase ~= nil then passphrase = util.toBytes(passphrase, "key.passphrase", key.encoding, level) end
-  return core.key_parse(data, kind, format, passphrase)
+  return core.key_parse(data, kind, format, passphrase, format == "der" and key.type or nil)
 end
 
 -- fromJWK(jwk, kind, level) -> a C key from a JWK table
