@@ -234,33 +234,18 @@ describe("crypto key derivation", function()
     local server = tls.createServer(certs.serverOptions(), function(s) s:pipe(s) end)
     local port = helper.listen(server)
     -- N = 2^17, r = 8: 128 MiB and most of a second (more under ASan)
-    local scryptDone, trips, tripsWhenDone = false, 0, nil
+    local scryptDone, counter, tripsWhenDone = false, {}, nil
     local t0 = os.clock()
     crypto.scrypt("password", "salt", 64, { N = 1 << 17, r = 8, p = 1, maxmem = 256 << 20 }, function(err, key)
       assert.is_nil(err)
       assert.equal(64, #key)
-      scryptDone, tripsWhenDone = true, trips
+      scryptDone, tripsWhenDone = true, counter.trips
     end)
     assert.is_true(os.clock() - t0 < 0.1, "the call returned at once")
-    local function roundTrip(i)
-      local data, got, closed = "ping " .. i, {}, false
-      local c
-      c = tls.connect(certs.connectOptions(port), function() c:done(data) end)
-      c:on("data", function(d) got[#got + 1] = d end)
-      c:on("error", function(e) error(e) end)
-      c:on("close", function() closed = true end)
-      helper.wait(function() return closed end, 10000, "TLS round trip " .. i)
-      assert.equal(data, table.concat(got))
-      trips = trips + 1
-    end
     -- round trips until the scrypt is done: the loop must have served at
     -- least one meanwhile (a blocked loop serves none; a busy machine only
     -- fewer), and the scrypt must not have waited for them to stop
-    local i = 0
-    while not scryptDone and i < 1000 do
-      i = i + 1
-      roundTrip(i)
-    end
+    local i = helper.tlsEchoWhile(certs.connectOptions(port), function() return not scryptDone end, counter)
     helper.wait(function() return scryptDone end, 60000, "the scrypt's callback")
     assert.is_true(tripsWhenDone >= 1, "no TLS round trip finished while the scrypt ran")
     assert.is_true(i < 1000, "the scrypt's callback never came while the loop served")

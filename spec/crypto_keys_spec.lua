@@ -20,23 +20,9 @@ local b64, unb64 = buffer.toBase64, buffer.fromBase64
 
 local PASS = "top secret"
 
-local function assertCode(code, name, f, ...)
-  local ok, err = pcall(f, ...)
-  assert.is_false(ok, "expected an error " .. code)
-  assert.equal(code, type(err) == "table" and err.code or err, tostring(err))
-  assert.equal(name, err.name, tostring(err))
-  return err
-end
+local assertCode = helper.raisesWith
 
--- one `node -e script` over the lines; its answer lines
-local function nodeRun(script, lines)
-  local proc = helper.spawn("node -e " .. helper.quote(script), table.concat(lines, "\n") .. "\n")
-  local out, status = helper.finish(proc, 120000)
-  assert.equal(0, status, out)
-  local answers = {}
-  for line in out:gmatch("[^\n]+") do answers[#answers + 1] = line end
-  return answers
-end
+local nodeRun = helper.nodeLines
 
 local function split(line)
   local f = {}
@@ -450,33 +436,18 @@ process.stdout.write(out.join('\n') + '\n');
   it("a TLS echo keeps answering while a 4096-bit RSA key is generated", function()
     local server = tls.createServer(certs.serverOptions(), function(s) s:pipe(s) end)
     local port = helper.listen(server)
-    local done, trips, tripsWhenDone = false, 0, nil
+    local done, counter, tripsWhenDone = false, {}, nil
     crypto.generateKeyPair("rsa", { modulusLength = 4096 }, function(err, pub, priv)
       assert.is_nil(err)
       assert.equal(4096, pub.asymmetricKeyDetails.modulusLength)
       assert.equal("private", priv.type)
-      done, tripsWhenDone = true, trips
+      done, tripsWhenDone = true, counter.trips
     end)
     assert.is_false(done, "the call returned before the key was made")
-    local function roundTrip(i)
-      local data, got, closed = "ping " .. i, {}, false
-      local c
-      c = tls.connect(certs.connectOptions(port), function() c:done(data) end)
-      c:on("data", function(d) got[#got + 1] = d end)
-      c:on("error", function(e) error(e) end)
-      c:on("close", function() closed = true end)
-      helper.wait(function() return closed end, 10000, "TLS round trip " .. i)
-      assert.equal(data, table.concat(got))
-      trips = trips + 1
-    end
     -- round trips until the key is made: a blocked loop serves none while
     -- it is made (a 4096-bit key takes far longer than one round trip on
     -- loopback, however busy the machine)
-    local i = 0
-    while not done and i < 10000 do
-      i = i + 1
-      roundTrip(i)
-    end
+    helper.tlsEchoWhile(certs.connectOptions(port), function() return not done end, counter, 10000)
     helper.wait(function() return done end, 120000, "the key pair")
     assert.is_true(tripsWhenDone >= 1, "no TLS round trip finished while the key was made")
     helper.closeServer(server, true)

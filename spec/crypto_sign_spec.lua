@@ -15,28 +15,14 @@ local toHex, fromHex = buffer.toHex, buffer.fromHex
 local randomString = helper.randomString
 local C = crypto.constants
 
-local function assertCode(code, name, f, ...)
-  local ok, err = pcall(f, ...)
-  assert.is_false(ok, "expected an error " .. code)
-  assert.equal(code, type(err) == "table" and err.code or err, tostring(err))
-  assert.equal(name, err.name, tostring(err))
-  return err
-end
+local assertCode = helper.raisesWith
 
 local function hexOr(s)
   local h = toHex(s or "")
   return h == "" and "-" or h
 end
 
--- one `node -e script` over the lines; its answer lines
-local function nodeRun(script, lines)
-  local proc = helper.spawn("node -e " .. helper.quote(script), table.concat(lines, "\n") .. "\n")
-  local out, status = helper.finish(proc, 120000)
-  assert.equal(0, status, out)
-  local answers = {}
-  for line in out:gmatch("[^\n]+") do answers[#answers + 1] = line end
-  return answers
-end
+local nodeRun = helper.nodeLines
 
 -- the key pairs of the batch, made once
 local pairsCache

@@ -35,23 +35,9 @@ end
 local function load(name) return X509Certificate.new(readfile(name)) end
 
 -- what Node's answers are written with: a JS value as a Lua literal
-local NODE_PRELUDE = [[
+local NODE_PRELUDE = helper.NODE_TO_LUA .. [[
 const { X509Certificate, createPrivateKey, createPublicKey } = require('crypto');
 const fs = require('fs');
-function str(buf) {
-  let s = '"';
-  for (const b of buf) s += (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c)
-    ? String.fromCharCode(b) : '\\' + String(b).padStart(3, '0');
-  return s + '"';
-}
-function lua(v) {
-  if (v === null || v === undefined) return 'nil';
-  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
-  if (typeof v === 'string') return str(Buffer.from(v, 'utf8'));
-  if (Buffer.isBuffer(v)) return str(v);
-  if (Array.isArray(v)) return '{' + v.map(lua).join(',') + '}';
-  return '{' + Object.keys(v).map((k) => '[' + lua(k) + ']=' + lua(v[k])).join(',') + '}';
-}
 const input = JSON.parse(fs.readFileSync(0, 'utf8'));
 const cert = (f) => new X509Certificate(fs.readFileSync(f));
 const key = (f) => createPrivateKey(fs.readFileSync(f));

@@ -263,4 +263,74 @@ function M.have(cmd)
   return installed[cmd]
 end
 
+-- tlsEchoWhile(options, busy[, counter][, max]): TLS round trips to
+-- an echo server (options for tls.connect: its port), one after the other,
+-- while busy() is true (at most max, default 1000). Each sends "ping i",
+-- half-closes and must get it back whole; counter.trips counts those done,
+-- so an asynchronous callback can note how many finished before it. For
+-- specs that prove the loop keeps serving while work runs on the thread
+-- pool. Returns the number of round trips.
+function M.tlsEchoWhile(options, busy, counter, max)
+  local tls = require("luatls.tls")
+  counter = counter or {}
+  counter.trips = counter.trips or 0
+  local i = 0
+  while busy() and i < (max or 1000) do
+    i = i + 1
+    local data, got, closed = "ping " .. i, {}, false
+    local c
+    c = tls.connect(options, function() c:done(data) end)
+    c:on("data", function(d) got[#got + 1] = d end)
+    c:on("error", function(e) error(e) end)
+    c:on("close", function() closed = true end)
+    M.wait(function() return closed end, 10000, "TLS round trip " .. i)
+    assert(data == table.concat(got), "the echo of round trip " .. i .. " differs")
+    counter.trips = counter.trips + 1
+  end
+  return i
+end
+
+-- NODE_TO_LUA: JavaScript for a `node -e` script that answers in Lua:
+-- lua(v) writes a JS value (null, booleans, numbers, strings as UTF-8,
+-- Buffers, arrays, objects) as a Lua literal; str(buf) a Buffer as a Lua
+-- string literal.
+M.NODE_TO_LUA = [[
+function str(buf) {
+  let s = '"';
+  for (const b of buf) s += (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c)
+    ? String.fromCharCode(b) : '\\' + String(b).padStart(3, '0');
+  return s + '"';
+}
+function lua(v) {
+  if (v === null || v === undefined) return 'nil';
+  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
+  if (typeof v === 'string') return str(Buffer.from(v, 'utf8'));
+  if (Buffer.isBuffer(v)) return str(v);
+  if (Array.isArray(v)) return '{' + v.map(lua).join(',') + '}';
+  return '{' + Object.keys(v).map((k) => '[' + lua(k) + ']=' + lua(v[k])).join(',') + '}';
+}
+]]
+
+-- nodeLines(script, lines) -> the lines `node -e script` writes, given the
+-- lines on its standard input (one run for a whole batch of cases)
+function M.nodeLines(script, lines)
+  local proc = M.spawn("node -e " .. quote(script), table.concat(lines, "\n") .. "\n")
+  local out, status = M.finish(proc, 120000)
+  assert(status == 0, "node failed: " .. tostring(out))
+  local answers = {}
+  for line in out:gmatch("[^\n]+") do answers[#answers + 1] = line end
+  return answers
+end
+
+-- raisesWith(code, name, f, ...) -> the error f(...) raises, which must
+-- have the code and the class (name: "TypeError", "Error", ...)
+function M.raisesWith(code, name, f, ...)
+  local ok, err = pcall(f, ...)
+  assert(not ok, "expected an error " .. code)
+  local got = type(err) == "table" and err.code or err
+  assert(got == code, string.format("expected %s, got %s", code, tostring(err)))
+  assert(err.name == name, string.format("expected a %s, got %s", name, tostring(err)))
+  return err
+end
+
 return M

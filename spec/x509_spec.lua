@@ -398,23 +398,9 @@ describe("x509", function()
       return
     end
     -- node writes a Lua table of its answers
-    local script = [[
+    local script = helper.NODE_TO_LUA .. [[
       const { X509Certificate } = require('crypto');
       const fs = require('fs');
-      function str(buf) {
-        let s = '"';
-        for (const b of buf) s += (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c)
-          ? String.fromCharCode(b) : '\\' + String(b).padStart(3, '0');
-        return s + '"';
-      }
-      function lua(v) {
-        if (v === null || v === undefined) return 'nil';
-        if (typeof v === 'boolean' || typeof v === 'number') return String(v);
-        if (typeof v === 'string') return str(Buffer.from(v, 'utf8'));
-        if (Buffer.isBuffer(v)) return str(v);
-        if (Array.isArray(v)) return '{' + v.map(lua).join(',') + '}';
-        return '{' + Object.keys(v).map((k) => '[' + lua(k) + ']=' + lua(v[k])).join(',') + '}';
-      }
       const out = [];
       for (const f of process.argv.slice(1))
         out.push(lua(new X509Certificate(fs.readFileSync(f)).toLegacyObject()));
