@@ -15,8 +15,9 @@
 
 /* The digest named by the string at idx (Node's names: "sha256",
  * "sha512-256", "RSA-SHA256", OpenSSL's "SHA2-256", ...), fetched once per
- * name (a cache): the caller frees its reference with EVP_MD_free. An unknown name raises Node's
- * ERR_CRYPTO_INVALID_DIGEST ("Invalid digest: NAME", a TypeError). */
+ * name (a cache): the caller frees its reference with EVP_MD_free. An unknown
+ * name raises Node's ERR_CRYPTO_INVALID_DIGEST ("Invalid digest: NAME", a
+ * TypeError). */
 EVP_MD *luatls_crypto_md(lua_State *L, int idx);
 
 /* A cache of objects that cost more to make than to use (fetched digests,
@@ -74,8 +75,7 @@ struct luatls_job {
  * (returns its values, or raises its error), else on libuv's thread pool
  * with cb(err) or cb(nil, values...) from the loop (returns 0). Either way
  * the job is freed. */
-int luatls_crypto_submit(lua_State *L, luatls_job *job, size_t size,
-                         int cbidx);
+int luatls_crypto_submit(lua_State *L, luatls_job *job, size_t size, int cbidx);
 
 /* In a job's run after a failure: the error to keep for its push (the
  * earliest queued, as Node reports; never 0). The queue is the pool
@@ -87,8 +87,7 @@ static inline unsigned long luatls_crypto_job_error(void) {
 
 /* In a job's push: that error as the object Node gives (its text alone,
  * the code ERR_OSSL_...) */
-static inline void luatls_crypto_push_job_error(lua_State *L,
-                                                unsigned long e) {
+static inline void luatls_crypto_push_job_error(lua_State *L, unsigned long e) {
   ERR_raise(ERR_GET_LIB(e), ERR_GET_REASON(e));
   luatls_push_openssl_error_or(L, "ERR_CRYPTO_OPERATION_FAILED", NULL);
 }

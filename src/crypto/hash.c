@@ -91,8 +91,8 @@ void *luatls_crypto_cached(lua_State *L, const char *cache, int idx,
     lua_setfield(L, LUA_REGISTRYINDEX, cache);
   }
   lua_pushvalue(L, idx);
-  void *p = lua_rawget(L, -2) == LUA_TLIGHTUSERDATA ? lua_touserdata(L, -1)
-                                                     : NULL;
+  void *p =
+      lua_rawget(L, -2) == LUA_TLIGHTUSERDATA ? lua_touserdata(L, -1) : NULL;
   lua_pop(L, 1);
   if (p == NULL) {
     lua_pop(L, 1); /* make may raise */
@@ -124,8 +124,8 @@ static void release_md(void *md) { EVP_MD_free(md); }
  * is fetched once and kept in the cache "luatls.md_cache". */
 EVP_MD *luatls_crypto_md(lua_State *L, int idx) {
   luaL_checkstring(L, idx);
-  EVP_MD *md = luatls_crypto_cached(L, "luatls.md_cache", idx, release_md,
-                                    make_md);
+  EVP_MD *md =
+      luatls_crypto_cached(L, "luatls.md_cache", idx, release_md, make_md);
   EVP_MD_up_ref(md); /* the caller's, freed with EVP_MD_free */
   return md;
 }

@@ -1,9 +1,10 @@
 /*
  * crypto/hmac.c - HMAC over OpenSSL's EVP_MAC, for
  * lua/luatls/internal/crypto/hash.lua (Node's createHmac):
- *   hmac_new(alg, key) (key: bytes or a secret key) -> hmac with :update(s) (returns it) and :digest()
- *       (raw bytes). After the digest, update raises
- *       ERR_CRYPTO_HASH_FINALIZED and digest gives "" (as Node's Hmac).
+ *   hmac_new(alg, key) -> hmac with :update(s) (returns it) and :digest()
+ *       (raw bytes); key: bytes or a secret key. After the digest, update
+ *       raises ERR_CRYPTO_HASH_FINALIZED and digest gives "" (as Node's
+ *       Hmac).
  * The key stays inside OpenSSL's context. Each HMAC starts as a copy of a
  * context set up for its digest once (luatls_crypto_cached).
  */
