@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run-harness.sh BUILD_DIR SECONDS NAME...: what the CMake targets fuzz,
-# fuzz-x509 and fuzz-pump run (LUATLS_FUZZ=ON; see fuzz/README.md). For each
+# fuzz-x509, fuzz-pump and fuzz-hello run (LUATLS_FUZZ=ON; see fuzz/README.md). For each
 # NAME, runs BUILD_DIR/NAME_fuzz for SECONDS over BUILD_DIR/corpus-NAME (the
 # seed corpus fuzz/corpus/NAME copied in, plus what earlier runs found),
 # crashes to BUILD_DIR/crashes/NAME-*, the whole output to

@@ -18,6 +18,7 @@ static const luatls_tls_feature *const tls_features[] = {
     &luatls_tls_ocsp_feature,
     &luatls_tls_reneg_feature,
     &luatls_tls_forward_feature,
+    &luatls_tls_hello_feature, /* the ClientHello parser: functions only */
     NULL,
 };
 

@@ -18,11 +18,14 @@
 -- The machinery is under internal/tls/: settings.lua (the settable
 -- defaults: this module's own table), secure_context.lua, options.lua,
 -- socket.lua (TLSSocket), hooks.lua (its handshake hooks), server.lua,
--- connect.lua, secure_pair.lua (the deprecated SecurePair API).
+-- connect.lua, secure_pair.lua (the deprecated SecurePair API),
+-- client_hello.lua (parseClientHello).
 --
 -- luatls's own, not Node's: tls.createSelfSigned([hosts][, options]) ->
 -- { key =, cert = } (PEM) for tls.createServer (internal/tls/self_signed.lua,
--- over crypto.createCertificate).
+-- over crypto.createCertificate); tls.parseClientHello(bytes) -> the
+-- ClientHello as a table (JA3, JA4, the field lists), nil, "incomplete", or
+-- nil, err (internal/tls/client_hello.lua over src/tls/hello.c).
 local identity = require("luatls.identity")
 local secureContext = require("luatls.internal.tls.secure_context")
 local TLSSocket = require("luatls.internal.tls.socket")
@@ -41,6 +44,7 @@ M.TLSSocket = TLSSocket
 M.Server = Server
 M.connect = require("luatls.internal.tls.connect")
 M.createSelfSigned = require("luatls.internal.tls.self_signed") -- luatls's own
+M.parseClientHello = require("luatls.internal.tls.client_hello").parseClientHello -- luatls's own
 
 function M.createServer(options, listener)
   return Server.new(options, listener)

@@ -13,6 +13,8 @@
  *   context.c  SecureContext; installs each feature's OpenSSL callbacks
  *   features   hooks.c (SNI, ALPN, NPN), session.c, ocsp.c, reneg.c,
  *              forward.c: each a luatls_tls_feature (below)
+ *   hello.c    the ClientHello parser (pure: bytes in, a Lua table out;
+ *              core.parse_client_hello), a feature with functions only
  */
 #ifndef LUATLS_TLS_H
 #define LUATLS_TLS_H
@@ -166,6 +168,7 @@ extern const luatls_tls_feature luatls_tls_hooks_feature;
 extern const luatls_tls_feature luatls_tls_ocsp_feature;
 extern const luatls_tls_feature luatls_tls_reneg_feature;
 extern const luatls_tls_feature luatls_tls_forward_feature;
+extern const luatls_tls_feature luatls_tls_hello_feature; /* hello.c */
 
 /* ---- conn.c -------------------------------------------------------------- */
 
@@ -225,6 +228,13 @@ static inline void clear_errors(void) {
   if (ERR_peek_error() != 0)
     ERR_clear_error();
 }
+
+/* ---- hello.c: a ClientHello as data (pure: bytes in, a table out) -------- */
+
+/* Parse one handshake message (type 1, a 24-bit length, the body: n bytes)
+ * and push its table (returns 1), or push an error object with code
+ * ERR_TLS_INVALID_CLIENT_HELLO (returns 0). Never raises (protected). */
+int luatls_tls_push_hello(lua_State *L, const unsigned char *msg, size_t n);
 
 /* ---- bio.c: the connection's BIO (both directions; ssl owns it) ---------- */
 
