@@ -10,8 +10,10 @@
 -- computes JA3, JA4 and the field lists, which must match luatls's. Every
 -- peer runs under `timeout 20`; a missing one makes its test pending.
 local helper = require("spec.helper")
+local certs = require("spec.certs")
 local tls = require("luatls.tls")
 local net = require("luatls.net")
+local timers = require("luatls.timers")
 
 local q, needs = helper.quote, helper.needs
 
@@ -219,6 +221,42 @@ except Exception:
     pass
 ]]
 
+-- the malformed hellos every parser must refuse, and why
+local MALFORMED = {
+  { "not a TLS record", "GET / HTTP/1.1\r\nHost: x\r\n\r\n" },
+  { "an alert record", "\21\3\3\0\2\2\40" },
+  { "an SSL 2.0 hello", "\128\46\1\0\2\0\21" },
+  { "a zero-length record", "\22\3\1\0\0" },
+  { "a record over 2^14 bytes", "\22\3\1\64\1" .. string.rep("\0", 16385) },
+  { "a ServerHello", records("\2\0\0\4\3\3\0\0") },
+  { "a handshake length past any ClientHello", "\22\3\1\0\4\1\255\255\255" },
+  { "a truncated body", records(message(helloBody():sub(1, 20))) },
+  { "a session ID of 33 bytes", hello({ sid = v8(string.rep("s", 33)) }) },
+  { "a session ID length past the end", records(message(u16(0x0303) .. string.rep("r", 32) .. "\32abc")) },
+  { "no cipher suites", hello({ ciphers = v16("") }) },
+  { "an odd cipher_suites length", hello({ ciphers = v16("\19\1\0") }) },
+  { "no compression methods", hello({ comp = v8("") }) },
+  { "the extensions' length past the end", hello({ extBlock = u16(200) .. ext(0xff01, "\0") }) },
+  { "an extension's length past the end", hello({ extBlock = v16(u16(43) .. u16(9) .. "\4\3\4") }) },
+  { "bytes after the extensions", hello({ trailer = "\0" }) },
+  { "a duplicate extension", hello({ exts = { ext(0xff01, "\0"), ext(23, ""), ext(0xff01, "\0") } }) },
+  { "a duplicate unknown (GREASE) extension", hello({ exts = { ext(0x2a2a, ""), ext(0x2a2a, "") } }) },
+  { "64 KiB of extensions (more than the 16-bit length says)",
+    hello({ extBlock = u16(0xffff) .. ext(21, string.rep("\0", 65532)) }) },
+  { "an empty supported_groups", hello({ exts = { ext(10, v16("")) } }) },
+  { "an odd supported_groups", hello({ exts = { ext(10, v16("\0\29\0")) } }) },
+  { "an empty signature_algorithms", hello({ exts = { ext(13, v16("")) } }) },
+  { "an empty ec_point_formats", hello({ exts = { ext(11, v8("")) } }) },
+  { "an empty ALPN list", hello({ exts = { ext(16, v16("")) } }) },
+  { "an empty ALPN protocol name", hello({ exts = { ext(16, v16(v8("h2") .. v8(""))) } }) },
+  { "an empty supported_versions", hello({ exts = { ext(43, v8("")) } }) },
+  { "an empty server name", hello({ exts = { ext(0, v16("\0" .. v16(""))) } }) },
+  { "an empty key_share key", hello({ exts = { ext(51, v16(u16(29) .. v16(""))) } }) },
+  { "a key_share entry past its list", hello({ exts = { ext(51, v16(u16(29) .. u16(40) .. "k")) } }) },
+  { "bytes left in an extension", hello({ exts = { ext(10, v16(u16(29)) .. "\0") } }) },
+  { "a pre_shared_key without binders", hello({ exts = { ext(41, v16(v16("id") .. "\0\0\0\0") .. v16("")) } }) },
+}
+
 describe("tls.parseClientHello", function()
   helper.leakcheck()
 
@@ -293,42 +331,6 @@ describe("tls.parseClientHello", function()
     helper.raisesWith("ERR_INVALID_ARG_TYPE", "TypeError", tls.parseClientHello, nil)
     helper.raisesWith("ERR_INVALID_ARG_TYPE", "TypeError", tls.parseClientHello, { "x" })
   end)
-
-  -- the malformed hellos every parser must refuse, and why
-  local MALFORMED = {
-    { "not a TLS record", "GET / HTTP/1.1\r\nHost: x\r\n\r\n" },
-    { "an alert record", "\21\3\3\0\2\2\40" },
-    { "an SSL 2.0 hello", "\128\46\1\0\2\0\21" },
-    { "a zero-length record", "\22\3\1\0\0" },
-    { "a record over 2^14 bytes", "\22\3\1\64\1" .. string.rep("\0", 16385) },
-    { "a ServerHello", records("\2\0\0\4\3\3\0\0") },
-    { "a handshake length past any ClientHello", "\22\3\1\0\4\1\255\255\255" },
-    { "a truncated body", records(message(helloBody():sub(1, 20))) },
-    { "a session ID of 33 bytes", hello({ sid = v8(string.rep("s", 33)) }) },
-    { "a session ID length past the end", records(message(u16(0x0303) .. string.rep("r", 32) .. "\32abc")) },
-    { "no cipher suites", hello({ ciphers = v16("") }) },
-    { "an odd cipher_suites length", hello({ ciphers = v16("\19\1\0") }) },
-    { "no compression methods", hello({ comp = v8("") }) },
-    { "the extensions' length past the end", hello({ extBlock = u16(200) .. ext(0xff01, "\0") }) },
-    { "an extension's length past the end", hello({ extBlock = v16(u16(43) .. u16(9) .. "\4\3\4") }) },
-    { "bytes after the extensions", hello({ trailer = "\0" }) },
-    { "a duplicate extension", hello({ exts = { ext(0xff01, "\0"), ext(23, ""), ext(0xff01, "\0") } }) },
-    { "a duplicate unknown (GREASE) extension", hello({ exts = { ext(0x2a2a, ""), ext(0x2a2a, "") } }) },
-    { "64 KiB of extensions (more than the 16-bit length says)",
-      hello({ extBlock = u16(0xffff) .. ext(21, string.rep("\0", 65532)) }) },
-    { "an empty supported_groups", hello({ exts = { ext(10, v16("")) } }) },
-    { "an odd supported_groups", hello({ exts = { ext(10, v16("\0\29\0")) } }) },
-    { "an empty signature_algorithms", hello({ exts = { ext(13, v16("")) } }) },
-    { "an empty ec_point_formats", hello({ exts = { ext(11, v8("")) } }) },
-    { "an empty ALPN list", hello({ exts = { ext(16, v16("")) } }) },
-    { "an empty ALPN protocol name", hello({ exts = { ext(16, v16(v8("h2") .. v8(""))) } }) },
-    { "an empty supported_versions", hello({ exts = { ext(43, v8("")) } }) },
-    { "an empty server name", hello({ exts = { ext(0, v16("\0" .. v16(""))) } }) },
-    { "an empty key_share key", hello({ exts = { ext(51, v16(u16(29) .. v16(""))) } }) },
-    { "a key_share entry past its list", hello({ exts = { ext(51, v16(u16(29) .. u16(40) .. "k")) } }) },
-    { "bytes left in an extension", hello({ exts = { ext(10, v16(u16(29)) .. "\0") } }) },
-    { "a pre_shared_key without binders", hello({ exts = { ext(41, v16(v16("id") .. "\0\0\0\0") .. v16("")) } }) },
-  }
 
   it("refuses malformed hellos with nil, ERR_TLS_INVALID_CLIENT_HELLO", function()
     for _, case in ipairs(MALFORMED) do
@@ -434,5 +436,207 @@ describe("real clients' hellos, checked by a parser in Python", function()
     assert.equal("python.test", h.servername)
     assert.same({ "http/1.1" }, h.alpnProtocols)
     assert.equal("h1", h.ja4:sub(9, 10))
+  end)
+end)
+
+-- ---- clientHelloCallback ------------------------------------------------------------
+
+-- A TLS server (localhost's certificate) whose clientHelloCallback is
+-- fn(socket, hello, cb); it answers each secure connection with "served
+-- <subject CN of its own certificate>\n" and ends. state.hellos: the tables
+-- the callback got; state.order: "hello"/"sni" as the hooks ran;
+-- state.clientErrors: the 'tlsClientError' errors; state.secure: count.
+local function helloServer(fn, extra)
+  local state = { hellos = {}, order = {}, clientErrors = {}, secure = 0 }
+  local options = { key = certs.read("server-key.pem"), cert = certs.read("server-chain.pem"),
+    clientHelloCallback = function(socket, h, cb)
+      state.hellos[#state.hellos + 1] = h
+      state.order[#state.order + 1] = "hello"
+      state.socketSeen = socket.encrypted
+      return fn(socket, h, cb)
+    end }
+  for k, v in pairs(extra or {}) do options[k] = v end
+  local server = tls.createServer(options, function(s)
+    state.secure = state.secure + 1
+    s:done("served " .. tostring(s:getCertificate().subject.CN) .. "\n")
+  end)
+  server:on("tlsClientError", function(err) state.clientErrors[#state.clientErrors + 1] = err end)
+  return server, helper.listen(server), state
+end
+
+-- openssl s_client asking for localhost; its output and exit status
+local function sClient(port, args)
+  local proc = helper.spawn(string.format("timeout 20 openssl s_client -connect 127.0.0.1:%d -servername localhost "
+    .. "-CAfile %s -ign_eof %s", port, q(certs.path("ca-bundle.pem")), args or ""))
+  return helper.finish(proc, 25000)
+end
+
+-- send raw bytes on a plain connection, half-close, collect what comes back
+local function rawExchange(port, bytes)
+  local got, closed = {}, false
+  local c = net.connect(port, "127.0.0.1", function(sock) sock:done(bytes) end)
+  c:on("data", function(d) got[#got + 1] = d end)
+  c:on("error", function() end)
+  c:on("close", function() closed = true end)
+  helper.wait(function() return closed end, nil, "the server to end the connection")
+  return table.concat(got)
+end
+
+describe("clientHelloCallback", function()
+  helper.leakcheck()
+
+  it("cb(): the handshake goes on; the hello is parseClientHello's table and agrees with the Python parser",
+    function()
+      if not needs("openssl", "python3") then return end
+      local server, port, state = helloServer(function(_, _, cb) cb() end)
+      local out, status = sClient(port, S_CLIENT:match("%-alpn.*"):gsub("</dev/null", ""))
+      helper.closeServer(server)
+      assert.equal(0, status, out)
+      assert.matches("served localhost", out, 1, true)
+      assert.equal(1, #state.hellos)
+      assert.is_true(state.socketSeen) -- the socket came first
+      local h = state.hellos[1]
+      agrees(h, pythonParse({ h })[1], "s_client through the callback")
+      local again = assert(tls.parseClientHello(records(h.raw)))
+      assert.equal(h.ja4r, again.ja4r)
+      assert.equal(h.ja3, again.ja3)
+      -- the same client on a plain socket has the same fingerprints
+      local plain = capture(S_CLIENT)
+      assert.equal(plain.ja3, h.ja3)
+      assert.equal(plain.ja4, h.ja4)
+      assert.equal("localhost", h.servername)
+    end)
+
+  it("cb(nil, context) switches the context: the client sees the other certificate", function()
+    if not needs("openssl") then return end
+    local wrong = tls.createSecureContext({ key = certs.read("wronghost-key.pem"),
+      cert = certs.read("wronghost-cert.pem") })
+    local selfsigned = { key = certs.read("selfsigned-key.pem"), cert = certs.read("selfsigned-cert.pem") }
+    local n = 0
+    local server, port, state = helloServer(function(_, _, cb)
+      n = n + 1
+      if n == 1 then cb(nil, wrong) else cb(nil, selfsigned) end -- a SecureContext, then options
+    end)
+    local out1, status1 = sClient(port)
+    local out2, status2 = sClient(port)
+    helper.closeServer(server)
+    assert.equal(0, status1, out1)
+    assert.matches("subject=[^\n]*CN%s*=%s*wrong%.example%.org", out1)
+    assert.matches("served wrong.example.org", out1, 1, true)
+    assert.equal(0, status2, out2)
+    assert.matches("served localhost", out2, 1, true) -- the self-signed one is CN=localhost
+    assert.matches("self%-signed certificate", out2)
+    assert.equal(2, state.secure)
+  end)
+
+  it("cb(err): a handshake_failure alert, 'tlsClientError' with that error; the next client is served", function()
+    if not needs("openssl") then return end
+    local mine = setmetatable({ message = "not this fingerprint", code = "EFINGERPRINT" },
+      { __tostring = function(e) return "Error: " .. e.message end })
+    local server, port, state
+    server, port, state = helloServer(function(_, _, cb)
+      if #state.hellos == 1 then cb(mine) else cb() end
+    end)
+    local out1, status1 = sClient(port)
+    helper.wait(function() return #state.clientErrors >= 1 end, nil, "'tlsClientError'")
+    local out2, status2 = sClient(port)
+    helper.closeServer(server)
+    assert.not_equal(0, status1, out1)
+    assert.matches("alert handshake failure", out1, 1, true)
+    assert.is_nil(out1:find("served", 1, true))
+    assert.is_true(rawequal(mine, state.clientErrors[1]), tostring(state.clientErrors[1]))
+    assert.equal(0, status2, out2)
+    assert.matches("served localhost", out2, 1, true)
+    assert.equal(1, #state.clientErrors)
+    assert.equal(1, state.secure)
+  end)
+
+  it("answers later (a timer), or raises: the raise is its answer", function()
+    if not needs("openssl") then return end
+    local answeredAt, server, port, state
+    server, port, state = helloServer(function(_, _, cb)
+      if #state.hellos == 2 then error("the callback broke") end
+      timers.setTimeout(function()
+        answeredAt = #state.order
+        cb()
+      end, 30)
+    end)
+    local out1, status1 = sClient(port)
+    local out2, status2 = sClient(port)
+    helper.wait(function() return #state.clientErrors >= 1 end, nil, "'tlsClientError'")
+    helper.closeServer(server)
+    assert.equal(0, status1, out1)
+    assert.matches("served localhost", out1, 1, true)
+    assert.equal(1, answeredAt)
+    assert.not_equal(0, status2, out2)
+    assert.matches("alert handshake failure", out2, 1, true)
+    assert.matches("the callback broke", tostring(state.clientErrors[1].message), 1, true)
+  end)
+
+  it("runs before the session store and SNICallback", function()
+    if not needs("openssl") then return end
+    local server, port, state
+    local store = {}
+    server, port, state = helloServer(function(_, _, cb)
+      timers.setImmediate(cb)
+    end, {
+      SNICallback = function(name, cb)
+        state.order[#state.order + 1] = "sni " .. name
+        cb(nil, nil)
+      end,
+    })
+    server:on("newSession", function(id, data, cb) store[id] = data; cb() end)
+    server:on("resumeSession", function(id, cb)
+      state.order[#state.order + 1] = "resume"
+      cb(nil, store[id])
+    end)
+    local sess = os.tmpname()
+    local out1, status1 = sClient(port, "-tls1_2 -sess_out " .. q(sess))
+    local first = #state.order
+    local out2, status2 = sClient(port, "-tls1_2 -sess_in " .. q(sess))
+    os.remove(sess)
+    helper.closeServer(server)
+    assert.equal(0, status1, out1)
+    assert.equal(0, status2, out2)
+    assert.matches("Reused, TLSv1.2", out2, 1, true)
+    assert.same({ "hello", "sni localhost", "hello", "resume", "sni localhost" }, state.order)
+    assert.equal(2, first)
+  end)
+
+  it("a hello OpenSSL takes but the parser refuses (a duplicate unknown extension): decode_error, "
+    .. "ERR_TLS_INVALID_CLIENT_HELLO; the next client is served", function()
+    if not needs("openssl") then return end
+    local server, port, state = helloServer(function(_, _, cb) cb() end)
+    local bad = hello({ exts = { ext(0x2a2a, ""), ext(0x2a2a, ""), ext(0, v16("\0" .. v16("localhost"))),
+      ext(10, v16(u16(29))), ext(13, v16(u16(0x0804))), ext(43, v8(u16(0x0304))),
+      ext(51, v16(u16(29) .. v16(string.rep("k", 32)))) } })
+    local answer = rawExchange(port, bad)
+    helper.wait(function() return #state.clientErrors >= 1 end, nil, "'tlsClientError'")
+    local out, status = sClient(port)
+    helper.closeServer(server)
+    assert.equal("\21\3", answer:sub(1, 2), "an alert record")
+    assert.equal("\2\50", answer:sub(6, 7), "fatal decode_error")
+    assert.equal("ERR_TLS_INVALID_CLIENT_HELLO", state.clientErrors[1].code)
+    assert.matches("extension 10794 appears twice", state.clientErrors[1].message, 1, true)
+    assert.equal(0, status, out)
+    assert.matches("served localhost", out, 1, true)
+    assert.equal(1, #state.hellos) -- only the good client's reached the callback
+  end)
+
+  it("malformed hellos end their connections; the server keeps serving, the callback never sees them", function()
+    if not needs("openssl") then return end
+    local server, port, state = helloServer(function(_, _, cb) cb() end)
+    for _, case in ipairs(MALFORMED) do rawExchange(port, case[2]) end
+    local out, status = sClient(port)
+    helper.closeServer(server)
+    assert.equal(0, status, out)
+    assert.matches("served localhost", out, 1, true)
+    assert.equal(1, #state.hellos)
+    assert.equal(1, state.secure)
+    assert.is_true(#state.clientErrors >= #MALFORMED - 3, "'tlsClientError's: " .. #state.clientErrors)
+  end)
+
+  it("refuses a clientHelloCallback that is not a function (ERR_INVALID_ARG_TYPE)", function()
+    helper.raisesWith("ERR_INVALID_ARG_TYPE", "TypeError", tls.createServer, { clientHelloCallback = "yes" })
   end)
 end)

@@ -10,9 +10,11 @@
 #include "tls/tls.h"
 
 /* The TLS features, in the order the ClientHello runs their hello stages
- * (the session store, SNI, OCSP); the connection's own methods first. */
+ * (clientHelloCallback, the session store, SNI, OCSP); the connection's own
+ * methods first. */
 static const luatls_tls_feature *const tls_features[] = {
     &luatls_tls_conn_feature,
+    &luatls_tls_hello_hook_feature,
     &luatls_tls_session_feature,
     &luatls_tls_hooks_feature,
     &luatls_tls_ocsp_feature,

@@ -9,7 +9,8 @@
  * transport's close both end in; the luatls.tls method table, assembled
  * here from the features' arrays; the ClientHello callback, which runs the
  * features' hello stages in the list's order, and the answers Lua gives
- * them (hello_done, resume_done, ocsp_done).
+ * them (hello_done, client_hello_done, resume_done, ocsp_done; a context to
+ * switch to, SNI's or clientHelloCallback's, is applied here).
  *
  * To Lua a connection looks like a stream handle (read_start, read_stop,
  * write, shutdown, close, getsockname, ...), so net.Socket drives a
@@ -73,9 +74,9 @@ int luatls_tls_verify_accept(int ok, X509_STORE_CTX *ctx) {
  *
  * A hook may wait on real I/O. The ClientHello callback (installed on every
  * context) runs the stages of the features that want one for this
- * connection, in the list's order (the session store, then SNI, then OCSP,
- * once the certificate is known). A stage that asks Lua returns
- * SSL_CLIENT_HELLO_RETRY: the handshake pauses
+ * connection, in the list's order (clientHelloCallback, the session store,
+ * then SNI, then OCSP, once the certificate is known). A stage that asks
+ * Lua returns SSL_CLIENT_HELLO_RETRY: the handshake pauses
  * (SSL_ERROR_WANT_CLIENT_HELLO_CB) while the loop goes on. When Lua answers
  * (luatls_tls_answer, luatls_tls_answered), the pump runs the handshake
  * again, the callback is called again, and each stage applies its answer.
@@ -140,6 +141,39 @@ void luatls_tls_answered(lua_State *L, tls_conn *c, unsigned char *state) {
   *state = HOOK_ANSWERED;
   luatls_tls_schedule(c); /* the handshake goes on from the loop */
   lua_pushboolean(L, 1);
+}
+
+int luatls_tls_context_answer(lua_State *L, tls_conn *c, tls_ctx_hook *h) {
+  enum tls_answer a = luatls_tls_answer(L, c, &h->state);
+  if (a == TLS_ANSWER_LATE)
+    return 1;
+  if (a == TLS_ANSWER_VALUE && !lua_isnil(L, 2)) {
+    luatls_context *ctx = luatls_check_context(L, 2);
+    SSL_CTX_up_ref(ctx->ctx);
+    SSL_CTX_free(h->ctx);
+    h->ctx = ctx->ctx;
+  }
+  luatls_tls_answered(L, c, &h->state);
+  return 1;
+}
+
+int luatls_tls_context_apply(tls_conn *c, SSL *ssl, tls_ctx_hook *h, int *al) {
+  if (h->state == HOOK_WAITING)
+    return SSL_CLIENT_HELLO_RETRY; /* the handshake waits for the answer */
+  if (c->hello.err_ref != LUA_NOREF) {
+    *al = SSL_AD_HANDSHAKE_FAILURE;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  if (h->ctx) {
+    SSL_set_SSL_CTX(ssl, h->ctx);
+    luatls_tls_context_free(h);
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+void luatls_tls_context_free(tls_ctx_hook *h) {
+  SSL_CTX_free(h->ctx);
+  h->ctx = NULL;
 }
 
 /* ---- Lua API: the connection as a stream handle -------------------------- */

@@ -25,8 +25,7 @@
 
 static void hooks_free(lua_State *L, tls_conn *c) {
   (void)L;
-  SSL_CTX_free(c->sni.ctx);
-  c->sni.ctx = NULL;
+  luatls_tls_context_free(&c->sni.answer);
   free(c->alpn.protos);
   free(c->alpn.npn);
   c->alpn.protos = c->alpn.npn = NULL;
@@ -54,8 +53,8 @@ static const char *hello_servername(SSL *ssl, size_t *n) {
 
 /* the SNI stage of the ClientHello: ask Lua, then switch to its context */
 static int sni_hello(lua_State *L, tls_conn *c, SSL *ssl, int *al) {
-  if (c->sni.state == HOOK_NONE) {
-    c->sni.state = HOOK_WAITING;
+  if (c->sni.answer.state == HOOK_NONE) {
+    c->sni.answer.state = HOOK_WAITING;
     if (luatls_tls_push_event(L, c, "hello")) {
       size_t n = 0;
       const char *name = hello_servername(ssl, &n);
@@ -65,25 +64,14 @@ static int sni_hello(lua_State *L, tls_conn *c, SSL *ssl, int *al) {
         lua_pushnil(L);
       luatls_call(L, 1 + c->owner);
     } else {
-      c->sni.state = HOOK_ANSWERED; /* nobody to ask: go on */
+      c->sni.answer.state = HOOK_ANSWERED; /* nobody to ask: go on */
     }
     if (luatls_tls_gone(c)) {
       *al = SSL_AD_INTERNAL_ERROR;
       return SSL_CLIENT_HELLO_ERROR;
     }
   }
-  if (c->sni.state == HOOK_WAITING)
-    return SSL_CLIENT_HELLO_RETRY; /* the handshake waits for hello_done */
-  if (c->hello.err_ref != LUA_NOREF) {
-    *al = SSL_AD_HANDSHAKE_FAILURE;
-    return SSL_CLIENT_HELLO_ERROR;
-  }
-  if (c->sni.ctx) {
-    SSL_set_SSL_CTX(ssl, c->sni.ctx);
-    SSL_CTX_free(c->sni.ctx);
-    c->sni.ctx = NULL;
-  }
-  return SSL_CLIENT_HELLO_SUCCESS;
+  return luatls_tls_context_apply(c, ssl, &c->sni.answer, al);
 }
 
 /* set_hello_hook(on): this connection asks Lua ("hello" event) which
@@ -101,17 +89,7 @@ static int l_set_hello_hook(lua_State *L) {
  * or answered already). */
 static int l_hello_done(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
-  enum tls_answer a = luatls_tls_answer(L, c, &c->sni.state);
-  if (a == TLS_ANSWER_LATE)
-    return 1;
-  if (a == TLS_ANSWER_VALUE && !lua_isnil(L, 2)) {
-    luatls_context *ctx = luatls_check_context(L, 2);
-    SSL_CTX_up_ref(ctx->ctx);
-    SSL_CTX_free(c->sni.ctx);
-    c->sni.ctx = ctx->ctx;
-  }
-  luatls_tls_answered(L, c, &c->sni.state);
-  return 1;
+  return luatls_tls_context_answer(L, c, &c->sni.answer);
 }
 
 /* ---- ALPN and NPN -------------------------------------------------------- */

@@ -15,6 +15,8 @@
  *              forward.c: each a luatls_tls_feature (below)
  *   hello.c    the ClientHello parser (pure: bytes in, a Lua table out;
  *              core.parse_client_hello), a feature with functions only
+ *   hello_hook.c  feature: clientHelloCallback (the ClientHello's bytes
+ *              captured, parsed by hello.c, handed to Lua first)
  */
 #ifndef LUATLS_TLS_H
 #define LUATLS_TLS_H
@@ -47,6 +49,13 @@ enum { HOOK_NONE, HOOK_WAITING, HOOK_ANSWERED };
 enum tls_state { TLS_OPEN, TLS_CLOSING, TLS_CLOSED };
 
 typedef struct tls_conn tls_conn;
+
+/* a hook whose answer is a SecureContext to switch to (SNI,
+ * clientHelloCallback): its progress and the context (conn.c handles both) */
+typedef struct {
+  unsigned char state; /* HOOK_* */
+  SSL_CTX *ctx;        /* the answer's context; NULL: keep the one in use */
+} tls_ctx_hook;
 
 /* The cleartext sink: n bytes the connection read go here instead of to
  * Lua's read callback. 1 when taken; 0 when they must go to Lua (the sink
@@ -90,11 +99,17 @@ struct tls_conn {
     unsigned stages; /* bit i: features[i]'s hello stage runs */
     int err_ref;     /* an error a hook ended the handshake with */
   } hello;
+  /* clientHelloCallback (hello_hook.c): the ClientHello's bytes, captured
+   * by a message callback, until the stage hands them to Lua */
+  struct {
+    tls_ctx_hook answer; /* "clienthello" event's progress and context */
+    unsigned char *raw;  /* the handshake message; NULL: none yet */
+    size_t len;
+  } inspect;
   /* SNI, ALPN and NPN (hooks.c) */
   struct {
     unsigned hook : 1;   /* ask Lua ("hello" event) for the context */
-    unsigned char state; /* HOOK_* */
-    SSL_CTX *ctx;        /* its answer: the context to switch to */
+    tls_ctx_hook answer; /* its progress and the context to switch to */
   } sni;
   struct {
     unsigned callback : 1;       /* ask Lua ("alpn" event) */
@@ -169,6 +184,7 @@ extern const luatls_tls_feature luatls_tls_ocsp_feature;
 extern const luatls_tls_feature luatls_tls_reneg_feature;
 extern const luatls_tls_feature luatls_tls_forward_feature;
 extern const luatls_tls_feature luatls_tls_hello_feature; /* hello.c */
+extern const luatls_tls_feature luatls_tls_hello_hook_feature;
 
 /* ---- conn.c -------------------------------------------------------------- */
 
@@ -193,6 +209,15 @@ enum tls_answer luatls_tls_answer(lua_State *L, tls_conn *c,
                                   unsigned char *state);
 /* then: the handshake goes on (pushes true) */
 void luatls_tls_answered(lua_State *L, tls_conn *c, unsigned char *state);
+/* The answer to a context hook, (context | nil[, err]) at indexes 2 and 3:
+ * pushes true, or false when the connection no longer waits (hello_done,
+ * client_hello_done) */
+int luatls_tls_context_answer(lua_State *L, tls_conn *c, tls_ctx_hook *h);
+/* the end of a context hook's hello stage: _RETRY while Lua has not
+ * answered, _ERROR (*al) when an answer ended the handshake, else switch to
+ * the answer's context and _SUCCESS */
+int luatls_tls_context_apply(tls_conn *c, SSL *ssl, tls_ctx_hook *h, int *al);
+void luatls_tls_context_free(tls_ctx_hook *h);
 /* Keep the error object on the top (popped) as the reason the handshake
  * ends; the pump reports it instead of OpenSSL's own. */
 void luatls_tls_hook_error(lua_State *L, tls_conn *c);

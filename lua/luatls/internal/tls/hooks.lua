@@ -1,6 +1,7 @@
 -- luatls.internal.tls.hooks: the handshake hooks of a TLSSocket, which the
 -- C connection calls (see CONN_EVENTS in socket.lua) and which may answer
--- later: SNICallback and addContext() (_onHello), ALPNCallback (_onALPN),
+-- later: clientHelloCallback (luatls's own: _onClientHello), SNICallback
+-- and addContext() (_onHello), ALPNCallback (_onALPN),
 -- the server's 'newSession', 'resumeSession' and 'OCSPRequest' listeners.
 -- install(TLSSocket) adds the methods.
 local errors = require("luatls.errors")
@@ -54,6 +55,22 @@ local function runHook(self, cb, answered, fn, ...)
   if answered() then self:_onTlsError(res) else cb(res) end
 end
 
+-- A hook's answer that is a context: a SecureContext or createSecureContext
+-- options -> the SecureContext, or nil, the error that ends the handshake
+-- (a context without a certificate is ERR_TLS_INVALID_CONTEXT; `what`
+-- names the context in its message).
+local function answerContext(ctx, what)
+  if getmetatable(ctx) ~= SecureContext then
+    local ok, made = pcall(secureContext.createSecureContext, ctx, true)
+    if not ok then return nil, made end
+    ctx = made
+  end
+  if not ctx.context:has_cert() then
+    return nil, errors.new("ERR_TLS_INVALID_CONTEXT", what .. " has no certificate")
+  end
+  return ctx
+end
+
 -- The ClientHello arrived: which context serves this server name? The
 -- SNICallback may answer later (a timer, a file read, a round trip); the
 -- handshake waits in C meanwhile.
@@ -71,16 +88,9 @@ function Hooks:_onHello(servername, sni)
       end
       if ctx == nil then return w:hello_done(nil) end
     end
-    if getmetatable(ctx) ~= SecureContext then
-      local ok, made = pcall(secureContext.createSecureContext, ctx, true)
-      if not ok then return w:hello_done(nil, made) end
-      ctx = made
-    end
-    if not ctx.context:has_cert() then
-      return w:hello_done(nil, errors.new("ERR_TLS_INVALID_CONTEXT",
-        "The SNI context for " .. tostring(servername) .. " has no certificate"))
-    end
-    w:hello_done(ctx.context)
+    local made, bad = answerContext(ctx, "The SNI context for " .. tostring(servername))
+    if not made then return w:hello_done(nil, bad) end
+    w:hello_done(made.context)
   end)
   -- as Node: the callback is only asked about a name the client sent
   if not sni or servername == nil then return cb(nil, nil) end
@@ -89,6 +99,23 @@ function Hooks:_onHello(servername, sni)
     -- the oldest seeds' form: SNICallback(servername) returns the context
     cb(nil, res)
   end
+end
+
+-- clientHelloCallback(socket, hello, cb) (luatls's own): the ClientHello as
+-- a table (src/tls/hello.c), before the session store and SNI. cb() goes
+-- on, cb(nil, context) switches to that context (a SecureContext or its
+-- options, as SNICallback's), cb(err) ends the handshake (handshake_failure;
+-- 'tlsClientError' with err). cb may come later: the handshake waits in C.
+function Hooks:_onClientHello(hello, fn)
+  local w = self._handle
+  local cb, answered = hookCallback(self, function(err, ctx)
+    if err then return w:client_hello_done(nil, err) end
+    if ctx == nil then return w:client_hello_done(nil) end
+    local made, bad = answerContext(ctx, "The clientHelloCallback's context")
+    if not made then return w:client_hello_done(nil, bad) end
+    w:client_hello_done(made.context)
+  end)
+  runHook(self, cb, answered, fn, self, hello, cb)
 end
 
 -- ALPNCallback({ servername=, protocols= }) -> the protocol, or nil to refuse

@@ -4,15 +4,14 @@ local errors = require("luatls.errors")
 
 local M = {}
 
--- SNICallback and ALPNCallback are functions; ALPNCallback and
--- ALPNProtocols are not both given.
+-- SNICallback, ALPNCallback and clientHelloCallback (luatls's own) are
+-- functions; ALPNCallback and ALPNProtocols are not both given.
 function M.checkCallbacks(options, level)
   level = (level or 2) + 1
-  if options.SNICallback ~= nil and type(options.SNICallback) ~= "function" then
-    errors.invalidArgType("options.SNICallback", "of type function", options.SNICallback, level)
-  end
-  if options.ALPNCallback ~= nil and type(options.ALPNCallback) ~= "function" then
-    errors.invalidArgType("options.ALPNCallback", "of type function", options.ALPNCallback, level)
+  for _, name in ipairs({ "SNICallback", "ALPNCallback", "clientHelloCallback" }) do
+    if options[name] ~= nil and type(options[name]) ~= "function" then
+      errors.invalidArgType("options." .. name, "of type function", options[name], level)
+    end
   end
   if options.ALPNProtocols ~= nil and options.ALPNCallback ~= nil then
     error(errors.TypeError("ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS",

@@ -1,6 +1,7 @@
 -- luatls.internal.tls.server: tls.Server, a net.Server whose connections
 -- are TLSSockets (handshake timeout, addContext, setSecureContext, session
--- ticket keys and their rotation).
+-- ticket keys and their rotation). Beyond Node's options it takes
+-- clientHelloCallback(socket, hello, cb) (hooks.lua: _onClientHello).
 local net = require("luatls.net")
 local errors = require("luatls.errors")
 local timers = require("luatls.timers")
@@ -34,6 +35,7 @@ function Server:init(options, listener)
   self._options = options
   tlsOptions.checkCallbacks(options, 3)
   self._SNICallback = options.SNICallback
+  self._clientHelloCallback = options.clientHelloCallback -- luatls's own
   self._ALPNCallback = options.ALPNCallback
   self._alpnWire = toWire("ALPNProtocols", options.ALPNProtocols)
   self._npnWire = toWire("NPNProtocols", options.NPNProtocols)

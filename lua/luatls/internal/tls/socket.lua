@@ -31,7 +31,8 @@ TLSSocket._rejectUnauthorized = true
 -- TLSSocket.new(socket[, options]): socket is a net.Socket (connected or
 -- connecting) or nil (then connect() it). options: isServer, server,
 -- secureContext (or createSecureContext options), requestCert,
--- rejectUnauthorized, servername, session, checkServerIdentity, minDHSize.
+-- rejectUnauthorized, servername, session, checkServerIdentity, minDHSize,
+-- clientHelloCallback (luatls's own; a server's, as SNICallback).
 -- The socket keeps options as self._tls and never changes what the table
 -- holds for a server socket, so a server's sockets may share one.
 function TLSSocket:init(socket, options)
@@ -107,6 +108,7 @@ local CONN_EVENTS = {
   renegotiation = function(self) self:_onPeerRenegotiation() end,
   renegotiated = function(self) self:_onRenegotiated() end,
   hello = function(self, servername) self:_onHello(servername, self._sniCallback) end,
+  clienthello = function(self, hello) self:_onClientHello(hello, self._clientHelloCallback) end,
   alpn = function(self, info) self:_onALPN(info, self._alpnCallback) end,
   ocsp = function(self, cert, issuer) self:_onOCSPRequest(cert, issuer) end,
   newsession = function(self, id, data) self:_onNewSession(id, data) end,
@@ -129,6 +131,12 @@ function TLSSocket:_wrap(transport)
   if self._isServer then
     w:set_verify(self._requestCert == true, self._rejectUnauthorized)
     local server = self.server
+    -- luatls's own: the ClientHello as data, before the session store and SNI
+    local inspect = o.clientHelloCallback or (server and server._clientHelloCallback)
+    if inspect then
+      w:set_client_hello_hook(true)
+      self._clientHelloCallback = inspect
+    end
     local sni = o.SNICallback or (server and server._SNICallback)
     if sni or (server and #server._contexts > 0) then
       w:set_hello_hook(true)
