@@ -100,6 +100,36 @@ describe("examples", function()
     helper.kill(server)
   end)
 
+  it("ja3-logger.lua: logs each client's JA3, JA3 hash and JA4, and refuses a configured fingerprint", function()
+    if not helper.needs("openssl") then return end
+    local port = helper.freePort()
+    local function sClient(args)
+      return helper.finish(helper.spawn(string.format(
+        "timeout 20 openssl s_client -connect 127.0.0.1:%d -servername localhost -ign_eof %s", port, args), ""))
+    end
+    -- first, nothing refused: learn s_client's JA4
+    local server = run("ja3-logger.lua", port)
+    waitListening(port)
+    local out, status = sClient("")
+    local ja4 = out:match("your JA4 is (%S+)")
+    local log = helper.kill(server)
+    assert.equal(0, status, out)
+    assert.is_string(ja4, out)
+    assert.matches("^t13d%d%d%d%d00_%x+_%x+$", ja4)
+    assert.matches("client 127%.0%.0%.1 sni=localhost ja3=771,[%d,%-]+ ja3_hash=%x+ ja4=" .. ja4, log)
+    -- then refuse it: the same client fails, another fingerprint (TLS 1.2) is served
+    server = run("ja3-logger.lua", port .. " " .. ja4)
+    waitListening(port)
+    local refusedOut, refusedStatus = sClient("")
+    local otherOut, otherStatus = sClient("-tls1_2")
+    log = helper.kill(server)
+    assert.not_equal(0, refusedStatus, refusedOut)
+    assert.matches("alert handshake failure", refusedOut, 1, true)
+    assert.matches("refused 127%.0%.0%.1: fingerprint " .. ja4 .. " is refused", log)
+    assert.equal(0, otherStatus, otherOut)
+    assert.matches("your JA4 is t12d", otherOut, 1, true)
+  end)
+
   it("mini-ca.lua: a CA in memory issues a leaf per SNI name, once; the client trusts only the CA", function()
     local out, status = helper.finish(run("mini-ca.lua"))
     assert.equal(0, status, out)
