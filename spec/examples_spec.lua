@@ -218,4 +218,90 @@ s.close()
     assert.equal(0, status, out .. logs)
     assert.equal("echoed 1048576 True\n", out, logs)
   end)
+
+  -- examples/sni-router.lua before two TLS backends in this process, each
+  -- with a certificate of its own, saying who it is and what it was asked
+  local function backends()
+    local certs = require("spec.certs")
+    local tls = require("luatls.tls")
+    local list, ports = {}, {}
+    for _, b in ipairs({ { "A", "server-key.pem", "server-chain.pem" },
+                         { "B", "wronghost-key.pem", "wronghost-cert.pem" } }) do
+      local srv = tls.createServer({ key = certs.read(b[2]), cert = certs.read(b[3]), ALPNProtocols = { "b/1" } },
+        function(s)
+          s:done(string.format("backend %s: name %s, alpn %s\n", b[1], s.servername or "-",
+            tostring(s.alpnProtocol)))
+        end)
+      list[#list + 1] = srv
+      ports[b[1]] = helper.listen(srv)
+    end
+    return list, ports
+  end
+
+  it("sni-router.lua: backends chosen by server name and ALPN, TLS untouched; bad hellos refused, others served",
+    function()
+      if not helper.needs("openssl") then return end
+      local list, ports = backends()
+      finally(function() for _, srv in ipairs(list) do helper.closeServer(srv, true) end end)
+      local port = helper.freePort()
+      local router = run("sni-router.lua", string.format("%d localhost=127.0.0.1:%d wrong.example.org=127.0.0.1:%d "
+        .. "localhost/b/1=127.0.0.1:%d", port, ports.A, ports.B, ports.B))
+      waitListening(port)
+      local function ask(name, alpn)
+        return helper.finish(helper.spawn(string.format(
+          "timeout 20 openssl s_client -connect 127.0.0.1:%d -servername %s %s -ign_eof", port, name,
+          alpn and "-alpn " .. alpn or ""), ""), 30000)
+      end
+      local out = ask("localhost")
+      assert.matches("subject=[^\n]*CN = localhost", out)
+      assert.matches("backend A: name localhost, alpn false", out)
+      out = ask("wrong.example.org")
+      assert.matches("subject=[^\n]*CN = wrong%.example%.org", out)
+      assert.matches("backend B: name wrong%.example%.org", out)
+      out = ask("localhost", "b/1")
+      assert.matches("backend B: name localhost, alpn b/1", out)
+      -- no route, and not TLS at all: the connection closes, the router goes on
+      out = ask("nobody.example")
+      assert.not_matches("backend", out)
+      local plain = net.connect(port, "127.0.0.1")
+      local closed = false
+      plain:on("error", function() end)
+      plain:on("close", function() closed = true end)
+      plain:write("GET / HTTP/1.0\r\n\r\n")
+      helper.wait(function() return closed end)
+      assert.matches("backend A", ask("localhost"))
+      local log = helper.kill(router)
+      assert.matches("refused [^\n]*127%.0%.0%.1: no route for nobody%.example", log)
+      assert.matches("refused [^\n]*127%.0%.0%.1: not a TLS handshake", log)
+    end)
+
+  it("sni-router.lua: 1 GiB through the router byte-exact, both pipes in C from the replay to the end", function()
+    if not helper.needs("node") then return end
+    local certs = require("spec.certs")
+    local tls = require("luatls.tls")
+    local timers = require("luatls.timers")
+    local TOTAL = (os.getenv("LUATLS_SPEC_SLOW") and 256 or 1024) * 1024 * 1024
+    local echo = tls.createServer(certs.serverOptions({ allowHalfOpen = true }), function(s) s:pipe(s) end)
+    local port = helper.freePort()
+    local router = assert(loadfile(root .. "/examples/sni-router.lua"))(tostring(port),
+      "localhost=127.0.0.1:" .. helper.listen(echo), "--quiet")
+    -- the front socket's forwarding, sampled: once in C, it stays there
+    local front, samples, leftC = nil, 0, 0
+    router:on("connection", function(s) front = s end)
+    local sampler = timers.setInterval(function()
+      local h = front and front._handle
+      if not h or front.readableEnded then return end
+      if h:forwarding() then samples = samples + 1 elseif samples > 0 then leftC = leftC + 1 end
+    end, 20)
+    local client = helper.spawn(string.format("exec node %s %d %s 7 %d 65536 end-after 0 0 1 0",
+      helper.quote(root .. "/test/stress/client.js"), port, helper.quote(certs.path("ca-cert.pem")), TOTAL))
+    local out, status = helper.finish(client, 600000 * helper.SLOW)
+    timers.clearInterval(sampler)
+    helper.closeServer(router, true)
+    helper.closeServer(echo, true)
+    assert.equal(0, status, out)
+    assert.matches(string.format("result sent=%d got=%d intact=true end=end", TOTAL, TOTAL), out, 1, true)
+    assert.is_true(samples > 0, "the router never forwarded in C")
+    assert.equal(0, leftC, "the router's pipe left C before the end")
+  end)
 end)

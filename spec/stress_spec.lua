@@ -1,6 +1,7 @@
 -- spec/stress_spec.lua: the differential stress harness (test/stress/) with a
 -- budget the suite can afford: every route with every peer that can take it
--- (the server half-closing first: Node and luatls), plans drawn from
+-- (the server half-closing first: Node and luatls; "relay": TCP -> TCP
+-- forwarding, src/uv/forward.c, under the client's TLS), plans drawn from
 -- fixed seeds (LUATLS_STRESS_SEED=N draws them from N instead), plus Node's
 -- large echo in 1 MiB writes that once deadlocked the C forwarding. The same
 -- traffic goes through pipe()'s C forwarding and through the Lua pipe, and

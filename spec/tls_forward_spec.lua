@@ -102,16 +102,7 @@ describe("pipe() with a TLS socket on one end, forwarded in C", function()
   local function throughProxy(connect, upPort, total, stall, inC)
     local legs, both, maxQueue = {}, false, 0
     local front = tls.createServer(serverOptions(), function(f)
-      f:pause()
-      local b
-      b = connect(upPort, function()
-        legs[#legs + 1] = { f, b }
-        f:pipe(b)
-        b:pipe(f)
-      end)
-      f:on("error", function() end)
-      b:on("error", function() end)
-      f:on("close", function() b:destroy() end)
+      require("spec.forward_fallbacks").legs(f, function(cb) return connect(upPort, cb) end, legs)
     end)
     local port = listen(front)
     local sampler = timers.setInterval(function()
@@ -155,111 +146,32 @@ describe("pipe() with a TLS socket on one end, forwarded in C", function()
     assert.is_true(maxQueue < 256 * 1024, "the client's queue peaked at " .. maxQueue)
   end)
 
-  describe("falls back to the Lua pipe", function()
-    local server, port, accepted, client, got
-
-    before_each(function()
-      accepted, got = {}, {}
-      server = tls.createServer(serverOptions(), function(s)
-        s:pipe(s)
-        accepted[#accepted + 1] = s
+  require("spec.forward_fallbacks").fallbacks({
+    env = _ENV,
+    server = function(onConnection) return tls.createServer(serverOptions(), onConnection) end,
+    connect = function(port) return tls.connect(connectOptions(port)) end,
+    ready = function(client) return client.encrypted and client._secure end,
+    more = function(ctx)
+      it("not at all into a stream that only looks like a socket (a _handle field of its own)", function()
+        local s = ctx.accepted[1]
+        s:unpipe(s)
+        local seen = {}
+        local sink = require("luatls.stream").Writable.new({
+          write = function(_, chunk, _, cb) seen[#seen + 1] = chunk; cb() end,
+        })
+        sink._handle = { forward_from = true } -- not a handle
+        s:pipe(sink)
+        assert.is_false(s._handle:forwarding())
+        ctx.client:write("to the sink")
+        helper.wait(function() return table.concat(seen) == "to the sink" end)
+        -- and the server goes on: a new connection still echoes
+        local other, back = tls.connect(connectOptions(ctx.port)), {}
+        other:on("data", function(d) back[#back + 1] = d end)
+        helper.wait(function() return other._secure end)
+        other:write("still here")
+        helper.wait(function() return table.concat(back) == "still here" end)
+        other:destroy()
       end)
-      port = listen(server)
-      client = tls.connect(connectOptions(port))
-      client:on("data", function(d) got[#got + 1] = d end)
-      helper.wait(function() return #accepted == 1 and client.encrypted and client._secure end)
-    end)
-
-    after_each(function()
-      client:destroy()
-      helper.closeServer(server, true)
-    end)
-
-    local function echoes(text)
-      local before = #got
-      client:write(text)
-      helper.wait(function() return table.concat(got, "", before + 1):find(text, 1, true) end)
-    end
-
-    it("when a 'data' listener comes: it sees the bytes, and the echo goes on", function()
-      local s = accepted[1]
-      assert.is_true(s._handle:forwarding())
-      echoes("one")
-      local seen = {}
-      s:on("data", function(d) seen[#seen + 1] = d end)
-      assert.is_false(s._handle:forwarding())
-      echoes("two")
-      assert.equal("two", table.concat(seen))
-      assert.equal(6, s.bytesRead)
-    end)
-
-    it("at unpipe(): nothing is echoed any more", function()
-      local s = accepted[1]
-      echoes("one")
-      s:unpipe(s)
-      assert.is_false(s._handle:forwarding())
-      client:write("two")
-      helper.sleep(200)
-      assert.equal("one", table.concat(got))
-      assert.equal(3, s.bytesWritten)
-    end)
-
-    it("at pause(), and resume() lets the bytes through again", function()
-      local s = accepted[1]
-      s:pause()
-      assert.is_false(s._handle:forwarding())
-      client:write("held")
-      helper.sleep(150)
-      assert.equal("", table.concat(got))
-      s:resume()
-      helper.wait(function() return table.concat(got) == "held" end)
-    end)
-
-    it("not at setTimeout(): forwarded bytes keep 'timeout' away, which comes once they stop", function()
-      local s = accepted[1]
-      local timedOutAt
-      local t0 = require("luatls.core").hrtime()
-      local gap = 100 * helper.SLOW
-      s:setTimeout(4 * gap, function() timedOutAt = (require("luatls.core").hrtime() - t0) / 1e6 end)
-      -- echoes one gap apart for 10 gaps: never 4 gaps quiet
-      for i = 1, 10 do
-        echoes("ping" .. i)
-        helper.sleep(gap)
-      end
-      assert.is_true(s._handle:forwarding())
-      assert.is_nil(timedOutAt)
-      helper.wait(function() return timedOutAt end)
-      assert.is_true(timedOutAt >= 10 * gap, "timed out at " .. tostring(timedOutAt) .. " ms")
-    end)
-
-    it("not at all into a stream that only looks like a socket (a _handle field of its own)", function()
-      local s = accepted[1]
-      s:unpipe(s)
-      local seen = {}
-      local sink = require("luatls.stream").Writable.new({
-        write = function(_, chunk, _, cb) seen[#seen + 1] = chunk; cb() end,
-      })
-      sink._handle = { forward_from = true } -- not a handle
-      s:pipe(sink)
-      assert.is_false(s._handle:forwarding())
-      client:write("to the sink")
-      helper.wait(function() return table.concat(seen) == "to the sink" end)
-      -- and the server goes on: a new connection still echoes
-      local other, back = tls.connect(connectOptions(port)), {}
-      other:on("data", function(d) back[#back + 1] = d end)
-      helper.wait(function() return other._secure end)
-      other:write("still here")
-      helper.wait(function() return table.concat(back) == "still here" end)
-      other:destroy()
-    end)
-
-    it("at a write of its own, which keeps its place in the stream", function()
-      local s = accepted[1]
-      echoes("one")
-      s:write("[own]")
-      assert.is_false(s._handle:forwarding())
-      echoes("two")
-      assert.equal("one[own]two", table.concat(got))
-    end)
-  end)
+    end,
+  })
 end)

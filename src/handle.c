@@ -15,6 +15,7 @@ luatls_handle *luatls_handle_new(lua_State *L, const char *tname, size_t size) {
   rec->flags = 0;
   rec->consumer = NULL;
   rec->consumer_data = NULL;
+  rec->queue_peak = 0;
   luaL_setmetatable(L, tname);
   uv_handle_t *h = calloc(1, size);
   if (h == NULL)

@@ -88,6 +88,7 @@ typedef struct luatls_handle {
   unsigned flags;
   luatls_read_fn consumer; /* NULL: reads go to the Lua callback */
   void *consumer_data;
+  size_t queue_peak; /* a stream's largest write queue (write_queue_peak) */
 } luatls_handle;
 
 #define LUATLS_F_INTERNAL 1u /* the runtime's own handle: walk() skips it */
@@ -114,11 +115,18 @@ void luatls_new_class(lua_State *L, const char *tname, unsigned kind,
                       const luaL_Reg *const *lists);
 extern const luaL_Reg luatls_handle_methods[];
 extern const luaL_Reg luatls_stream_methods[];
+/* forward() & co. (uv/forward.c): TCP and pipe handles have them */
+extern const luaL_Reg luatls_stream_forward_methods[];
 /* Close the handle at idx (as its close method does) */
 void luatls_handle_close(lua_State *L, int idx);
 /* Start reading a stream into its C consumer (rec->consumer set); stop. */
 int luatls_stream_read_start(luatls_handle *rec);
 void luatls_stream_read_stop(luatls_handle *rec);
+/* Write at once what the stream u takes of n bytes at p, in order (nothing
+ * while writes are queued): the bytes taken (0 to n), or a negative uv error
+ * (UV_EBADF when u is closed): a forwarding's first try, before it queues
+ * the rest */
+ssize_t luatls_stream_try(luatls_handle *u, const char *p, size_t n);
 /* what a read gives Lua's read callback (for a C consumer that hands a read
  * back to Lua) */
 void luatls_stream_deliver(luatls_handle *rec, ssize_t nread,

@@ -147,14 +147,11 @@ static int stream_written(lua_State *L) {
  * queued with a completion that lets c read again */
 static int write_stream(tls_conn *c, luatls_handle *u, lua_State *L,
                         const char *p, size_t n) {
-  if (!open_stream(u))
-    return 0;
-  uv_stream_t *s = (uv_stream_t *)u->h;
-  uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
-  int w = s->write_queue_size == 0 ? uv_try_write(s, &b, 1) : UV_EAGAIN;
-  if (w < 0 && w != UV_EAGAIN)
+  ssize_t w = luatls_stream_try(u, p, n);
+  if (w < 0)
     return 0; /* Lua's write will meet the error and tell it */
-  size_t done = w > 0 ? (size_t)w : 0;
+  size_t done = (size_t)w;
+  uv_stream_t *s = (uv_stream_t *)u->h;
   if (done < n) {
     int top = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);

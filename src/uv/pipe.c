@@ -120,8 +120,9 @@ void luatls_open_pipe(lua_State *L) {
       {"getpeername", l_getpeername},
       {NULL, NULL},
   };
-  static const luaL_Reg *const lists[] = {luatls_handle_methods,
-                                          luatls_stream_methods, methods, NULL};
+  static const luaL_Reg *const lists[] = {
+      luatls_handle_methods, luatls_stream_methods,
+      luatls_stream_forward_methods, methods, NULL};
   luatls_new_class(L, PIPE_T, LUATLS_KIND_HANDLE | LUATLS_KIND_STREAM, lists);
   lua_pushcfunction(L, l_pipe_new);
   lua_setfield(L, -2, "pipe_new");

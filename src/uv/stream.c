@@ -6,7 +6,8 @@
  * back to back, and the read callback turns the bytes into one Lua string
  * before it returns, so no connection keeps a read buffer while idle. A
  * handle with a C consumer (a TLS connection's transport, or a handle whose
- * reads are forwarded into one: tls/forward.c) gives its reads to that
+ * reads are forwarded into one: tls/forward.c, or into another stream:
+ * uv/forward.c) gives its reads to that
  * instead, which may hand them back with luatls_stream_deliver().
  * Writes try the socket at once (uv_try_write); only what does not fit is
  * queued with uv_write, its strings anchored until the write completes.
@@ -123,6 +124,17 @@ static int get_bufs(lua_State *L, int idx, uv_buf_t *bufs, size_t *total) {
   return n;
 }
 
+ssize_t luatls_stream_try(luatls_handle *u, const char *p, size_t n) {
+  if (u == NULL || u->h == NULL || uv_is_closing(u->h))
+    return UV_EBADF;
+  uv_stream_t *s = (uv_stream_t *)u->h;
+  uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
+  int w = s->write_queue_size == 0 ? uv_try_write(s, &b, 1) : UV_EAGAIN;
+  if (w == UV_EAGAIN)
+    return 0;
+  return w;
+}
+
 static void write_cb(uv_write_t *req, int status) {
   luatls_req_complete((uv_req_t *)req, status, "write", NULL);
 }
@@ -158,6 +170,9 @@ int luatls_stream_write(lua_State *L, uv_stream_t *s, uv_buf_t *bufs, int n,
     lua_pushvalue(L, dataidx);
     r->data_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   }
+  luatls_handle *rec = s->data;
+  if (rec && s->write_queue_size > rec->queue_peak)
+    rec->queue_peak = s->write_queue_size;
   return (int)s->write_queue_size > 0 ? (int)s->write_queue_size : 1;
 }
 

@@ -183,8 +183,9 @@ void luatls_open_tcp(lua_State *L) {
       {"open", l_open},
       {NULL, NULL},
   };
-  static const luaL_Reg *const lists[] = {luatls_handle_methods,
-                                          luatls_stream_methods, methods, NULL};
+  static const luaL_Reg *const lists[] = {
+      luatls_handle_methods, luatls_stream_methods,
+      luatls_stream_forward_methods, methods, NULL};
   luatls_new_class(L, TCP_T, LUATLS_KIND_HANDLE | LUATLS_KIND_STREAM, lists);
   lua_pushcfunction(L, l_tcp_new);
   lua_setfield(L, -2, "tcp_new");

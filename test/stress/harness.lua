@@ -8,7 +8,9 @@
 --
 -- A plan, drawn from a seed: the route (self: a TLS echo piped into itself;
 -- proxy: a TLS front piped both ways to a TLS echo; term: a TLS front piped
--- both ways to a TCP echo: every forwarding route; first: the term front
+-- both ways to a TCP echo; relay: a plain TCP front piped both ways, over
+-- TCP, to the TLS echo, the client's TLS passing through it untouched (TCP
+-- -> TCP, src/uv/forward.c): every forwarding route; first: the term front
 -- before a TCP "speaker" that sends the plan's stream itself and half-closes
 -- first, while the client may still be sending, and checks what it reads;
 -- Node and luatls only: Python's asyncio TLS and s_client cannot go on
@@ -32,7 +34,10 @@
 -- 'reset': intact, and the end is the reset); the server's front connection
 -- read and wrote exactly the total at 'close' and had no error; its
 -- transport's write queue never went past QUEUE_BOUND (counted in C, not
--- sampled); the C path forwarded in C and the Lua path did not; the server's
+-- sampled); on relay, where the front's counts are ciphertext, that its two
+-- legs passed on exactly what they read, both ways (read by the front =
+-- written by the leg behind it, and back); the C path forwarded in C and
+-- the Lua path did not; the server's
 -- descriptors come back to where they were; and the two paths' results are
 -- the same.
 local helper = require("spec.helper")
@@ -45,8 +50,8 @@ local MiB = 1024 * 1024
 
 M.QUEUE_BOUND = MiB -- the mark (16 KiB) plus a read's records, with room
 M.PEERS = { "node", "python", "s_client", "luatls" }
-M.ROUTES = { "self", "proxy", "term", "first" }
-local ECHO_ROUTES = { "self", "proxy", "term" }
+M.ROUTES = { "self", "proxy", "term", "first", "relay" }
+local ECHO_ROUTES = { "self", "proxy", "term", "relay" }
 
 -- the routes a peer can take
 function M.routes(peer)
@@ -251,12 +256,22 @@ local function checkOne(p, path, r, fails)
   end
   local s = r.server
   if not s then return end
-  if p.close ~= "reset" then
+  local relay = p.route == "relay" -- (the front's counts are ciphertext)
+  if relay then
+    local bread, bwritten = (s.back or ""):match("^(%d+)/(%d+)$")
+    if not bread then
+      fail("the server's record has no counts of the leg behind the front")
+    elseif p.close ~= "reset" and (s.read ~= bwritten or s.written ~= bread) then
+      fail("the relay lost bytes: the front read %s and wrote %s, the leg behind wrote %s and read %s", s.read,
+        s.written, bwritten, bread)
+    end
+    if p.close ~= "reset" and s.err ~= "-" then fail("the server's socket had an error: %s", s.err) end
+  elseif p.close ~= "reset" then
     if tonumber(s.read) ~= p.total or tonumber(s.written) ~= p.total then
       fail("the server's socket counted read=%s written=%s at 'close', expected %d", s.read, s.written, p.total)
     end
     if s.err ~= "-" then fail("the server's socket had an error: %s", s.err) end
-  elseif p.route ~= "first" and tonumber(s.written) > tonumber(s.read) then -- (an echo)
+  elseif p.route ~= "first" and not relay and tonumber(s.written) > tonumber(s.read) then -- (an echo)
     fail("the server's socket wrote more (%s) than it read (%s)", s.written, s.read)
   end
   if tonumber(s.peak) > M.QUEUE_BOUND then
@@ -281,6 +296,11 @@ local function observable(p, r)
     return string.format("intact=%s end=%s", r.intact, r["end"])
   end
   local sp = r.speaker or {}
+  if p.route == "relay" then -- (ciphertext counts differ with the records' sizes)
+    local bread, bwritten = (s.back or ""):match("^(%d+)/(%d+)$")
+    return string.format("sent=%s got=%s intact=%s end=%s relayed=%s err=%s", r.sent, r.got, r.intact, r["end"],
+      tostring(bread ~= nil and s.read == bwritten and s.written == bread), s.err)
+  end
   return string.format("sent=%s got=%s intact=%s end=%s read=%s written=%s err=%s speaker=%s/%s/%s", r.sent,
     r.got, r.intact, r["end"], s.read, s.written, s.err, sp.read, sp.intact, sp["end"])
 end

@@ -11,6 +11,9 @@
 --          piped both ways (TLS -> other TLS, twice)
 --   term   a TLS front whose connections go on to a plain TCP echo in this
 --          process, piped both ways (TLS -> TCP and TCP -> TLS)
+--   relay  a plain TCP front whose connections go on, over TCP, to the TLS
+--          echo, piped both ways (TCP -> TCP twice: the client's TLS passes
+--          through untouched, as through examples/sni-router.lua)
 -- and one that is not an echo:
 --   first  the term front, but behind it a "speaker" that sends the plan's
 --          own byte stream (test/stress/stream.lua; seed and total read from
@@ -19,7 +22,7 @@
 --          sending, and checks what it reads against the same stream: the
 --          server half-closes first, through both forwarding legs
 -- and prints, one line each:
---   ready self=PORT proxy=PORT term=PORT first=PORT pid=PID
+--   ready self=PORT proxy=PORT term=PORT first=PORT relay=PORT pid=PID
 --   close route=R read=N written=N peak=N inC=0|1 err=CODE|-   (per front connection)
 --   speaker read=N intact=true|false end=end|close             (per speaker connection)
 -- On SIGUSR1 it prints a dump of every open front connection (its transport
@@ -131,6 +134,7 @@ local function tcpLeg(port)
 end
 local termServer = tls.createServer(options, proxyTo("term", tcpLeg("tcp")))
 local firstServer = tls.createServer(options, proxyTo("first", tcpLeg("speaker")))
+local relayServer = net.createServer({ allowHalfOpen = true }, proxyTo("relay", tcpLeg("tls")))
 
 -- the speaker behind "first": the plan's stream out (64 KiB writes, with
 -- backpressure), then end; what comes in is checked against the same stream
@@ -173,8 +177,11 @@ process:on("SIGUSR1", function()
     local line = { "route=" .. record.route, "read=" .. s.bytesRead, "written=" .. s.bytesWritten }
     if h then
       line[#line + 1] = "queue=" .. h:write_queue_size()
-      if h.forwarding then
+      if h.forwarding_from then
         line[#line + 1] = "forwarding=" .. tostring(h:forwarding()) .. "/" .. tostring(h:forwarding_from())
+      elseif h.forwarding then
+        local b = record.back and rawget(record.back, "_handle")
+        line[#line + 1] = "forwarding=" .. tostring(h:forwarding()) .. "/" .. tostring(b and b:forwarding())
       end
     end
     line[#line + 1] = "paused=" .. tostring(s:isPaused())
@@ -185,13 +192,13 @@ process:on("SIGUSR1", function()
   io.stdout:flush()
 end)
 
-local pending = 7
+local pending = 8
 local ports = {}
 local function listening()
   pending = pending - 1
   if pending > 0 then return end
-  print(string.format("ready self=%d proxy=%d term=%d first=%d pid=%d", ports.self, ports.proxy, ports.term,
-    ports.first, process.pid))
+  print(string.format("ready self=%d proxy=%d term=%d first=%d relay=%d pid=%d", ports.self, ports.proxy,
+    ports.term, ports.first, ports.relay, process.pid))
   io.stdout:flush()
 end
 local function listen(srv, name, into)
@@ -204,12 +211,13 @@ listen(selfServer, "self", ports)
 listen(proxyServer, "proxy", ports)
 listen(termServer, "term", ports)
 listen(firstServer, "first", ports)
+listen(relayServer, "relay", ports)
 listen(speaker, "speaker", backPorts)
 listen(tlsEcho, "tls", backPorts)
 listen(tcpEcho, "tcp", backPorts)
 -- the harness ends this process with SIGTERM (or closes its stdin)
 process:on("SIGTERM", function()
-  for _, srv in ipairs({ selfServer, proxyServer, termServer, firstServer, tlsEcho, tcpEcho, speaker }) do
+  for _, srv in ipairs({ selfServer, proxyServer, termServer, firstServer, relayServer, tlsEcho, tcpEcho, speaker }) do
     srv:close()
   end
   for s in pairs(open) do s:destroy() end

@@ -1,8 +1,9 @@
 -- luatls.internal.net.forward: pipe() whose bytes stay in C, for
 -- net.Socket (install(Socket) adds the methods).
 --
--- src:pipe(dest), where one of the two is a TLS socket and the other a TLS
--- or TCP socket, also hands the bytes to C (src/tls/forward.c) when nothing
+-- src:pipe(dest) between two sockets (TLS or TCP, or Unix sockets) also
+-- hands the bytes to C (src/tls/forward.c when one end is a TLS socket,
+-- src/uv/forward.c between two plain stream handles) when nothing
 -- in Lua would see them on the way: no other 'data' or 'readable' listener,
 -- no decoder, nothing buffered on either side (a write of dest's own already
 -- handed to its handle keeps its place there). The stream machinery decides
@@ -24,6 +25,17 @@ local Socket -- (set by install)
 -- the methods install() adds to net.Socket
 local Forward = {}
 
+-- Which handle forwards from h into dh, and whether through its
+-- forward_from: a TLS connection (it has forward_from) forwards into a TLS
+-- connection or a stream handle; a stream handle into a TLS connection
+-- (that one's forward_from) or into another stream handle (its forward).
+local function route(h, dh)
+  if h.forward_from then return h, false end
+  if dh.forward_from then return dh, true end
+  if h.forward and dh.forward then return h, false end
+  return nil
+end
+
 -- Readable's hook: the pipe to dest is settled (the stream machinery asks
 -- only when nothing in Lua would see its bytes); hand them to C when both
 -- ends are native sockets that can forward. True when C forwards now.
@@ -32,16 +44,16 @@ function Forward:_pipeSettled(dest)
   -- of that name)
   if not EventEmitter.instanceOf(dest, Socket) then return false end
   local h, dh = self._handle, rawget(dest, "_handle")
-  if not h or not dh or self.destroyed or dest.destroyed or not (h.forward or dh.forward_from)
+  if not h or not dh or self.destroyed or dest.destroyed
       or rawget(self, "_forwardTo") or rawget(dest, "_forwardFrom") then
     return false
   end
-  -- a TLS connection forwards into a TLS connection or a stream handle; a
-  -- stream handle only into a TLS connection
+  local by, into = route(h, dh)
+  if not by then return false end
   local ok
-  if h.forward then ok = h:forward(dh) else ok = dh:forward_from(h) end
+  if into then ok = by:forward_from(h) else ok = by:forward(dh) end
   if not ok then return false end
-  self._forwardTo = dest
+  self._forwardTo, self._forwardBy, self._forwardInto = dest, by, into
   dest._forwardFrom = self
   return true
 end
@@ -49,16 +61,16 @@ end
 function Forward:_stopForward()
   local dest = rawget(self, "_forwardTo")
   if not dest then return end
-  self._forwardTo = nil
+  local by, into = self._forwardBy, self._forwardInto
+  self._forwardTo, self._forwardBy, self._forwardInto = nil, nil, nil
   dest._forwardFrom = nil
-  local h, dh = self._handle, rawget(dest, "_handle")
-  local n = 0
-  if h and h.forward then
-    h:forward()
-    n = h:forwarded()
-  elseif dh and dh.forward_from then
-    dh:forward_from()
-    n = dh:forwarded_from()
+  local n
+  if into then
+    by:forward_from()
+    n = by:forwarded_from()
+  else
+    by:forward()
+    n = by:forwarded()
   end
   self.bytesRead = self.bytesRead + n
   dest._bytesWritten = dest._bytesWritten + n
@@ -120,12 +132,14 @@ local function forwardActivity(sock)
 end
 
 -- How long the socket has been quiet by what Lua did not see (bytes a pipe
--- forwarded in C), or nil.
+-- forwarded in C), or nil: the latest of its own handle's clock and its
+-- forwarding partners' (a stream handle's clock counts only what it read).
 function Forward:_quietFor()
   local at = forwardActivity(self)
-  if not at then
-    local partner = rawget(self, "_forwardTo") or rawget(self, "_forwardFrom")
-    at = partner and forwardActivity(partner)
+  for _, key in ipairs({ "_forwardTo", "_forwardFrom" }) do
+    local partner = rawget(self, key)
+    local t = partner and forwardActivity(partner)
+    if t and (not at or t > at) then at = t end
   end
   return at and core.now() - at or nil
 end
