@@ -52,6 +52,7 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_x509cert(L);
   luatls_open_x509(L);
   luatls_open_tls_context(L, tls_features);
+  luatls_open_tls_ca(L);
   luatls_open_tls(L, tls_features);
   return 1;
 }

@@ -5,6 +5,7 @@
 --   luatls -e 'code' [args]    run code instead of a script
 --   luatls -  [args]           read the script from stdin
 --   luatls -v | --version      print versions
+--   luatls --tls-... script    node's TLS options first (runtimeOptions)
 --   luatls                     interactive prompt (a script from stdin when
 --                              stdin is not a terminal)
 --
@@ -18,10 +19,26 @@ usage: luatls [options] [script.lua | -] [arguments]
   -v, --version  print the versions of luatls, Lua, libuv and OpenSSL
   --tls-cipher-list=list
                  the default TLS cipher list (tls.DEFAULT_CIPHERS), as node
+  --tls-keylog=file
+                 append every TLS socket's key material to file (NSS key
+                 log format, for Wireshark); SSLKEYLOGFILE does the same
+  --tls-min-v1.0, --tls-min-v1.1, --tls-min-v1.2, --tls-min-v1.3
+                 tls.DEFAULT_MIN_VERSION (the lowest given wins)
+  --tls-max-v1.2, --tls-max-v1.3
+                 tls.DEFAULT_MAX_VERSION (the highest given wins)
+  --use-openssl-ca
+                 trust OpenSSL's CA store, read by OpenSSL as needed (the
+                 default)
+  --use-bundled-ca
+                 trust a snapshot of OpenSSL's default CA file and
+                 directory, read once (luatls bundles no CA list)
   -h, --help     this text
   -              read the script from standard input
 With no script: an interactive prompt on a terminal, else the script is read
 from standard input.
+Environment: LUATLS_EXTRA_CA_CERTS=file adds its PEM certificates to the
+default CA store (node's NODE_EXTRA_CA_CERTS); SSLKEYLOGFILE=file as
+--tls-keylog.
 ]]
 
 -- resolve(cwd, path): an absolute path without "." and ".." parts, as
@@ -178,15 +195,76 @@ local function repl()
   return finish(ok and exitCode() or 1)
 end
 
+-- node's TLS options: the lowest --tls-min-* and the highest --tls-max-*
+-- win, as in node
+local MIN_VERSIONS = { ["--tls-min-v1.0"] = "TLSv1", ["--tls-min-v1.1"] = "TLSv1.1",
+                       ["--tls-min-v1.2"] = "TLSv1.2", ["--tls-min-v1.3"] = "TLSv1.3" }
+local MAX_VERSIONS = { ["--tls-max-v1.2"] = "TLSv1.2", ["--tls-max-v1.3"] = "TLSv1.3" }
+local RANK = { ["TLSv1"] = 1, ["TLSv1.1"] = 2, ["TLSv1.2"] = 3, ["TLSv1.3"] = 4 }
+local VALUE_OPTIONS = { ["--tls-cipher-list"] = true, ["--tls-keylog"] = true }
+
+local function usageError(message)
+  io.stderr:write("luatls: ", message, "\n")
+  return false, 9
+end
+
+-- Take the runtime's options off the front of argv and apply them:
+-- --tls-cipher-list=LIST, --tls-keylog=FILE (also "--opt value"),
+-- --tls-min-v1.0 .. --tls-max-v1.3, --use-openssl-ca, --use-bundled-ca.
+-- LUATLS_EXTRA_CA_CERTS is read here, at start. -> true, or false and the
+-- exit status (node's 9) after printing what is wrong.
+local function runtimeOptions(argv)
+  local values, minV, maxV, minFlag, maxFlag, store = {}, nil, nil, nil, nil, {}
+  while argv[1] and argv[1]:match("^%-%-") and argv[1] ~= "--" do
+    local a = argv[1]
+    local name, value = a:match("^(%-%-[^=]+)=(.*)$")
+    name = name or a
+    if VALUE_OPTIONS[name] then
+      if value == nil then
+        value = argv[2]
+        if value == nil or value:sub(1, 1) == "-" then return usageError(name .. " requires an argument") end
+        table.remove(argv, 1)
+      end
+      if value == "" then return usageError(name .. "= requires an argument") end
+      values[name] = value
+    elseif value ~= nil then
+      break -- not ours: an unknown option
+    elseif MIN_VERSIONS[a] then
+      if not minV or RANK[MIN_VERSIONS[a]] < RANK[minV] then minV, minFlag = MIN_VERSIONS[a], a end
+    elseif MAX_VERSIONS[a] then
+      if not maxV or RANK[MAX_VERSIONS[a]] > RANK[maxV] then maxV, maxFlag = MAX_VERSIONS[a], a end
+    elseif a == "--use-openssl-ca" or a == "--use-bundled-ca" then
+      store[a] = true
+    else
+      break
+    end
+    table.remove(argv, 1)
+  end
+  if store["--use-openssl-ca"] and store["--use-bundled-ca"] then
+    return usageError("either --use-openssl-ca or --use-bundled-ca can be used, not both")
+  end
+  if minV == "TLSv1.3" and maxV == "TLSv1.2" then
+    return usageError("either " .. minFlag .. " or " .. maxFlag .. " can be used, not both")
+  end
+  local tls = require("luatls.tls")
+  if values["--tls-cipher-list"] then tls.DEFAULT_CIPHERS = values["--tls-cipher-list"] end
+  if minV then tls.DEFAULT_MIN_VERSION = minV end
+  if maxV then tls.DEFAULT_MAX_VERSION = maxV end
+  if values["--tls-keylog"] then require("luatls.internal.tls.keylog").setFile(values["--tls-keylog"]) end
+  local caStore = require("luatls.internal.tls.ca_store")
+  if store["--use-bundled-ca"] then caStore.useStore("bundled") end
+  if store["--use-openssl-ca"] then caStore.useStore("openssl") end
+  caStore.init()
+  return true
+end
+
 -- The command line's options: -> the index of the script's first argument,
 -- -e's code, the script ("-" for stdin), or nil and an exit status (for
 -- -v, -h and a wrong option).
 local function parseOptions(argv)
-  -- --tls-cipher-list=LIST (as node's): the default cipher list
-  while argv[1] and argv[1]:match("^%-%-tls%-cipher%-list=") do
-    require("luatls.tls").DEFAULT_CIPHERS = argv[1]:match("=(.*)$")
-    table.remove(argv, 1)
-  end
+  -- the runtime's options (as node's), before the script
+  local ok, status = runtimeOptions(argv)
+  if not ok then return nil, status end
   -- one option at most, then the script (or -e's code) and its arguments
   local i, code, script = 1, nil, nil
   local a = argv[1]

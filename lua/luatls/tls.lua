@@ -16,7 +16,9 @@
 -- options)) wraps a connected or connecting net.Socket.
 --
 -- The machinery is under internal/tls/: settings.lua (the settable
--- defaults: this module's own table), secure_context.lua, options.lua,
+-- defaults: this module's own table), secure_context.lua, ca_store.lua (the
+-- default CA store: getCACertificates, setDefaultCACertificates), keylog.lua
+-- (--tls-keylog, SSLKEYLOGFILE), options.lua,
 -- socket.lua (TLSSocket), hooks.lua (its handshake hooks), server.lua,
 -- connect.lua, secure_pair.lua (the deprecated SecurePair API),
 -- client_hello.lua (parseClientHello).
@@ -28,6 +30,7 @@
 -- nil, err (internal/tls/client_hello.lua over src/tls/hello.c).
 local identity = require("luatls.identity")
 local secureContext = require("luatls.internal.tls.secure_context")
+local caStore = require("luatls.internal.tls.ca_store")
 local TLSSocket = require("luatls.internal.tls.socket")
 local Server = require("luatls.internal.tls.server")
 local securePair = require("luatls.internal.tls.secure_pair")
@@ -39,6 +42,8 @@ M.checkServerIdentity = identity.checkServerIdentity
 M.SecureContext = secureContext.SecureContext
 M.createSecureContext = secureContext.createSecureContext
 M.getCiphers = secureContext.getCiphers
+M.getCACertificates = caStore.getCACertificates
+M.setDefaultCACertificates = caStore.setDefaultCACertificates
 
 M.TLSSocket = TLSSocket
 M.Server = Server

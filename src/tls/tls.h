@@ -276,5 +276,8 @@ void luatls_tls_bio_free(tls_conn *c); /* both buffers */
 void luatls_open_tls(lua_State *L, const luatls_tls_feature *const *features);
 void luatls_open_tls_context(lua_State *L,
                              const luatls_tls_feature *const *features);
+/* ca.c: CA certificate lists (after luatls_open_tls_context: it adds a
+ * method to SecureContext) */
+void luatls_open_tls_ca(lua_State *L);
 
 #endif

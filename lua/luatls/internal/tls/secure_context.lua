@@ -4,6 +4,7 @@
 -- tls.rootCertificates.
 local errors = require("luatls.errors")
 local settings = require("luatls.internal.tls.settings")
+local caStore = require("luatls.internal.tls.ca_store")
 local core = require("luatls.loop").core
 
 local M = {}
@@ -96,13 +97,13 @@ local function setProtocolRange(ctx, options)
   ctx:set_protocol_range(minV or settings.DEFAULT_MIN_VERSION, maxV or settings.DEFAULT_MAX_VERSION)
 end
 
--- trust (the given CAs, else the system store), our certificates and keys,
--- CRLs
+-- trust (the given CAs, else the default store: ca_store.lua), our
+-- certificates and keys, CRLs
 local function setCredentials(ctx, options)
   if options.ca ~= nil then
     for _, ca in ipairs(list(options.ca)) do ctx:add_ca(pem("ca", ca)) end
   else
-    ctx:use_system_ca()
+    caStore.apply(ctx)
   end
 
   for _, cert in ipairs(list(options.cert)) do ctx:add_cert(pem("cert", cert)) end

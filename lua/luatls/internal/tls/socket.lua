@@ -11,6 +11,7 @@ local identity = require("luatls.identity")
 local settings = require("luatls.internal.tls.settings")
 local secureContext = require("luatls.internal.tls.secure_context")
 local tlsOptions = require("luatls.internal.tls.options")
+local keylog = require("luatls.internal.tls.keylog")
 local core = loop.core
 
 local defineProperty = EventEmitter.defineProperty
@@ -27,6 +28,7 @@ TLSSocket._isServer = false
 TLSSocket._secure = false
 TLSSocket._requestCert = false
 TLSSocket._rejectUnauthorized = true
+TLSSocket._keylogFile = false
 
 -- TLSSocket.new(socket[, options]): socket is a net.Socket (connected or
 -- connecting) or nil (then connect() it). options: isServer, server,
@@ -115,6 +117,7 @@ local CONN_EVENTS = {
   resume = function(self, id) self:_onResumeSession(id) end,
   ocspresponse = function(self, response) self:emit("OCSPResponse", response) end,
   keylog = function(self, line)
+    if self._keylogFile then keylog.append(line) end
     self:emit("keylog", line)
     if self.server then self.server:emit("keylog", line, self) end
   end,
@@ -170,7 +173,10 @@ function TLSSocket:_wrap(transport)
       w:request_ocsp()
     end
   end
-  if self:listenerCount("keylog") > 0 or (self.server and self.server:listenerCount("keylog") > 0) then
+  -- --tls-keylog, SSLKEYLOGFILE: every socket's lines go to the file
+  self._keylogFile = keylog.active()
+  if self._keylogFile or self:listenerCount("keylog") > 0
+      or (self.server and self.server:listenerCount("keylog") > 0) then
     self:_enableKeylog()
   end
   if not self._isServer and self:listenerCount("session") > 0 then self:_enableSessionEvent() end
