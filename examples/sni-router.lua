@@ -1,6 +1,6 @@
 -- A TLS router that does not terminate TLS: a plain TCP front reads the
 -- first bytes a client sends, finds the server name (and the ALPN
--- protocols) in its ClientHello, connects to the backend chosen for them,
+-- protocols) in its ClientHello (tls.parseClientHello), connects to the backend chosen for them,
 -- replays the bytes it read and then pipes both ways. The TLS session is
 -- between the client and the backend; the router never holds a key. Once
 -- the bytes are replayed the two pipes forward in C (src/uv/forward.c): no
@@ -14,47 +14,7 @@
 --   openssl s_client -connect 127.0.0.1:8443 -servername wrong.example.org
 -- Loaded as a chunk (loadfile(path)(PORT, ROUTE...)), it returns the server.
 local net = require("net")
-
--- ---- the ClientHello ------------------------------------------------------------
--- parseHello(bytes) -> { servername =, alpnProtocols = { ... } } | nil,
--- "incomplete" (more bytes are needed) | nil, reason (not a ClientHello).
--- A small local parser of the first TLS record; tls.parseClientHello(bytes),
--- when luatls has it, answers the same and can take its place.
-local function parseHello(bytes)
-  if #bytes < 5 then return nil, "incomplete" end
-  local ctype, _, len = string.unpack(">BI2I2", bytes)
-  if ctype ~= 22 then return nil, "not a TLS handshake" end
-  if #bytes < 5 + len then return nil, "incomplete" end
-  local ok, hello = pcall(function()
-    local htype, pos = string.unpack(">B", bytes, 6)
-    assert(htype == 1, "not a ClientHello")
-    pos = pos + 3 + 2 + 32 -- length, client_version, random
-    local _, p = string.unpack(">s1", bytes, pos) -- session id
-    _, p = string.unpack(">s2", bytes, p)          -- cipher suites
-    _, p = string.unpack(">s1", bytes, p)          -- compression methods
-    local h = { alpnProtocols = {} }
-    if p > 5 + len then return h end               -- (no extensions)
-    local exts = string.unpack(">s2", bytes, p)
-    local e = 1
-    while e <= #exts do
-      local etype, data
-      etype, data, e = string.unpack(">I2s2", exts, e)
-      if etype == 0 then                           -- server_name: the first host_name
-        local list = string.unpack(">s2", data)
-        local ntype, name = string.unpack(">Bs2", list)
-        if ntype == 0 then h.servername = name:lower() end
-      elseif etype == 16 then                      -- ALPN
-        local list, i = string.unpack(">s2", data), 1
-        while i <= #list do
-          h.alpnProtocols[#h.alpnProtocols + 1], i = string.unpack(">s1", list, i)
-        end
-      end
-    end
-    return h
-  end)
-  if not ok then return nil, "a malformed ClientHello" end
-  return hello
-end
+local tls = require("tls")
 
 -- ---- the routes -----------------------------------------------------------------
 
@@ -76,7 +36,7 @@ assert(port, "usage: sni-router.lua PORT NAME[/ALPN]=HOST:PORT... [--quiet]")
 -- the backend for a ClientHello: its name with one of its protocols, its
 -- name, then the default
 local function pick(hello)
-  local name = hello.servername or ""
+  local name = (hello.servername or ""):lower()
   for _, proto in ipairs(hello.alpnProtocols) do
     local r = routes[name .. "/" .. proto:lower()]
     if r then return r end
@@ -88,7 +48,8 @@ local function log(...)
   if not quiet then print(...) end
 end
 
-local MAX_HELLO = 5 + 16384 -- one record
+-- the largest ClientHello tls.parseClientHello takes, in records of 16 KiB
+local MAX_HELLO = 131396 + 5 * 9
 
 local server = net.createServer(function(client)
   local read = ""
@@ -96,7 +57,7 @@ local server = net.createServer(function(client)
   client:setTimeout(10000, function() client:destroy() end) -- a hello takes no longer
   local function onData(chunk)
     read = read .. chunk
-    local hello, why = parseHello(read)
+    local hello, why = tls.parseClientHello(read) -- nil, "incomplete" until whole
     if not hello and why == "incomplete" and #read < MAX_HELLO then return end
     client:removeListener("data", onData)
     client:pause()
@@ -104,7 +65,7 @@ local server = net.createServer(function(client)
     local route = hello and pick(hello)
     if not route then
       log(string.format("refused %s: %s", client.remoteAddress,
-        hello and "no route for " .. (hello.servername or "no name") or why))
+        hello and "no route for " .. (hello.servername or "no name") or tostring(why)))
       return client:destroy()
     end
     log(string.format("%s -> %s:%d", hello.servername or "(no name)", route.host, route.port))
