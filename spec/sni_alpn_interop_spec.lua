@@ -86,17 +86,7 @@ local function showOutput(out)
   return "peer output:\n" .. out
 end
 
--- wait until a background peer prints `marker`; fails if it exits first
-local function waitFor(proc, marker)
-  helper.wait(function()
-    return helper.output(proc):find(marker, 1, true) or helper.done(proc)
-  end, 20000, "the peer to print " .. marker)
-  local out = helper.output(proc)
-  if not out:find(marker, 1, true) then
-    finish(proc)
-    error("the peer exited before printing " .. marker .. ":\n" .. out, 2)
-  end
-end
+local waitFor = helper.waitFor
 
 local REQUEST = "GET / HTTP/1.0\r\nHost: x\r\n\r\n"
 
@@ -144,14 +134,7 @@ local function python(script, ...)
   return spawn("python3 -c " .. q(script) .. " " .. table.concat(args, " "))
 end
 
--- "key=value" lines (first one wins) -> table
-local function fields(out)
-  local t = {}
-  for k, v in out:gmatch("([%w_%.%-/]+)=([^\n]*)") do
-    if t[k] == nil then t[k] = v end
-  end
-  return t
-end
+local fields = helper.fields
 
 local closeServer
 

@@ -35,8 +35,8 @@ function Server:init(options, listener)
   tlsOptions.checkCallbacks(options, 3)
   self._SNICallback = options.SNICallback
   self._ALPNCallback = options.ALPNCallback
-  self._alpnWire = toWire("ALPNProtocols", options.ALPNProtocols)
-  self._npnWire = toWire("NPNProtocols", options.NPNProtocols)
+  self._alpnWire = toWire("options.ALPNProtocols", options.ALPNProtocols)
+  self._npnWire = toWire("options.NPNProtocols", options.NPNProtocols)
   self._contexts = {}
   self._secureContext = contextOf(options, true)
   if options.ticketKeys ~= nil then

@@ -1,0 +1,314 @@
+-- The TLSSocket, server and context API of current Node that luatls lacked
+-- (issue 17): getSharedSigalgs, setServername, setSession, setKeyCert, the
+-- getters after destroy, tls.convertALPNProtocols, a read-only
+-- tls.rootCertificates, ... each against a real peer (Node's tls module,
+-- openssl s_client / s_server) on loopback.
+local helper = require("spec.helper")
+local certs = require("spec.certs")
+local tls = require("luatls.tls")
+local net = require("luatls.net")
+
+local read, path, q = certs.read, certs.path, helper.quote
+local needs = helper.needs
+
+local function spawn(cmd, input)
+  return helper.spawn("timeout 20 " .. cmd, input)
+end
+
+local waitFor = helper.waitFor
+
+local fields = helper.fields
+
+-- A Node TLS server on a free port for `accepts` connections: `options` is
+-- JavaScript for its createServer options (r(name) reads a certificate
+-- file), `onSecure` JavaScript run with `s` the socket once secure (it
+-- prints key=value lines). Returns proc, port once it listens.
+local function nodeServer(options, onSecure, accepts)
+  local port = helper.freePort()
+  local script = string.format([[
+const tls = require('tls'), fs = require('fs'), path = require('path');
+const r = (n) => fs.readFileSync(path.join(%s, n));
+let left = %d;
+const srv = tls.createServer(%s, (s) => {
+  %s
+  s.on('error', () => {});
+  if (--left === 0) srv.close();
+});
+srv.on('tlsClientError', (e) => console.log('clientError=' + e.code));
+srv.listen(%d, '127.0.0.1', () => console.log('listening'));
+]], string.format("%q", certs.certs()), accepts or 1, options, onSecure, port)
+  local proc = spawn("node -e " .. q(script))
+  waitFor(proc, "listening")
+  return proc, port
+end
+
+local function clientOptions(port, extra)
+  local o = { port = port, host = "127.0.0.1", ca = read("ca-cert.pem") }
+  for k, v in pairs(extra or {}) do o[k] = v end
+  return o
+end
+
+-- connect, read until the server ends, and wait for 'close': -> the socket,
+-- what it read, its error
+local function exchange(options, before)
+  local got, err, closed = {}, nil, false
+  local c = tls.connect(options)
+  if before then before(c) end
+  c:on("data", function(d) got[#got + 1] = d end)
+  c:on("error", function(e) err = e end)
+  c:on("close", function() closed = true end)
+  helper.wait(function() return closed end, nil, "the client's close")
+  return c, table.concat(got), err
+end
+
+describe("TLSSocket API of current Node", function()
+  helper.leakcheck()
+
+  it("getSharedSigalgs() names the shared signature algorithms as a Node server does for the same client", function()
+    if not needs("node") then return end
+    local shared
+    local server = tls.createServer(certs.serverOptions(), function(s)
+      shared = s:getSharedSigalgs()
+      s:done("bye")
+    end)
+    local port = helper.listen(server)
+    -- one node process: its own server's list for a client with the same
+    -- options, then a client to ours
+    local script = [[
+const tls = require('tls'), fs = require('fs'), path = require('path');
+const r = (n) => fs.readFileSync(path.join(process.argv[1], n));
+const copts = { host: '127.0.0.1', ca: r('ca-cert.pem'), servername: 'localhost',
+  sigalgs: 'ECDSA+SHA256:RSA-PSS+SHA256:ed25519:RSA+SHA384:RSA+SHA256' };
+const srv = tls.createServer({ key: r('server-key.pem'), cert: r('server-chain.pem') }, (s) => {
+  console.log('node=' + JSON.stringify(s.getSharedSigalgs()));
+  s.end();
+});
+srv.listen(0, '127.0.0.1', () => {
+  const c = tls.connect({ ...copts, port: srv.address().port }, () => {
+    c.resume();
+    c.on('close', () => {
+      srv.close();
+      const c2 = tls.connect({ ...copts, port: +process.argv[2] }, () => { c2.resume(); });
+      c2.on('close', () => console.log('done=1'));
+    });
+  });
+});
+]]
+    local proc = spawn("node -e " .. q(script) .. " " .. q(certs.certs()) .. " " .. port)
+    local out, status = helper.finish(proc, 25000)
+    assert.equal(0, status, out)
+    helper.wait(function() return shared end)
+    local want = fields(out).node
+    assert.is_truthy(want, out)
+    local list = {}
+    for name in want:gmatch('"([^"]+)"') do list[#list + 1] = name end
+    assert.same(list, shared)
+    -- the five the client offered, in the server's order, named as Node
+    -- names them
+    assert.same({ "ECDSA+SHA256", "Ed25519+UNDEF", "RSA-PSS+SHA256", "RSA+SHA256", "RSA+SHA384" }, shared)
+    helper.closeServer(server, true)
+  end)
+
+  it("setServername(name) before the handshake: the SNI sent and the name the identity check uses", function()
+    if not needs("node") then return end
+    local proc, port = nodeServer("{ key: r('server-key.pem'), cert: r('server-chain.pem') }",
+      "console.log('servername=' + s.servername); s.end('hi');", 2)
+    -- the certificate is for localhost: the name the client asks for is
+    -- the one checked
+    local c, got, err = exchange(clientOptions(port), function(c) c:setServername("localhost") end)
+    assert.is_nil(err)
+    assert.equal("hi", got)
+    assert.is_true(c.authorized)
+    c, got, err = exchange(clientOptions(port), function(s) s:setServername("other.example") end)
+    assert.equal("", got)
+    assert.equal("ERR_TLS_CERT_ALTNAME_INVALID", err and err.code, tostring(err))
+    assert.is_false(c.authorized)
+    local out = helper.finish(proc, 25000)
+    assert.matches("servername=localhost\n", out, 1, true)
+    -- Node's errors: a name that is no string; any name from a server
+    local raw = net.Socket.new()
+    local client = tls.TLSSocket(raw, {})
+    helper.raisesWith("ERR_INVALID_ARG_TYPE", "TypeError", client.setServername, client, 5)
+    local serverSide = tls.TLSSocket(net.Socket.new(), { isServer = true })
+    helper.raisesWith("ERR_TLS_SNI_FROM_SERVER", "Error", serverSide.setServername, serverSide, "x")
+    client:destroy()
+    serverSide:destroy()
+  end)
+
+  it("setSession(session) before the handshake resumes the session a 'session' event gave", function()
+    if not needs("node") then return end
+    local proc, port = nodeServer("{ key: r('server-key.pem'), cert: r('server-chain.pem') }",
+      "console.log('reused=' + s.isSessionReused()); s.end('hi');", 3)
+    local session
+    local _, got, err = exchange(clientOptions(port, { servername = "localhost" }), function(c)
+      c:on("session", function(s) session = session or s end)
+    end)
+    assert.is_nil(err)
+    assert.equal("hi", got)
+    assert.is_string(session)
+    local reused
+    _, got, err = exchange(clientOptions(port, { servername = "localhost" }), function(c)
+      c:on("secureConnect", function() reused = c:isSessionReused() end)
+      c:setSession(session)
+    end)
+    assert.is_nil(err)
+    assert.equal("hi", got)
+    assert.is_true(reused)
+    -- bytes that are no session are ignored (a full handshake), as Node's
+    local third
+    third, got, err = exchange(clientOptions(port, { servername = "localhost" }), function(c)
+      c:setSession("not a session")
+    end)
+    assert.is_nil(err)
+    assert.equal("hi", got)
+    assert.is_true(third.authorized)
+    local out = helper.finish(proc, 25000)
+    local n = 0
+    for _ in out:gmatch("reused=true") do n = n + 1 end
+    assert.equal(1, n, out)
+    local raw = net.Socket.new()
+    local c = tls.TLSSocket(raw, {})
+    helper.raisesWith("ERR_INVALID_ARG_TYPE", "TypeError", c.setSession, c, 42)
+    c:destroy()
+  end)
+
+  it("setKeyCert(context) before a server socket's handshake: s_client sees and verifies that certificate", function()
+    if not needs("openssl") then return end
+    local wrong = tls.createSecureContext({ key = read("wronghost-key.pem"), cert = read("wronghost-cert.pem") })
+    local right = tls.createSecureContext({ key = read("server-key.pem"), cert = read("server-chain.pem") })
+    local n, secured, noCert = 0, 0, nil
+    local server = net.createServer(function(raw)
+      n = n + 1
+      local s = tls.TLSSocket(raw, { isServer = true, secureContext = wrong })
+      if n == 1 then
+        -- a context with no certificate, a value that is no table
+        noCert = pcall(s.setKeyCert, s, tls.createSecureContext({}))
+        helper.raisesWith("ERR_INVALID_ARG_VALUE", "TypeError", s.setKeyCert, s, tls.createSecureContext({}))
+        helper.raisesWith("ERR_INVALID_ARG_TYPE", "TypeError", s.setKeyCert, s, 5)
+        s:setKeyCert(right)
+      else
+        s:setKeyCert({ key = read("server-key.pem"), cert = read("server-chain.pem") })
+      end
+      s:on("secure", function() secured = secured + 1; s:done("keycert " .. n .. "\n") end)
+      s:on("error", function() end)
+    end)
+    local port = helper.listen(server)
+    for i = 1, 2 do
+      local out = helper.finish(spawn(string.format(
+        "openssl s_client -connect 127.0.0.1:%d -CAfile %s -servername localhost -verify_hostname localhost "
+        .. "-verify_return_error -ign_eof", port, q(path("ca-cert.pem"))), ""), 25000)
+      assert.matches("Verify return code: 0 (ok)", out, 1, true)
+      assert.matches("keycert " .. i, out, 1, true)
+    end
+    assert.equal(2, secured)
+    assert.is_false(noCert)
+    helper.closeServer(server, true)
+  end)
+
+  it("the getters answer nil once the socket is destroyed, as Node's answer null", function()
+    if not needs("openssl") then return end
+    local port = helper.freePort()
+    local proc = spawn(string.format("openssl s_server -accept 127.0.0.1:%d -cert %s -key %s -cert_chain %s "
+      .. "-naccept 1 -rev", port, q(path("server-cert.pem")), q(path("server-key.pem")),
+      q(path("intermediate-cert.pem"))))
+    waitFor(proc, "ACCEPT")
+    local during, after
+    local c
+    c = tls.connect(clientOptions(port, { servername = "localhost" }), function()
+      during = {
+        peer = c:getPeerCertificate(), cert = c:getCertificate(), cipher = c:getCipher(),
+        protocol = c:getProtocol(), reused = c:isSessionReused(), sigalgs = c:getSharedSigalgs(),
+        eph = c:getEphemeralKeyInfo(), finished = c:getFinished(),
+      }
+      c:destroy()
+    end)
+    c:on("close", function()
+      after = {
+        peer = c:getPeerCertificate(), cert = c:getCertificate(), cipher = c:getCipher(),
+        protocol = c:getProtocol(), session = c:getSession(), reused = c:isSessionReused(),
+        finished = c:getFinished(), peerFinished = c:getPeerFinished(), eph = c:getEphemeralKeyInfo(),
+        ticket = c:getTLSTicket(), sigalgs = c:getSharedSigalgs(), x509 = c:getX509Certificate(),
+        peerX509 = c:getPeerX509Certificate(),
+      }
+    end)
+    helper.wait(function() return after end)
+    helper.kill(proc)
+    assert.equal("localhost", during.peer.subject.CN)
+    assert.same({}, during.cert) -- a client with no certificate: {}
+    assert.is_table(during.cipher)
+    assert.equal("TLSv1.3", during.protocol)
+    assert.is_false(during.reused)
+    assert.is_table(during.sigalgs)
+    assert.is_table(during.eph)
+    assert.is_string(during.finished)
+    assert.same({}, after) -- every one nil
+  end)
+end)
+
+describe("tls module functions of current Node", function()
+  helper.leakcheck()
+
+  it("convertALPNProtocols(protocols, out) gives Node's wire format and sets out.ALPNProtocols", function()
+    if not needs("node") then return end
+    local cases = { { "h2", "http/1.1" }, { "x" }, { ("p"):rep(255) } }
+    local lines = {}
+    for i, c in ipairs(cases) do lines[i] = table.concat(c, ",") end
+    local answers = helper.nodeLines(helper.NODE_TO_LUA .. [[
+const tls = require('tls');
+require('readline').createInterface({ input: process.stdin }).on('line', (l) => {
+  const out = {};
+  tls.convertALPNProtocols(l.split(','), out);
+  console.log(lua(out.ALPNProtocols));
+});
+]], lines)
+    for i, c in ipairs(cases) do
+      local want = load("return " .. answers[i])()
+      local out = {}
+      assert.equal(want, tls.convertALPNProtocols(c, out))
+      assert.equal(want, out.ALPNProtocols)
+    end
+    -- a string is wire format already (Node's Buffer); other values leave
+    -- out alone
+    local out = {}
+    assert.equal("\2h2", tls.convertALPNProtocols("\2h2", out))
+    assert.equal("\2h2", out.ALPNProtocols)
+    local untouched = {}
+    assert.is_nil(tls.convertALPNProtocols(5, untouched))
+    assert.is_nil(next(untouched))
+    assert.equal("\2h2", tls.convertALPNProtocols({ "h2" })) -- out is optional
+    helper.raisesWith("ERR_OUT_OF_RANGE", "RangeError", tls.convertALPNProtocols, { ("p"):rep(256) }, {})
+    helper.raisesWith("ERR_INVALID_ARG_VALUE", "TypeError", tls.convertALPNProtocols, "\5h2", {})
+    helper.raisesWith("ERR_INVALID_ARG_TYPE", "TypeError", tls.convertALPNProtocols, { "h2" }, 5)
+  end)
+
+  it("rootCertificates: PEM strings, read-only as Node's frozen array, the same table each time", function()
+    local roots = tls.rootCertificates
+    assert.equal(roots, tls.rootCertificates)
+    assert.is_true(#roots > 0)
+    local n = 0
+    for i, pem in ipairs(roots) do
+      n = i
+      assert.matches("^%-%-%-%-%-BEGIN CERTIFICATE%-%-%-%-%-\n", pem)
+    end
+    assert.equal(#roots, n)
+    local counted = 0
+    for _ in pairs(roots) do counted = counted + 1 end
+    assert.equal(#roots, counted)
+    local first = roots[1]
+    local ok, err = pcall(function() roots[1] = "x" end)
+    assert.is_false(ok)
+    assert.equal("TypeError", err.name)
+    assert.matches("read only property '1'", err.message, 1, true)
+    ok, err = pcall(function() roots[#roots + 1] = "x" end)
+    assert.is_false(ok)
+    assert.matches("not extensible", err.message, 1, true)
+    ok, err = pcall(function() tls.rootCertificates = {} end)
+    assert.is_false(ok)
+    assert.equal("TypeError", err.name)
+    assert.equal(first, tls.rootCertificates[1])
+    assert.is_false(getmetatable(roots))
+    -- a root from the list is a certificate OpenSSL takes as a trust anchor
+    local X509Certificate = require("luatls.crypto").X509Certificate
+    assert.is_true(X509Certificate.new(first).ca)
+  end)
+end)
