@@ -312,3 +312,76 @@ require('readline').createInterface({ input: process.stdin }).on('line', (l) => 
     assert.is_true(X509Certificate.new(first).ca)
   end)
 end)
+
+describe("options of current Node", function()
+  helper.leakcheck()
+
+  -- connect with onread (buffer 4096): the pieces, whether 'data' came,
+  -- 'end'; the first callback pauses the socket, a timer resumes it
+  local function readWithOnread(connect)
+    local pieces, data, ended, closed = {}, false, false, false
+    local s
+    s = connect({
+      buffer = 4096,
+      callback = function(nread, buf)
+        assert.equal(nread, #buf)
+        pieces[#pieces + 1] = buf
+        if #pieces == 1 then
+          local t = require("luatls.timers").setTimeout(function() s:resume() end, 20)
+          assert.is_truthy(t)
+          return false
+        end
+      end,
+    })
+    s:on("data", function() data = true end)
+    s:on("end", function() ended = true end)
+    s:on("close", function() closed = true end)
+    s:on("error", function(e) error(e) end)
+    helper.wait(function() return closed end, nil, "the socket's close")
+    return pieces, data, ended, s
+  end
+
+  it("onread on tls.connect: pieces of at most buffer bytes to the callback, no 'data', false pauses, 'end'", function()
+    if not needs("node") then return end
+    local proc, port = nodeServer("{ key: r('server-key.pem'), cert: r('server-chain.pem') }",
+      "s.end(Buffer.alloc(100000, 'z'));", 1)
+    local pieces, data, ended, s = readWithOnread(function(onread)
+      return tls.connect(clientOptions(port, { servername = "localhost", onread = onread }))
+    end)
+    helper.finish(proc, 25000)
+    assert.is_false(data)
+    assert.is_true(ended)
+    for _, p in ipairs(pieces) do assert.is_true(#p <= 4096 and #p > 0) end
+    assert.equal(string.rep("z", 100000), table.concat(pieces))
+    assert.equal(100000, s.bytesRead)
+  end)
+
+  it("onread on net.connect and tls.TLSSocket; a malformed onread raises", function()
+    if not needs("node") then return end
+    local port = helper.freePort()
+    local proc = spawn("node -e " .. q(string.format([[
+const net = require('net');
+let left = 1;
+const srv = net.createServer((s) => { s.end(Buffer.alloc(30000, 'n')); if (--left === 0) srv.close(); });
+srv.listen(%d, '127.0.0.1', () => console.log('listening'));
+]], port)))
+    waitFor(proc, "listening")
+    local pieces, data, ended = readWithOnread(function(onread)
+      return net.connect({ port = port, host = "127.0.0.1", onread = onread })
+    end)
+    helper.finish(proc, 25000)
+    assert.is_false(data)
+    assert.is_true(ended)
+    assert.equal(string.rep("n", 30000), table.concat(pieces))
+    -- a TLSSocket over a socket
+    local raw = net.Socket.new()
+    local s = tls.TLSSocket(raw, { onread = { buffer = "1234", callback = function() end } })
+    s:destroy()
+    helper.raisesWith("ERR_INVALID_ARG_TYPE", "TypeError", net.Socket.new, { onread = 5 })
+    helper.raisesWith("ERR_INVALID_ARG_TYPE", "TypeError", net.Socket.new, { onread = { buffer = 10 } })
+    helper.raisesWith("ERR_INVALID_ARG_VALUE", "TypeError", tls.TLSSocket, nil,
+      { onread = { buffer = 0, callback = print } })
+    helper.raisesWith("ERR_INVALID_ARG_VALUE", "TypeError", tls.connect,
+      { port = port, onread = { buffer = "", callback = print } })
+  end)
+end)

@@ -45,7 +45,6 @@ local VALUES = {
   privateKeyIdentifier = "pkcs11:object=server-key",
   clientCertEngine = "dynamic",
   allowPartialTrustChain = true,
-  onread = { buffer = string.rep("\0", 4096), callback = function() return true end },
 }
 
 local CONTEXT = {
@@ -61,8 +60,10 @@ local REFUSED_BY = {
   pskCallback = SOCKET,
   pskIdentityHint = SOCKET,
   enableTrace = SOCKET,
-  onread = { "tls.connect", "tls.TLSSocket", "net.Socket", "net.connect", "net.createConnection" },
 }
+
+-- onread, implemented: where Node does not read it, it stays ignored
+local ONREAD = { buffer = string.rep("\0", 4096), callback = function() return true end }
 
 local function assertUnavailable(name, call, ok, err)
   assert.is_false(ok, call .. " accepted " .. name)
@@ -99,7 +100,7 @@ describe("options luatls does not implement", function()
         checked = checked + 1
       end
     end
-    assert.equal(5 * 4 + 3 * 3 + 5, checked)
+    assert.equal(5 * 4 + 3 * 3, checked)
     -- a TLSSocket wrapping a socket refuses them as well (the socket is
     -- left as it was)
     local raw = net.Socket.new()
@@ -191,7 +192,7 @@ describe("options luatls does not implement", function()
   end)
 
   it("unknown names, and these where Node does not read them, stay ignored", function()
-    local server, port = echoServer({ noSuchOption = 1, onread = VALUES.onread, highWaterMark = 1 })
+    local server, port = echoServer({ noSuchOption = 1, onread = ONREAD, highWaterMark = 1 })
     server:on("tlsClientError", function() end) -- the plain TCP clients below
     assert.is_table(tls.createSecureContext({
       noSuchOption = true, enableTrace = true, pskCallback = VALUES.pskCallback,
@@ -208,7 +209,7 @@ describe("options luatls does not implement", function()
     -- socket:connect() does not read onread (Node's docs moved it to the
     -- constructor)
     local raw, rawConnected = net.Socket.new(), false
-    raw:connect({ port = port, host = "127.0.0.1", onread = VALUES.onread }, function() rawConnected = true end)
+    raw:connect({ port = port, host = "127.0.0.1", onread = ONREAD }, function() rawConnected = true end)
     helper.wait(function() return rawConnected end)
     c:destroy()
     raw:destroy()

@@ -85,9 +85,6 @@ local UNSUPPORTED_OPTIONS = {
   -- client's options reach tls.TLSSocket, which reads it for a server)
   pskIdentityHint = { calls = TLS_SOCKET_CALLS },
   enableTrace = { calls = TLS_SOCKET_CALLS, boolean = true },
-  -- onread: Node reads it where a socket is made (its docs moved it off
-  -- socket.connect(), which ignores it).
-  onread = { calls = { "tls.connect", "tls.TLSSocket", "net.Socket", "net.connect", "net.createConnection" } },
 }
 M.UNSUPPORTED_OPTIONS = UNSUPPORTED_OPTIONS
 
@@ -116,7 +113,7 @@ end
 -- UNSUPPORTED_OPTIONS' lists, such as "tls.connect") does not implement.
 function M.checkOptions(options, call, level)
   if type(options) ~= "table" then return end
-  for _, name in ipairs(refusedBy[call]) do
+  for _, name in ipairs(refusedBy[call] or {}) do
     local v = options[name]
     if v ~= nil and not (v == false and UNSUPPORTED_OPTIONS[name].boolean) then
       local e = M.unavailable(string.format("%s option '%s'", call, name), { option = name })

@@ -45,7 +45,7 @@ function TLSSocket:init(socket, options)
   -- highWaterMark: the socket's stream, both sides (a server's options give
   -- it to every socket it accepts, as net.createServer's do in Node 20)
   net.Socket.init(self, { allowHalfOpen = options.allowHalfOpen, server = options.server,
-    highWaterMark = options.highWaterMark })
+    highWaterMark = options.highWaterMark, onread = options.onread })
   self._tls = options
   tlsOptions.checkCallbacks(options, 3)
   options._alpnWire = options._alpnWire or toWire("options.ALPNProtocols", options.ALPNProtocols)
