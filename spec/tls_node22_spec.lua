@@ -42,6 +42,17 @@ srv.listen(%d, '127.0.0.1', () => console.log('listening'));
   return proc, port
 end
 
+-- openssl s_server with the server's certificate and its intermediate,
+-- answering each line reversed, for `accepts` connections: proc, port
+local function sServer(accepts)
+  local port = helper.freePort()
+  local proc = spawn(string.format("openssl s_server -accept 127.0.0.1:%d -cert %s -key %s -cert_chain %s "
+    .. "-naccept %d -rev", port, q(path("server-cert.pem")), q(path("server-key.pem")),
+    q(path("intermediate-cert.pem")), accepts))
+  waitFor(proc, "ACCEPT")
+  return proc, port
+end
+
 local function clientOptions(port, extra)
   local o = { port = port, host = "127.0.0.1", ca = read("ca-cert.pem") }
   for k, v in pairs(extra or {}) do o[k] = v end
@@ -207,11 +218,7 @@ srv.listen(0, '127.0.0.1', () => {
 
   it("the getters answer nil once the socket is destroyed, as Node's answer null", function()
     if not needs("openssl") then return end
-    local port = helper.freePort()
-    local proc = spawn(string.format("openssl s_server -accept 127.0.0.1:%d -cert %s -key %s -cert_chain %s "
-      .. "-naccept 1 -rev", port, q(path("server-cert.pem")), q(path("server-key.pem")),
-      q(path("intermediate-cert.pem"))))
-    waitFor(proc, "ACCEPT")
+    local proc, port = sServer(1)
     local during, after
     local c
     c = tls.connect(clientOptions(port, { servername = "localhost" }), function()
@@ -383,5 +390,38 @@ srv.listen(%d, '127.0.0.1', () => console.log('listening'));
       { onread = { buffer = 0, callback = print } })
     helper.raisesWith("ERR_INVALID_ARG_VALUE", "TypeError", tls.connect,
       { port = port, onread = { buffer = "", callback = print } })
+  end)
+
+  it("allowPartialTrustChain: an intermediate in ca is a trust anchor (s_server sends it after the leaf)", function()
+    if not needs("openssl") then return end
+    local proc, port = sServer(3)
+    local function try(extra)
+      local got, err, closed = {}, nil, false
+      local c
+      c = tls.connect(clientOptions(port, { servername = "localhost", ca = read("intermediate-cert.pem"),
+        allowPartialTrustChain = extra }), function() c:write("olleh\n") end)
+      c:on("data", function(d)
+        got[#got + 1] = d
+        if table.concat(got):find("\n") then c:destroy() end
+      end)
+      c:on("error", function(e) err = e end)
+      c:on("close", function() closed = true end)
+      helper.wait(function() return closed end, nil, "the client's close")
+      return table.concat(got), err, c
+    end
+    -- without it the intermediate is not enough: no root
+    local got, err = try(nil)
+    assert.equal("", got)
+    assert.equal("UNABLE_TO_GET_ISSUER_CERT", err and err.code, tostring(err))
+    err = select(2, try(false))
+    assert.equal("UNABLE_TO_GET_ISSUER_CERT", err and err.code, tostring(err))
+    local c
+    got, err, c = try(true)
+    assert.is_nil(err)
+    assert.equal("hello\n", got)
+    assert.is_true(c.authorized)
+    helper.kill(proc)
+    -- also taken by createSecureContext, createServer and setSecureContext
+    assert.is_table(tls.createSecureContext({ ca = read("intermediate-cert.pem"), allowPartialTrustChain = true }))
   end)
 end)

@@ -67,10 +67,10 @@ end
 -- does not know, options stay ignored, as in Node. When one is implemented,
 -- remove it from here.
 --
--- nil is always accepted. So is `false` for the two boolean options: it is
--- their default and asks for nothing, and Node scripts set it to be explicit
--- (`allowPartialTrustChain: false` is common). The others take a function,
--- a string, a table or a number, never false: any value but nil raises.
+-- nil is always accepted. So is `false` for a boolean option (enableTrace):
+-- it is its default and asks for nothing, and Node scripts set it to be
+-- explicit. The others take a function, a string, a table or a number,
+-- never false: any value but nil raises.
 local CONTEXT_CALLS = { -- the calls that take createSecureContext's options
   "tls.createSecureContext", "tls.createServer", "server:setSecureContext", "tls.connect", "tls.TLSSocket",
 }
@@ -79,7 +79,6 @@ local UNSUPPORTED_OPTIONS = {
   privateKeyEngine = { calls = CONTEXT_CALLS },
   privateKeyIdentifier = { calls = CONTEXT_CALLS },
   clientCertEngine = { calls = CONTEXT_CALLS },
-  allowPartialTrustChain = { calls = CONTEXT_CALLS, boolean = true },
   pskCallback = { calls = TLS_SOCKET_CALLS },
   -- Node ignores a hint given to a client; luatls refuses it there too (a
   -- client's options reach tls.TLSSocket, which reads it for a server)

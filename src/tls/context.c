@@ -292,6 +292,15 @@ static int l_use_system_ca(lua_State *L) {
   return 0;
 }
 
+/* set_partial_chain(): a certificate the context trusts is an anchor even
+ * when it is not a root (X509_V_FLAG_PARTIAL_CHAIN: allowPartialTrustChain) */
+static int l_set_partial_chain(lua_State *L) {
+  luatls_context *c = luatls_check_context(L, 1);
+  X509_STORE_set_flags(SSL_CTX_get_cert_store(c->ctx),
+                       X509_V_FLAG_PARTIAL_CHAIN);
+  return 0;
+}
+
 /* add_crl(pem): certificate revocation lists, checked for the whole chain */
 static int l_add_crl(lua_State *L) {
   luatls_context *c = luatls_check_context(L, 1);
@@ -477,6 +486,7 @@ void luatls_open_tls_context(lua_State *L,
       {"load_pfx", l_load_pfx},
       {"add_ca", l_add_ca},
       {"use_system_ca", l_use_system_ca},
+      {"set_partial_chain", l_set_partial_chain},
       {"add_crl", l_add_crl},
       {"set_ciphers", l_set_ciphers},
       {"set_groups", l_set_groups},

@@ -104,6 +104,8 @@ local function setCredentials(ctx, options)
   else
     ctx:use_system_ca()
   end
+  -- a CA that is no root may be the chain's anchor
+  if options.allowPartialTrustChain then ctx:set_partial_chain() end
 
   for _, cert in ipairs(list(options.cert)) do ctx:add_cert(pem("cert", cert)) end
   local keys = list(options.key)
