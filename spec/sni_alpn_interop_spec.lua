@@ -1181,14 +1181,15 @@ for key, offer in (("both", ["http/1.1", "h2"]), ("one", ["http/1.1"]), ("none",
       local acceptedAfter = {}
       local server, port, state
       server, port, state = httpServer(creds("localhost"), function(s, info)
-        info.afterSwap = acceptedAfter[s] == true
+        info.afterSwap = acceptedAfter[s.remotePort] == true
         -- the persistent connection, then 20 of the loop: swap
         if #state.secure == 21 and not swapped then
           server:setSecureContext(creds("ec"))
           swapped, swapAt = true, #state.secure
         end
       end)
-      server:on("connection", function(s) acceptedAfter[s] = swapped end)
+      -- (the plain socket before TLS, as in Node: matched by the peer's port)
+      server:on("connection", function(s) acceptedAfter[s.remotePort] = swapped end)
       -- the persistent connection echoes lines (it is the first one)
       server:once("secureConnection", function(s)
         s:removeAllListeners("data")

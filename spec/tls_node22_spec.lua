@@ -424,4 +424,103 @@ srv.listen(%d, '127.0.0.1', () => console.log('listening'));
     -- also taken by createSecureContext, createServer and setSecureContext
     assert.is_table(tls.createSecureContext({ ca = read("intermediate-cert.pem"), allowPartialTrustChain = true }))
   end)
+
+end)
+
+describe("tls.Server's 'connection' as Node's", function()
+  helper.leakcheck()
+
+  local function echoTLSServer(extra)
+    local secured = {}
+    local server = tls.createServer(certs.serverOptions(extra), function(s)
+      secured[#secured + 1] = s
+      s:on("data", function(d) s:done(d) end) -- one line back, then the end
+    end)
+    return server, secured
+  end
+
+  local function sClient(port, input)
+    return helper.finish(spawn(string.format(
+      "openssl s_client -connect 127.0.0.1:%d -CAfile %s -servername localhost -verify_return_error -ign_eof",
+      port, q(path("ca-cert.pem"))), input), 25000)
+  end
+
+  it("server:emit('connection', socket) with a plain socket another server accepted runs the handshake", function()
+    if not needs("openssl") then return end
+    local tlsServer, secured = echoTLSServer()
+    local plain = net.createServer(function(s) tlsServer:emit("connection", s) end)
+    local port = helper.listen(plain)
+    local out = sClient(port, "handed over\n")
+    assert.matches("Verify return code: 0 (ok)", out, 1, true)
+    assert.matches("\nhanded over\n", out, 1, true)
+    assert.equal(1, #secured)
+    assert.is_true(secured[1].encrypted)
+    -- a luatls client too
+    local c, got, err = exchange(clientOptions(port, { servername = "localhost" }), function(c)
+      c:on("secureConnect", function() c:done("again") end)
+    end)
+    assert.is_nil(err)
+    assert.equal("again", got)
+    assert.is_true(c.authorized)
+    helper.closeServer(plain, true)
+    helper.wait(function() return secured[2] and secured[2].destroyed end)
+  end)
+
+  it("a 'connection' listener gets the plain socket before TLS; the handshake goes on; close counts it", function()
+    if not needs("openssl") then return end
+    local server, secured = echoTLSServer()
+    local seen = {}
+    server:on("connection", function(s) seen[#seen + 1] = s end)
+    local port = helper.listen(server)
+    local out = sClient(port, "plain first\n")
+    assert.matches("Verify return code: 0 (ok)", out, 1, true)
+    assert.matches("\nplain first\n", out, 1, true)
+    assert.equal(1, #seen)
+    assert.is_true(require("luatls.events").instanceOf(seen[1], net.Socket))
+    assert.is_nil(seen[1].encrypted)
+    assert.equal(1, #secured)
+    assert.are_not.equal(seen[1], secured[1])
+    -- a connection still open when the server closes is destroyed with it
+    local c = tls.connect(clientOptions(port, { servername = "localhost" }))
+    c:on("error", function() end)
+    helper.wait(function() return #secured == 2 end)
+    helper.closeServer(server, true)
+    helper.wait(function() return c.destroyed end)
+  end)
+end)
+
+describe("err.stack", function()
+  helper.leakcheck()
+
+  it("Node's form, made when first read: the first line is tostring(err), then the Lua frames of the call", function()
+    -- raised in Lua (lua/luatls/errors.lua)
+    local function connectWithBadPort() return tls.connect({ port = "x", host = "127.0.0.1" }) end
+    local ok, err = pcall(connectWithBadPort)
+    assert.is_false(ok)
+    assert.is_nil(rawget(err, "stack")) -- not made yet
+    local stack = err.stack
+    local first = stack:match("^[^\n]+")
+    assert.equal(tostring(err), first)
+    assert.matches("^RangeError %[ERR_SOCKET_BAD_PORT%]: ", first)
+    assert.matches("\n    at [^\n]+ %([^\n]*tls_node22_spec%.lua:%d+%)", stack)
+    assert.is_nil(stack:find("errors.lua", 1, true)) -- its own frames are left out
+    assert.equal(stack, err.stack) -- kept
+    -- raised in C (src/errors.c): the Lua frames of the call that raised it
+    ok, err = pcall(tls.createSecureContext, { cert = "no certificate" })
+    assert.is_false(ok)
+    assert.matches("^Error %[ERR_TLS_INVALID_CERT%]: ", err.stack)
+    assert.matches("\n    at createSecureContext %(", err.stack)
+    assert.matches("tls_node22_spec%.lua:%d+%)", err.stack)
+    -- made by C for an event: no Lua caller
+    local port = helper.freePort()
+    local c = net.connect(port, "127.0.0.1")
+    local evErr
+    c:on("error", function(e) evErr = e end)
+    helper.wait(function() return c.destroyed and evErr end)
+    assert.equal("ECONNREFUSED", evErr.code)
+    assert.equal(tostring(evErr) .. "\n    at <luatls event loop>", evErr.stack)
+    -- an assigned stack is the stack
+    evErr.stack = "mine"
+    assert.equal("mine", evErr.stack)
+  end)
 end)

@@ -84,7 +84,10 @@ function TLSSocket:init(socket, options)
       end)
       socket:once("error", function(err) self:destroy(err) end)
     end
+    -- one connection: either socket's end is the other's (as in Node,
+    -- where they share the handle)
     self:once("close", function() if not socket.destroyed then socket:destroy() end end)
+    socket:once("close", function() if not self.destroyed then self:destroy() end end)
   end
 end
 
