@@ -53,6 +53,14 @@ local function sServer(accepts)
   return proc, port
 end
 
+-- openssl s_client to 127.0.0.1:port, verifying localhost against the test
+-- CA, sending input: -> its output (once it has ended)
+local function sClient(port, input)
+  return helper.finish(spawn(string.format(
+    "openssl s_client -connect 127.0.0.1:%d -CAfile %s -servername localhost -verify_return_error -ign_eof",
+    port, q(path("ca-cert.pem"))), input), 25000)
+end
+
 local function clientOptions(port, extra)
   local o = { port = port, host = "127.0.0.1", ca = read("ca-cert.pem") }
   for k, v in pairs(extra or {}) do o[k] = v end
@@ -439,12 +447,6 @@ describe("tls.Server's 'connection' as Node's", function()
     return server, secured
   end
 
-  local function sClient(port, input)
-    return helper.finish(spawn(string.format(
-      "openssl s_client -connect 127.0.0.1:%d -CAfile %s -servername localhost -verify_return_error -ign_eof",
-      port, q(path("ca-cert.pem"))), input), 25000)
-  end
-
   it("server:emit('connection', socket) with a plain socket another server accepted runs the handshake", function()
     if not needs("openssl") then return end
     local tlsServer, secured = echoTLSServer()
@@ -522,5 +524,49 @@ describe("err.stack", function()
     -- an assigned stack is the stack
     evErr.stack = "mine"
     assert.equal("mine", evErr.stack)
+  end)
+end)
+
+describe("keys by URI (privateKeyIdentifier) and engines", function()
+  helper.leakcheck()
+
+  it("privateKeyIdentifier = 'file:...' (no engine) loads the key through OSSL_STORE; s_client verifies", function()
+    if not needs("openssl") then return end
+    local served = 0
+    local server = tls.createServer({
+      cert = read("server-chain.pem"), privateKeyIdentifier = "file:" .. path("server-key.pem"),
+    }, function(s)
+      served = served + 1
+      s:on("data", function(d) s:done(d) end)
+    end)
+    local port = helper.listen(server)
+    local out = sClient(port, "by uri\n")
+    assert.matches("Verify return code: 0 (ok)", out, 1, true)
+    assert.matches("\nby uri\n", out, 1, true)
+    -- an encrypted key with its passphrase, a plain path, from setSecureContext
+    server:setSecureContext({ cert = read("server-chain.pem"), privateKeyIdentifier = path("server-key-enc.pem"),
+      passphrase = "secret" })
+    out = sClient(port, "encrypted\n")
+    assert.matches("\nencrypted\n", out, 1, true)
+    -- bad values raise where the context is made; the server serves on
+    helper.raisesWith("ERR_TLS_INVALID_KEY", "Error", server.setSecureContext, server,
+      { cert = read("server-chain.pem"), privateKeyIdentifier = "file:/nonexistent/key.pem" })
+    helper.raisesWith("ERR_TLS_KEY_PASSPHRASE", "Error", tls.createSecureContext,
+      { cert = read("server-chain.pem"), privateKeyIdentifier = path("server-key-enc.pem"), passphrase = "wrong" })
+    helper.raisesWith("ERR_TLS_KEY_MISMATCH", "Error", tls.createSecureContext,
+      { cert = read("wronghost-cert.pem"), privateKeyIdentifier = path("server-key.pem") })
+    helper.raisesWith("ERR_INVALID_ARG_TYPE", "TypeError", tls.createSecureContext, { privateKeyIdentifier = 5 })
+    helper.raisesWith("ERR_INVALID_ARG_VALUE", "TypeError", tls.createSecureContext,
+      { key = read("server-key.pem"), privateKeyIdentifier = path("server-key.pem") })
+    -- engines: OpenSSL 3 has providers instead
+    for _, name in ipairs({ "privateKeyEngine", "clientCertEngine" }) do
+      local err = helper.raisesWith("ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "TypeError", tls.createSecureContext,
+        { [name] = "pkcs11", privateKeyIdentifier = path("server-key.pem") })
+      assert.matches("providers", err.message, 1, true)
+    end
+    out = sClient(port, "still serving\n")
+    assert.matches("\nstill serving\n", out, 1, true)
+    assert.equal(3, served)
+    helper.closeServer(server, true)
   end)
 end)

@@ -118,10 +118,13 @@ local CONTEXT_CALLS = { -- the calls that take createSecureContext's options
   "tls.createSecureContext", "tls.createServer", "server:setSecureContext", "tls.connect", "tls.TLSSocket",
 }
 local TLS_SOCKET_CALLS = { "tls.createServer", "tls.connect", "tls.TLSSocket" }
+-- OpenSSL 3 replaces engines with providers: a key a provider holds is
+-- loaded by URI (privateKeyIdentifier without privateKeyEngine)
+local NO_ENGINES = "OpenSSL 3 replaces engines with providers: give privateKeyIdentifier a URI "
+  .. "(file:/path/key.pem, or one the system's providers handle) without privateKeyEngine"
 local UNSUPPORTED_OPTIONS = {
-  privateKeyEngine = { calls = CONTEXT_CALLS },
-  privateKeyIdentifier = { calls = CONTEXT_CALLS },
-  clientCertEngine = { calls = CONTEXT_CALLS },
+  privateKeyEngine = { calls = CONTEXT_CALLS, hint = NO_ENGINES },
+  clientCertEngine = { calls = CONTEXT_CALLS, hint = NO_ENGINES },
   pskCallback = { calls = TLS_SOCKET_CALLS },
   -- Node ignores a hint given to a client; luatls refuses it there too (a
   -- client's options reach tls.TLSSocket, which reads it for a server)
@@ -159,7 +162,8 @@ function M.checkOptions(options, call, level)
     local v = options[name]
     if v ~= nil and not (v == false and UNSUPPORTED_OPTIONS[name].boolean) then
       local e = M.unavailable(string.format("%s option '%s'", call, name), { option = name })
-      e.message = e.message .. " (luatls does not implement it)"
+      e.message = e.message .. " (luatls does not implement it" ..
+        (UNSUPPORTED_OPTIONS[name].hint and ": " .. UNSUPPORTED_OPTIONS[name].hint or "") .. ")"
       error(e, (level or 2) + 1)
     end
   end

@@ -116,6 +116,20 @@ local function setCredentials(ctx, options)
       ctx:add_key(pem("key", key), options.passphrase)
     end
   end
+  local uri = options.privateKeyIdentifier
+  if uri ~= nil then
+    -- (engines are gone from OpenSSL 3: privateKeyEngine is refused by
+    -- errors.checkOptions; the URI goes to OSSL_STORE and its providers)
+    if type(uri) ~= "string" then
+      errors.invalidArgType("options.privateKeyIdentifier", "of type string", uri, 4)
+    end
+    if #keys > 0 then
+      error(errors.TypeError("ERR_INVALID_ARG_VALUE", "The options 'key' and 'privateKeyIdentifier' "
+        .. "both give the private key: give one"), 3)
+    end
+    ctx:load_key_uri(uri, options.passphrase)
+    keys = { uri }
+  end
   if #keys > 0 and options.cert ~= nil then ctx:check_key() end
   for _, pfx in ipairs(list(options.pfx)) do
     if type(pfx) == "table" then
