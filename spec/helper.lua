@@ -253,6 +253,30 @@ function M.kill(proc)
   return out
 end
 
+-- waitFor(proc, marker): run the loop until a background peer (spawn)
+-- prints marker (s_server's ACCEPT, a node server's "listening"); fails with
+-- its output if it exits first
+function M.waitFor(proc, marker)
+  M.wait(function()
+    return M.output(proc):find(marker, 1, true) or M.done(proc)
+  end, 20000, "the peer to print " .. marker)
+  local out = M.output(proc)
+  if not out:find(marker, 1, true) then
+    M.finish(proc, 1000)
+    error("the peer exited before printing " .. marker .. ":\n" .. out, 2)
+  end
+end
+
+-- fields(out) -> { key = value }: the "key=value" lines a peer printed (the
+-- first of each key)
+function M.fields(out)
+  local t = {}
+  for k, v in out:gmatch("([%w_%.%-/]+)=([^\n]*)") do
+    if t[k] == nil then t[k] = v end
+  end
+  return t
+end
+
 -- have(cmd): is the program installed? (asked once per program)
 local installed = {}
 function M.have(cmd)

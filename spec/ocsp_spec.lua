@@ -46,17 +46,7 @@ local function sh(cmd)
   return out
 end
 
--- wait until a background process prints `marker`; fail if it exits first
-local function waitFor(proc, marker)
-  helper.wait(function()
-    return helper.output(proc):find(marker, 1, true) or helper.done(proc)
-  end, 20000, "a process to print " .. marker)
-  local out = helper.output(proc)
-  if not out:find(marker, 1, true) then
-    helper.finish(proc, 1000)
-    error("the process exited before printing " .. marker .. ":\n" .. out, 2)
-  end
-end
+local waitFor = helper.waitFor
 
 -- the responder, (re)started when it is not running (each run is bounded)
 local function ensureResponder()

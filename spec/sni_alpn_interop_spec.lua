@@ -86,17 +86,7 @@ local function showOutput(out)
   return "peer output:\n" .. out
 end
 
--- wait until a background peer prints `marker`; fails if it exits first
-local function waitFor(proc, marker)
-  helper.wait(function()
-    return helper.output(proc):find(marker, 1, true) or helper.done(proc)
-  end, 20000, "the peer to print " .. marker)
-  local out = helper.output(proc)
-  if not out:find(marker, 1, true) then
-    finish(proc)
-    error("the peer exited before printing " .. marker .. ":\n" .. out, 2)
-  end
-end
+local waitFor = helper.waitFor
 
 local REQUEST = "GET / HTTP/1.0\r\nHost: x\r\n\r\n"
 
@@ -144,14 +134,7 @@ local function python(script, ...)
   return spawn("python3 -c " .. q(script) .. " " .. table.concat(args, " "))
 end
 
--- "key=value" lines (first one wins) -> table
-local function fields(out)
-  local t = {}
-  for k, v in out:gmatch("([%w_%.%-/]+)=([^\n]*)") do
-    if t[k] == nil then t[k] = v end
-  end
-  return t
-end
+local fields = helper.fields
 
 local closeServer
 
@@ -1198,14 +1181,15 @@ for key, offer in (("both", ["http/1.1", "h2"]), ("one", ["http/1.1"]), ("none",
       local acceptedAfter = {}
       local server, port, state
       server, port, state = httpServer(creds("localhost"), function(s, info)
-        info.afterSwap = acceptedAfter[s] == true
+        info.afterSwap = acceptedAfter[s.remotePort] == true
         -- the persistent connection, then 20 of the loop: swap
         if #state.secure == 21 and not swapped then
           server:setSecureContext(creds("ec"))
           swapped, swapAt = true, #state.secure
         end
       end)
-      server:on("connection", function(s) acceptedAfter[s] = swapped end)
+      -- (the plain socket before TLS, as in Node: matched by the peer's port)
+      server:on("connection", function(s) acceptedAfter[s.remotePort] = swapped end)
       -- the persistent connection echoes lines (it is the first one)
       server:once("secureConnection", function(s)
         s:removeAllListeners("data")

@@ -25,18 +25,7 @@ local function finish(proc)
   return helper.finish(proc, 25000)
 end
 
--- wait until a background peer prints `marker` (s_server's ACCEPT, our node
--- server's "listening"); fails with its output if it exits first
-local function waitFor(proc, marker)
-  helper.wait(function()
-    return helper.output(proc):find(marker, 1, true) or helper.done(proc)
-  end, 20000, "the peer to print " .. marker)
-  local out = helper.output(proc)
-  if not out:find(marker, 1, true) then
-    helper.finish(proc, 1000)
-    error("the peer exited before printing " .. marker .. ":\n" .. out, 2)
-  end
-end
+local waitFor = helper.waitFor
 
 local function sClient(port, args, input)
   return spawn(string.format(
@@ -63,14 +52,7 @@ local function node(script, ...)
   return spawn("node -e " .. q(script) .. " " .. table.concat(args, " "))
 end
 
--- "key=value" lines printed by a peer script
-local function fields(out)
-  local t = {}
-  for k, v in out:gmatch("([%w_]+)=([^\n]*)") do
-    if t[k] == nil then t[k] = v end
-  end
-  return t
-end
+local fields = helper.fields
 
 -- ---- luatls servers -----------------------------------------------------------------
 

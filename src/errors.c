@@ -1,7 +1,9 @@
 /*
  * errors.c - libuv and luatls failures as Node-style error objects: tables
  * { name, message, code, errno, syscall } sharing the "luatls.Error"
- * metatable that lua/luatls/errors.lua also uses.
+ * metatable that lua/luatls/errors.lua also uses. A raised one leaves
+ * the Lua traceback of its call in core.error_tracebacks, for errors.lua's
+ * `stack`.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -37,12 +39,29 @@ void luatls_push_error(lua_State *L, const char *code, const char *message) {
   new_error(L, code, message);
 }
 
+/* Raised errors come from a Lua call: they keep its Lua stack (from the
+ * caller of the C function) in the weak table core.error_tracebacks (error
+ * -> traceback), which lua/luatls/errors.lua turns into Node's `stack`
+ * when it is first read. Errors pushed for an event have none (an event
+ * callback has no Lua caller worth naming). */
+#define TRACEBACKS "luatls.tracebacks"
+
+static int raise_traced(lua_State *L) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, TRACEBACKS) == LUA_TTABLE) {
+    lua_pushvalue(L, -2);
+    luaL_traceback(L, L, NULL, 1);
+    lua_rawset(L, -3);
+  }
+  lua_pop(L, 1);
+  return lua_error(L);
+}
+
 int luatls_raise_error(lua_State *L, const char *name, const char *code,
                        const char *message) {
   new_error(L, code, message);
   lua_pushstring(L, name);
   lua_setfield(L, -2, "name");
-  return lua_error(L);
+  return raise_traced(L);
 }
 
 void luatls_push_uv_error(lua_State *L, int err, const char *syscall,
@@ -200,7 +219,7 @@ int luatls_push_openssl_error_or(lua_State *L, const char *fallback,
 
 int luatls_raise_openssl(lua_State *L, const char *code, const char *message) {
   luatls_push_openssl_error(L, code, message);
-  return lua_error(L);
+  return raise_traced(L);
 }
 
 static int error_tostring(lua_State *L) {
@@ -228,6 +247,14 @@ static int l_strerror(lua_State *L) {
 void luatls_open_errors(lua_State *L) {
   luatls_new_metatable(L, "luatls.Error", NULL, NULL, NULL, error_tostring);
   lua_setfield(L, -2, "Error");
+  lua_newtable(L); /* error -> traceback, weak keys */
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, TRACEBACKS);
+  lua_setfield(L, -2, "error_tracebacks");
   lua_pushcfunction(L, l_strerror);
   lua_setfield(L, -2, "strerror");
 }

@@ -2,14 +2,56 @@
 --
 -- An error object is a table { name=, message=, code=, ... } with a shared
 -- metatable (registered by the C core as "luatls.Error", so errors made in C
--- and in Lua look and print the same). tostring(err) gives Node's form:
+-- and in Lua look and print the same; err.stack is Node's stack, made when
+-- first read). tostring(err) gives Node's form:
 --   "Error: connect ECONNREFUSED 127.0.0.1:1"
 --   "Error [ERR_STREAM_WRITE_AFTER_END]: write after end"
 local M = {}
 
 local ok, core = pcall(require, "luatls.core")
 local Error = ok and core.Error or { __name = "luatls.Error" }
-Error.__index = Error
+-- error -> the Lua traceback taken when it was made (weak keys; src/errors.c
+-- fills it for the errors C raises)
+local tracebacks = ok and core.error_tracebacks or setmetatable({}, { __mode = "k" })
+
+-- err.stack: Node's form, made on first access and kept:
+--   "TypeError [ERR_INVALID_ARG_TYPE]: The ...\n    at connect (app.lua:12)\n    at ..."
+-- from the Lua traceback taken when the error was made (`tracebacks`: by
+-- new() below, and by src/errors.c for the errors C raises); frames inside
+-- this file are left out. An error C made for an event (ECONNRESET, a
+-- failed handshake) has no Lua caller: its stack is the first line and
+-- "    at <luatls event loop>".
+local function frame(line)
+  local where, what = line:match("^%s*(.-): in (.*)$")
+  if not where or where:find("luatls/errors%.lua") then return nil end
+  -- (a module function's name without its module's path)
+  local name = what:match("'(.-)'")
+  name = name and name:match("([^.]+)$") or (what == "main chunk" and "main chunk") or
+    what:match("^function <(.*)>$") and "<anonymous>" or "?"
+  return string.format("    at %s (%s)", name, where)
+end
+
+local function stackOf(e)
+  local lines = { tostring(e) }
+  local tb = tracebacks[e]
+  if type(tb) == "string" then
+    for line in tb:gmatch("[^\n]+") do
+      local f = frame(line)
+      if f then lines[#lines + 1] = f end
+    end
+  end
+  if #lines == 1 then lines[2] = "    at <luatls event loop>" end
+  return table.concat(lines, "\n")
+end
+
+Error.__index = function(e, k)
+  if k == "stack" then
+    local s = stackOf(e)
+    rawset(e, "stack", s)
+    return s
+  end
+  return Error[k]
+end
 
 function Error.__tostring(e)
   local name = rawget(e, "name") or "Error"
@@ -26,6 +68,7 @@ M.Error = Error
 -- fields may carry name ("TypeError", "RangeError"), errno, syscall, ...
 function M.new(code, message, fields)
   local e = { name = "Error", code = code, message = message }
+  tracebacks[e] = debug.traceback(nil, 2)
   if fields then
     for k, v in pairs(fields) do e[k] = v end
   end
@@ -67,27 +110,26 @@ end
 -- does not know, options stay ignored, as in Node. When one is implemented,
 -- remove it from here.
 --
--- nil is always accepted. So is `false` for the two boolean options: it is
--- their default and asks for nothing, and Node scripts set it to be explicit
--- (`allowPartialTrustChain: false` is common). The others take a function,
--- a string, a table or a number, never false: any value but nil raises.
+-- nil is always accepted. So is `false` for a boolean option (enableTrace):
+-- it is its default and asks for nothing, and Node scripts set it to be
+-- explicit. The others take a function, a string, a table or a number,
+-- never false: any value but nil raises.
 local CONTEXT_CALLS = { -- the calls that take createSecureContext's options
   "tls.createSecureContext", "tls.createServer", "server:setSecureContext", "tls.connect", "tls.TLSSocket",
 }
 local TLS_SOCKET_CALLS = { "tls.createServer", "tls.connect", "tls.TLSSocket" }
+-- OpenSSL 3 replaces engines with providers: a key a provider holds is
+-- loaded by URI (privateKeyIdentifier without privateKeyEngine)
+local NO_ENGINES = "OpenSSL 3 replaces engines with providers: give privateKeyIdentifier a URI "
+  .. "(file:/path/key.pem, or one the system's providers handle) without privateKeyEngine"
 local UNSUPPORTED_OPTIONS = {
-  privateKeyEngine = { calls = CONTEXT_CALLS },
-  privateKeyIdentifier = { calls = CONTEXT_CALLS },
-  clientCertEngine = { calls = CONTEXT_CALLS },
-  allowPartialTrustChain = { calls = CONTEXT_CALLS, boolean = true },
+  privateKeyEngine = { calls = CONTEXT_CALLS, hint = NO_ENGINES },
+  clientCertEngine = { calls = CONTEXT_CALLS, hint = NO_ENGINES },
   pskCallback = { calls = TLS_SOCKET_CALLS },
   -- Node ignores a hint given to a client; luatls refuses it there too (a
   -- client's options reach tls.TLSSocket, which reads it for a server)
   pskIdentityHint = { calls = TLS_SOCKET_CALLS },
   enableTrace = { calls = TLS_SOCKET_CALLS, boolean = true },
-  -- onread: Node reads it where a socket is made (its docs moved it off
-  -- socket.connect(), which ignores it).
-  onread = { calls = { "tls.connect", "tls.TLSSocket", "net.Socket", "net.connect", "net.createConnection" } },
 }
 M.UNSUPPORTED_OPTIONS = UNSUPPORTED_OPTIONS
 
@@ -116,11 +158,12 @@ end
 -- UNSUPPORTED_OPTIONS' lists, such as "tls.connect") does not implement.
 function M.checkOptions(options, call, level)
   if type(options) ~= "table" then return end
-  for _, name in ipairs(refusedBy[call]) do
+  for _, name in ipairs(refusedBy[call] or {}) do
     local v = options[name]
     if v ~= nil and not (v == false and UNSUPPORTED_OPTIONS[name].boolean) then
       local e = M.unavailable(string.format("%s option '%s'", call, name), { option = name })
-      e.message = e.message .. " (luatls does not implement it)"
+      e.message = e.message .. " (luatls does not implement it" ..
+        (UNSUPPORTED_OPTIONS[name].hint and ": " .. UNSUPPORTED_OPTIONS[name].hint or "") .. ")"
       error(e, (level or 2) + 1)
     end
   end

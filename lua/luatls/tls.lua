@@ -28,6 +28,7 @@
 -- over crypto.createCertificate); tls.parseClientHello(bytes) -> the
 -- ClientHello as a table (JA3, JA4, the field lists), nil, "incomplete", or
 -- nil, err (internal/tls/client_hello.lua over src/tls/hello.c).
+local errors = require("luatls.errors")
 local identity = require("luatls.identity")
 local secureContext = require("luatls.internal.tls.secure_context")
 local caStore = require("luatls.internal.tls.ca_store")
@@ -60,15 +61,43 @@ M.CleartextStream = securePair.CleartextStream
 M.SecurePair = securePair.SecurePair
 M.createSecurePair = securePair.createSecurePair
 
--- tls.rootCertificates: the system's trusted CAs as PEM strings (read when
--- first used). Node ships Mozilla's list; luatls trusts what the system does.
+M.convertALPNProtocols = require("luatls.internal.tls.options").convertALPNProtocols
+
+-- tls.rootCertificates: the system's trusted CAs as PEM strings
+-- (getCACertificates("bundled")), read on first use. Node ships Mozilla's
+-- list; luatls trusts what the system does.
+-- Read-only, as Node's frozen array: a proxy (# , [i], ipairs and pairs
+-- work; rawlen and next see an empty table) that raises a TypeError on any
+-- assignment; assigning tls.rootCertificates itself raises too.
+local roots
+local function rootCertificates()
+  if roots then return roots end
+  local list = caStore.getCACertificates("bundled")
+  roots = setmetatable({}, {
+    __index = list,
+    __len = function() return #list end,
+    __pairs = function() return next, list, nil end,
+    __newindex = function(_, k)
+      error(errors.new(nil, list[k] ~= nil
+        and string.format("Cannot assign to read only property '%s' of tls.rootCertificates", tostring(k))
+        or string.format("Cannot add property %s, tls.rootCertificates is not extensible", tostring(k)),
+        { name = "TypeError" }), 2)
+    end,
+    __metatable = false,
+  })
+  return roots
+end
+
 setmetatable(M, {
-  __index = function(t, k)
+  __index = function(_, k)
+    if k == "rootCertificates" then return rootCertificates() end
+  end,
+  __newindex = function(t, k, v)
     if k == "rootCertificates" then
-      local v = secureContext.rootCertificates()
-      rawset(t, k, v)
-      return v
+      error(errors.new(nil, "Cannot set property rootCertificates of tls, which has only a getter",
+        { name = "TypeError" }), 2)
     end
+    rawset(t, k, v)
   end,
 })
 

@@ -223,9 +223,9 @@ local function renderError(e, ctx, level, indent, col)
   if not ok or type(header) ~= "string" then
     header = fmt("%s: %s", tostring(rawget(e, "name") or "Error"), rawget(e, "message"))
   end
-  local stack = rawget(e, "stack")
+  local stack = rawget(e, "stack") -- (a stack read once: Node's form, which starts with the header)
   if level == 0 and type(stack) == "string" and stack ~= "" then
-    header = header .. "\n" .. stack
+    header = stack:sub(1, #header) == header and stack or header .. "\n" .. stack
   end
   if level > ctx.depth or ctx.seen[e] then return header end
   local hasExtra = false

@@ -842,6 +842,60 @@ static int l_get_ephemeral_key_info(lua_State *L) {
   return 1;
 }
 
+/* get_shared_sigalgs() -> { "ECDSA+SHA256", "RSA-PSS+SHA256", ... }: the
+ * signature algorithms both sides offered, the most preferred first, named
+ * as Node names them (the key type, "+", the digest's short name; OpenSSL's
+ * "UNDEF" for the schemes without a separate digest: "Ed25519+UNDEF") */
+static int l_get_shared_sigalgs(lua_State *L) {
+  SSL *ssl = live_ssl(L);
+  if (ssl == NULL)
+    return 0;
+  /* (the count comes with a valid index; -1 gives 0) */
+  int n = SSL_get_shared_sigalgs(ssl, 0, NULL, NULL, NULL, NULL, NULL);
+  lua_createtable(L, n > 0 ? n : 0, 0);
+  for (int i = 0; i < n; i++) {
+    int sign = NID_undef, hash = NID_undef;
+    SSL_get_shared_sigalgs(ssl, i, &sign, &hash, NULL, NULL, NULL);
+    const char *kind;
+    switch (sign) {
+    case EVP_PKEY_RSA: kind = "RSA"; break;
+    case EVP_PKEY_RSA_PSS: kind = "RSA-PSS"; break;
+    case EVP_PKEY_DSA: kind = "DSA"; break;
+    case EVP_PKEY_EC: kind = "ECDSA"; break;
+    case NID_ED25519: kind = "Ed25519"; break;
+    case NID_ED448: kind = "Ed448"; break;
+    default: kind = OBJ_nid2sn(sign);
+    }
+    const char *md = OBJ_nid2sn(hash);
+    lua_pushfstring(L, "%s+%s", kind ? kind : "UNDEF", md ? md : "UNDEF");
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
+/* set_key_cert(context): the certificate (with its chain) and the key the
+ * context holds are this connection's from now on (its next handshake);
+ * the context's last ones when it holds several */
+static int l_set_key_cert(lua_State *L) {
+  tls_conn *c = luatls_tls_check(L, 1);
+  luatls_context *ctx = luatls_check_context(L, 2);
+  X509 *cert = SSL_CTX_get0_certificate(ctx->ctx);
+  EVP_PKEY *key = SSL_CTX_get0_privatekey(ctx->ctx);
+  if (cert == NULL || key == NULL)
+    return luatls_raise_error(L, "TypeError", "ERR_INVALID_ARG_VALUE",
+                              "The argument 'context' holds no certificate "
+                              "and private key");
+  STACK_OF(X509) *chain = NULL;
+  ERR_clear_error();
+  if (SSL_CTX_get0_chain_certs(ctx->ctx, &chain) != 1 ||
+      SSL_use_certificate(c->ssl, cert) != 1 ||
+      SSL_use_PrivateKey(c->ssl, key) != 1 ||
+      SSL_set1_chain(c->ssl, chain) != 1)
+    return luatls_raise_openssl(L, "ERR_TLS_INVALID_CERT",
+                                "cannot use the context's certificate and key");
+  return 0;
+}
+
 static int l_handshake_done(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
   lua_pushboolean(L, c->handshake_done);
@@ -889,6 +943,8 @@ static const luaL_Reg conn_methods[] = {
     {"export_keying_material", l_export_keying_material},
     {"set_max_send_fragment", l_set_max_send_fragment},
     {"get_ephemeral_key_info", l_get_ephemeral_key_info},
+    {"get_shared_sigalgs", l_get_shared_sigalgs},
+    {"set_key_cert", l_set_key_cert},
     {"handshake_done", l_handshake_done},
     {NULL, NULL},
 };

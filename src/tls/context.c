@@ -1,8 +1,9 @@
 /*
  * tls/context.c - SecureContext: an SSL_CTX and the primitives that load
  * credentials into it (certificates and chains, keys with passphrases, PFX,
- * CAs, CRLs, DH parameters) and set its policy (protocol range, ciphers,
- * groups, options). lua/luatls/internal/tls/secure_context.lua turns
+ * CAs, CRLs, DH parameters, a key by URI through OSSL_STORE) and set its
+ * policy (protocol range, ciphers, groups, options).
+ * lua/luatls/internal/tls/secure_context.lua turns
  * Node's createSecureContext options into calls of these methods.
  *
  * Every failure raises an error object whose message says what is wrong in
@@ -16,6 +17,8 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/ssl.h>
+#include <openssl/store.h>
+#include <openssl/ui.h>
 #include <openssl/x509.h>
 
 #include "tls.h"
@@ -187,10 +190,8 @@ static EVP_PKEY *read_key(lua_State *L, int idx, int pwidx) {
   return key;
 }
 
-/* add_key(pem[, passphrase]): the key for the certificate of its type */
-static int l_add_key(lua_State *L) {
-  luatls_context *c = luatls_check_context(L, 1);
-  EVP_PKEY *key = read_key(L, 2, 3);
+/* the key (freed here) for the certificate of its type */
+static int use_key(lua_State *L, luatls_context *c, EVP_PKEY *key) {
   ERR_clear_error();
   int ok = SSL_CTX_use_PrivateKey(c->ctx, key);
   EVP_PKEY_free(key);
@@ -199,6 +200,48 @@ static int l_add_key(lua_State *L) {
                                 "the private key does not match the "
                                 "certificate");
   return 0;
+}
+
+/* add_key(pem[, passphrase]): the key for the certificate of its type */
+static int l_add_key(lua_State *L) {
+  luatls_context *c = luatls_check_context(L, 1);
+  return use_key(L, c, read_key(L, 2, 3));
+}
+
+/* load_key_uri(uri[, passphrase]): the private key at a URI, through
+ * OSSL_STORE ("file:/path/key.pem", a path, or any scheme the system's
+ * providers handle, e.g. pkcs11: with a PKCS#11 provider): Node's
+ * privateKeyIdentifier, without an engine */
+static int l_load_key_uri(lua_State *L) {
+  luatls_context *c = luatls_check_context(L, 1);
+  const char *uri = luaL_checkstring(L, 2);
+  passphrase pw = {NULL, 0, 0};
+  if (!lua_isnoneornil(L, 3))
+    pw.pw = luaL_checklstring(L, 3, &pw.len);
+  ERR_clear_error();
+  UI_METHOD *ui = UI_UTIL_wrap_read_pem_callback(pw_cb, 0);
+  OSSL_STORE_CTX *store = ui ? OSSL_STORE_open(uri, ui, &pw, NULL, NULL) : NULL;
+  EVP_PKEY *key = NULL;
+  if (store != NULL) {
+    OSSL_STORE_expect(store, OSSL_STORE_INFO_PKEY);
+    while (key == NULL && !OSSL_STORE_eof(store)) {
+      OSSL_STORE_INFO *info = OSSL_STORE_load(store);
+      if (info == NULL)
+        break;
+      if (OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
+        key = OSSL_STORE_INFO_get1_PKEY(info);
+      OSSL_STORE_INFO_free(info);
+    }
+    OSSL_STORE_close(store);
+  }
+  UI_destroy_method(ui);
+  if (key == NULL) {
+    lua_pushfstring(L, "cannot load a private key from %s", uri);
+    return luatls_raise_openssl(
+        L, pw.asked ? "ERR_TLS_KEY_PASSPHRASE" : "ERR_TLS_INVALID_KEY",
+        lua_tostring(L, -1));
+  }
+  return use_key(L, c, key);
 }
 
 /* check_key(): the last key loaded matches its certificate */
@@ -289,6 +332,15 @@ static int l_use_system_ca(lua_State *L) {
   ERR_clear_error();
   SSL_CTX_set_default_verify_paths(c->ctx);
   ERR_clear_error();
+  return 0;
+}
+
+/* set_partial_chain(): a certificate the context trusts is an anchor even
+ * when it is not a root (X509_V_FLAG_PARTIAL_CHAIN: allowPartialTrustChain) */
+static int l_set_partial_chain(lua_State *L) {
+  luatls_context *c = luatls_check_context(L, 1);
+  X509_STORE_set_flags(SSL_CTX_get_cert_store(c->ctx),
+                       X509_V_FLAG_PARTIAL_CHAIN);
   return 0;
 }
 
@@ -474,9 +526,11 @@ void luatls_open_tls_context(lua_State *L,
       {"add_cert", l_add_cert},
       {"add_key", l_add_key},
       {"check_key", l_check_key},
+      {"load_key_uri", l_load_key_uri},
       {"load_pfx", l_load_pfx},
       {"add_ca", l_add_ca},
       {"use_system_ca", l_use_system_ca},
+      {"set_partial_chain", l_set_partial_chain},
       {"add_crl", l_add_crl},
       {"set_ciphers", l_set_ciphers},
       {"set_groups", l_set_groups},

@@ -2,7 +2,8 @@
 -- accept, count and close connections).
 --
 -- What a subclass (tls.Server) may override: _makeSocket(handle), how a
--- connected socket is made from an accepted handle.
+-- connected socket is made from an accepted handle; and use:
+-- _replaceConnection(old, new), the socket a connection goes on as.
 local loop = require("luatls.loop")
 local EventEmitter = require("luatls.events")
 local errors = require("luatls.errors")
@@ -85,6 +86,15 @@ function Server:_socketError(err, socket)
   else
     io.stderr:write(string.format("luatls: connection from %s:%s closed: %s\n",
       tostring(socket.remoteAddress), tostring(socket.remotePort), tostring(err)))
+  end
+end
+
+-- A connection this server counts goes on as another socket (a TLS server
+-- puts a plain socket it accepted under TLS): that one is counted instead.
+function Server:_replaceConnection(old, new)
+  if self._sockets[old] then
+    self._sockets[old] = nil
+    self._sockets[new] = true
   end
 end
 

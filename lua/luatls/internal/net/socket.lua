@@ -1,5 +1,6 @@
 -- luatls.internal.net.socket: net.Socket, a Duplex stream over a handle
--- (reading, writing, end and destroy, connect, timeouts, addresses). The
+-- (reading, writing, end and destroy, connect, timeouts, addresses; the
+-- onread option's callback instead of 'data'). The
 -- pipe forwarding in C is in forward.lua, which adds its methods here.
 --
 -- What a subclass (TLSSocket) may use besides the stream hooks:
@@ -31,9 +32,33 @@ Socket._wantRead = false
 Socket._hadError = false
 Socket.allowHalfOpen = false
 
--- Socket.new([options]): options.allowHalfOpen (default false), and, for the
--- runtime's own use, options.handle (an open handle to wrap) and
--- options.server.
+-- options.onread = { buffer = size, callback = fn }: the socket's reads go
+-- to fn(nread, buf), in pieces of at most `size` bytes, instead of 'data'
+-- events and the Readable buffer. In Lua a chunk cannot be filled in place:
+-- buffer is a size (a positive integer, or a string whose length is the
+-- size, or a function returning either, called once), buf a string of
+-- nread bytes. fn returning false pauses the socket (what is left of the
+-- chunk waits) until resume(). The end of the stream still gives 'end'.
+-- Unlike Node, which ignores a malformed onread, one raises.
+local function checkOnread(o, level)
+  level = level + 1
+  if type(o) ~= "table" then errors.invalidArgType("options.onread", "of type table", o, level) end
+  if type(o.callback) ~= "function" then
+    errors.invalidArgType("options.onread.callback", "of type function", o.callback, level)
+  end
+  local size = o.buffer
+  if type(size) == "function" then size = size() end
+  if type(size) == "string" then size = #size end
+  if math.type(size) ~= "integer" or size <= 0 then
+    error(errors.TypeError("ERR_INVALID_ARG_VALUE", "The property 'options.onread.buffer' must be a positive "
+      .. "integer, a non-empty string or a function returning one. Received " .. tostring(o.buffer)), level)
+  end
+  return { size = size, callback = o.callback }
+end
+
+-- Socket.new([options]): options.allowHalfOpen (default false), onread
+-- (above), highWaterMark, and, for the runtime's own use, options.handle
+-- (an open handle to wrap) and options.server.
 function Socket:init(options)
   options = options or {}
   errors.checkOptions(options, "net.Socket")
@@ -47,6 +72,7 @@ function Socket:init(options)
     decodeStrings = false,
   })
   self.server = options.server
+  if options.onread ~= nil then self._onread = checkOnread(options.onread, 3) end
   if options.fd ~= nil then
     local fd = options.fd
     local kind = core.guess_handle(fd)
@@ -121,12 +147,58 @@ local function onreadDirect(self, data, err)
   end
 end
 
+-- deliver data (from `from`) to the onread callback; false when it paused
+-- the socket (the rest waits in _onreadRest)
+local function deliverOnread(self, data, from)
+  local o = self._onread
+  local size, callback = o.size, o.callback
+  local n = #data
+  while from <= n do
+    local piece = (from == 1 and n <= size) and data or data:sub(from, from + size - 1)
+    from = from + #piece
+    if callback(#piece, piece) == false then
+      if from <= n then self._onreadRest = data:sub(from) end
+      self._onreadPaused = true
+      stopReading(self)
+      return false
+    end
+    if self.destroyed then return false end
+  end
+  return true
+end
+
+-- onread with options.onread: no push, no 'data'
+local function onreadUser(self, data, err)
+  if data then
+    self.bytesRead = self.bytesRead + #data
+    if rawget(self, "_timeout") then self:_activity() end
+    deliverOnread(self, data, 1)
+  else
+    onread(self, data, err)
+  end
+end
+
+-- resume() also ends an onread callback's pause: first what was left of
+-- its chunk, then reading again
+function Socket:resume()
+  if rawget(self, "_onreadPaused") then
+    self._onreadPaused = nil
+    local rest = rawget(self, "_onreadRest")
+    self._onreadRest = nil
+    if rest and not deliverOnread(self, rest, 1) then return self end
+    self:_startReading()
+  end
+  return Duplex.resume(self)
+end
+
 function Socket:_startReading()
   local h = self._handle
-  if not h or self.destroyed or self:_isSelfPushing() then return end
+  if not h or self.destroyed or self:_isSelfPushing() or rawget(self, "_onreadPaused") then return end
   self:_setSelfPushing(true)
   local ok, err
-  if rawget(self, "_chunkSink") then
+  if rawget(self, "_onread") then
+    ok, err = h:read_start(function(data, e) onreadUser(self, data, e) end)
+  elseif rawget(self, "_chunkSink") then
     ok, err = h:read_start(function(data, e) onreadDirect(self, data, e) end)
   else
     ok, err = h:read_start(function(data, e) onread(self, data, e) end)

@@ -1,5 +1,6 @@
 -- luatls.internal.tls.options: TLS options that a server and a TLSSocket
--- both take: the handshake callbacks' checks and the ALPN/NPN protocol lists.
+-- both take: the handshake callbacks' checks and the ALPN/NPN protocol lists
+-- (also public as tls.convertALPNProtocols).
 local errors = require("luatls.errors")
 
 local M = {}
@@ -20,34 +21,54 @@ function M.checkCallbacks(options, level)
 end
 
 -- A list of protocol names, or Node's wire format ("\2h2\8http/1.1"), as
--- the wire format.
-function M.toWire(name, protocols)
+-- the wire format. `what` names the value in errors ("options.ALPNProtocols");
+-- level as for error() (the default blames the caller's caller).
+function M.toWire(what, protocols, level)
   if protocols == nil then return nil end
+  level = level or 4
   if type(protocols) == "string" then
     local i = 1
     while i <= #protocols do
       local n = protocols:byte(i)
       if n == 0 or i + n > #protocols then
         error(errors.TypeError("ERR_INVALID_ARG_VALUE", string.format(
-          "The property 'options.%s' is not a valid wire-format protocol list", name)), 4)
+          "The property '%s' is not a valid wire-format protocol list", what)), level)
       end
       i = i + n + 1
     end
     return protocols
   end
   if type(protocols) ~= "table" then
-    errors.invalidArgType("options." .. name, "a list of strings or a string", protocols, 4)
+    errors.invalidArgType(what, "a list of strings or a string", protocols, level)
   end
   local out = {}
   for i, p in ipairs(protocols) do
-    if type(p) ~= "string" or #p == 0 or #p > 255 then
+    if type(p) ~= "string" or #p == 0 then
       error(errors.TypeError("ERR_INVALID_ARG_VALUE", string.format(
-        "The property 'options.%s[%d]' must be a string of 1 to 255 bytes. Received %s",
-        name, i, tostring(p))), 4)
+        "The property '%s[%d]' must be a string of 1 to 255 bytes. Received %s",
+        what, i, tostring(p))), level)
+    end
+    if #p > 255 then
+      error(errors.RangeError("ERR_OUT_OF_RANGE", string.format(
+        "The byte length of the protocol at index %d exceeds the maximum length. It must be <= 255. Received %d",
+        i - 1, #p)), level)
     end
     out[#out + 1] = string.char(#p) .. p
   end
   return table.concat(out)
+end
+
+-- tls.convertALPNProtocols(protocols[, out]) -> the wire format: a list of
+-- names is encoded, a string is taken as wire format already (Node's
+-- Buffer); out.ALPNProtocols is set to it when out is given. Anything else
+-- gives nil and leaves out alone, as Node leaves it. Unlike Node an empty
+-- name, or a string that is no wire-format list, raises.
+function M.convertALPNProtocols(protocols, out)
+  if out ~= nil and type(out) ~= "table" then errors.invalidArgType("out", "of type table", out) end
+  if type(protocols) ~= "table" and type(protocols) ~= "string" then return nil end
+  local wire = M.toWire("protocols", protocols, 3)
+  if out then out.ALPNProtocols = wire end
+  return wire
 end
 
 return M

@@ -105,6 +105,8 @@ local function setCredentials(ctx, options)
   else
     caStore.apply(ctx)
   end
+  -- a CA that is no root may be the chain's anchor
+  if options.allowPartialTrustChain then ctx:set_partial_chain() end
 
   for _, cert in ipairs(list(options.cert)) do ctx:add_cert(pem("cert", cert)) end
   local keys = list(options.key)
@@ -114,6 +116,20 @@ local function setCredentials(ctx, options)
     else
       ctx:add_key(pem("key", key), options.passphrase)
     end
+  end
+  local uri = options.privateKeyIdentifier
+  if uri ~= nil then
+    -- (engines are gone from OpenSSL 3: privateKeyEngine is refused by
+    -- errors.checkOptions; the URI goes to OSSL_STORE and its providers)
+    if type(uri) ~= "string" then
+      errors.invalidArgType("options.privateKeyIdentifier", "of type string", uri, 4)
+    end
+    if #keys > 0 then
+      error(errors.TypeError("ERR_INVALID_ARG_VALUE", "The options 'key' and 'privateKeyIdentifier' "
+        .. "both give the private key: give one"), 3)
+    end
+    ctx:load_key_uri(uri, options.passphrase)
+    keys = { uri }
   end
   if #keys > 0 and options.cert ~= nil then ctx:check_key() end
   for _, pfx in ipairs(list(options.pfx)) do
@@ -201,22 +217,6 @@ function M.getCiphers()
     if not seen[n] then seen[n] = true; out[#out + 1] = n end
   end
   table.sort(out)
-  return out
-end
-
--- tls.rootCertificates: the system's trusted CAs as PEM strings (read when
--- first used). Node ships Mozilla's list; luatls trusts what the system does.
-function M.rootCertificates()
-  local file = core.default_cert_file()
-  local f = io.open(file, "r")
-  local out = {}
-  if f then
-    local all = f:read("a")
-    f:close()
-    for pemText in all:gmatch("%-%-%-%-%-BEGIN CERTIFICATE%-%-%-%-%-.-%-%-%-%-%-END CERTIFICATE%-%-%-%-%-") do
-      out[#out + 1] = pemText .. "\n"
-    end
-  end
   return out
 end
 

@@ -1,8 +1,11 @@
 -- luatls.internal.tls.server: tls.Server, a net.Server whose connections
 -- are TLSSockets (handshake timeout, addContext, setSecureContext, session
--- ticket keys and their rotation). Beyond Node's options it takes
--- clientHelloCallback(socket, hello, cb) (hooks.lua: _onClientHello).
+-- ticket keys and their rotation). Its 'connection' event gets the plain
+-- socket before TLS when someone listens to it, as Node's. Beyond Node's
+-- options it takes clientHelloCallback(socket, hello, cb) (hooks.lua:
+-- _onClientHello).
 local net = require("luatls.net")
+local EventEmitter = require("luatls.events")
 local errors = require("luatls.errors")
 local timers = require("luatls.timers")
 local core = require("luatls.loop").core
@@ -15,6 +18,8 @@ local toWire = tlsOptions.toWire
 
 local Server = net.Server:extend("Server")
 
+local onConnection -- (below) the server's own 'connection' listener
+
 -- tls.createServer([options][, secureConnectionListener])
 function Server:init(options, listener)
   if type(options) == "function" then options, listener = nil, options end
@@ -23,6 +28,7 @@ function Server:init(options, listener)
   errors.checkOptions(options, "tls.createServer")
   net.Server.init(self, { allowHalfOpen = options.allowHalfOpen, pauseOnConnect = options.pauseOnConnect,
     highWaterMark = options.highWaterMark })
+  self:on("connection", function(socket) onConnection(self, socket) end)
   if listener ~= nil then
     if type(listener) ~= "function" then errors.invalidArgType("listener", "of type function", listener) end
     self:on("secureConnection", listener)
@@ -37,8 +43,8 @@ function Server:init(options, listener)
   self._SNICallback = options.SNICallback
   self._clientHelloCallback = options.clientHelloCallback -- luatls's own
   self._ALPNCallback = options.ALPNCallback
-  self._alpnWire = toWire("ALPNProtocols", options.ALPNProtocols)
-  self._npnWire = toWire("NPNProtocols", options.NPNProtocols)
+  self._alpnWire = toWire("options.ALPNProtocols", options.ALPNProtocols)
+  self._npnWire = toWire("options.NPNProtocols", options.NPNProtocols)
   self._contexts = {}
   self._secureContext = contextOf(options, true)
   if options.ticketKeys ~= nil then
@@ -82,9 +88,11 @@ local function socketOptions(self)
   return o
 end
 
-function Server:_makeSocket(handle)
-  local socket = TLSSocket.new(nil, socketOptions(self))
-  socket:_wrap(handle) -- a connection the server accepted
+-- A TLSSocket for a connection: over an accepted handle, or over a plain
+-- connected net.Socket (then raw) given to 'connection'.
+local function secureSocket(self, handle, raw)
+  local socket = TLSSocket.new(raw, socketOptions(self))
+  if handle then socket:_wrap(handle) end
   if self._handshakeTimeout > 0 then
     socket._handshakeTimer = timers.setTimeout(function()
       socket._handshakeTimer = nil
@@ -96,6 +104,27 @@ function Server:_makeSocket(handle)
     socket._handshakeTimer:unref()
   end
   return socket
+end
+
+-- An accepted connection: TLS from the start, unless someone listens to
+-- 'connection' (beside the server's own listener, onConnection): then,
+-- as in Node, 'connection' gets the plain socket and onConnection puts it
+-- under TLS.
+function Server:_makeSocket(handle)
+  if self:listenerCount("connection") > 1 then return net.Server._makeSocket(self, handle) end
+  return secureSocket(self, handle, nil)
+end
+
+-- The server's own 'connection' listener, the first: a plain net.Socket
+-- (accepted here, or one a script hands over with
+-- server:emit("connection", socket), as in Node) goes under TLS; its
+-- handshake begins with the next bytes the peer sends (bytes the plain
+-- socket has read already are not replayed).
+function onConnection(self, socket)
+  if EventEmitter.instanceOf(socket, TLSSocket) or not EventEmitter.instanceOf(socket, net.Socket) then return end
+  if socket.destroyed then return end
+  local secure = secureSocket(self, nil, socket)
+  self:_replaceConnection(socket, secure)
 end
 
 -- addContext(hostname, context): the context for clients that ask for

@@ -1,7 +1,9 @@
 -- luatls.internal.tls.socket: TLSSocket, a net.Socket whose handle is a TLS
 -- connection from the C core (src/tls/conn.c): wrapping a transport, the
 -- events the connection reports, the handshake's end (verification),
--- renegotiation, and what the connection knows (certificates, cipher, ...).
+-- renegotiation, and what the connection knows (certificates, cipher, shared
+-- signature algorithms, ...: nil once destroyed) or is told before its
+-- handshake (setServername, setSession, setKeyCert).
 -- The handshake hooks are in hooks.lua.
 local loop = require("luatls.loop")
 local net = require("luatls.net")
@@ -46,11 +48,11 @@ function TLSSocket:init(socket, options)
   -- highWaterMark: the socket's stream, both sides (a server's options give
   -- it to every socket it accepts, as net.createServer's do in Node 20)
   net.Socket.init(self, { allowHalfOpen = options.allowHalfOpen, server = options.server,
-    highWaterMark = options.highWaterMark })
+    highWaterMark = options.highWaterMark, onread = options.onread })
   self._tls = options
   tlsOptions.checkCallbacks(options, 3)
-  options._alpnWire = options._alpnWire or toWire("ALPNProtocols", options.ALPNProtocols)
-  options._npnWire = options._npnWire or toWire("NPNProtocols", options.NPNProtocols)
+  options._alpnWire = options._alpnWire or toWire("options.ALPNProtocols", options.ALPNProtocols)
+  options._npnWire = options._npnWire or toWire("options.NPNProtocols", options.NPNProtocols)
   if options.isServer == true then self._isServer = true end
   -- the SecureContext: options.secureContext (then read from self._tls), or
   -- one made from the options
@@ -85,7 +87,10 @@ function TLSSocket:init(socket, options)
       end)
       socket:once("error", function(err) self:destroy(err) end)
     end
+    -- one connection: either socket's end is the other's (as in Node,
+    -- where they share the handle)
     self:once("close", function() if not socket.destroyed then socket:destroy() end end)
+    socket:once("close", function() if not self.destroyed then self:destroy() end end)
   end
 end
 
@@ -163,9 +168,10 @@ function TLSSocket:_wrap(transport)
       w:set_session_hook(true)
     end
   else
-    local name = o.servername
+    local name = self._servername or o.servername
     if name and name ~= "" and net.isIP(name) == 0 then w:set_servername(name) end
-    if o.session then w:set_session(o.session) end
+    local session = self._session or o.session
+    if session then w:set_session(session) end
     if o._alpnWire then w:set_alpn(o._alpnWire) end
     if o._npnWire then w:set_npn(o._npnWire) end
     if o.requestOCSP then
@@ -239,7 +245,7 @@ local function serverIdentityError(self, w)
   local verr = w:verify_error()
   if not verr then
     local check = self._tls.checkServerIdentity or identity.checkServerIdentity
-    local host = self._tls.servername or self._tls.host or "localhost"
+    local host = self._servername or self._tls.servername or self._tls.host or "localhost"
     local ok, res = pcall(check, host, self:getPeerCertificate())
     if not ok then
       -- an override that raises: its error ends the connection
@@ -416,16 +422,29 @@ function TLSSocket:_connection()
   return self._handle
 end
 
-local function call(self, method, ...)
+-- the connection while it is open, else nil (destroyed, closing, not yet
+-- connected): then every getter below answers nil, as Node's answer null
+local function live(self)
   local w = self._handle
-  if not w or w:is_closing() then return nil end
+  if w and not w:is_closing() then return w end
+end
+
+local function call(self, method, ...)
+  local w = live(self)
+  if not w then return nil end
   return w[method](w, ...)
 end
 
+-- getPeerCertificate([detailed]), getCertificate(): the certificate as a
+-- table, {} when there is none, nil once the socket is destroyed
 function TLSSocket:getPeerCertificate(detailed)
+  if not live(self) then return nil end
   return call(self, "get_peer_certificate", detailed) or {}
 end
-function TLSSocket:getCertificate() return call(self, "get_certificate") or {} end
+function TLSSocket:getCertificate()
+  if not live(self) then return nil end
+  return call(self, "get_certificate") or {}
+end
 -- getX509Certificate(), getPeerX509Certificate() -> an X509Certificate
 -- (the peer's linked to the issuers it sent), or nil
 local function x509(self, peer)
@@ -438,11 +457,18 @@ function TLSSocket:getCipher() return call(self, "get_cipher") end
 function TLSSocket:getProtocol() return call(self, "get_protocol") end
 function TLSSocket:getSession() return call(self, "get_session") end
 function TLSSocket:getTLSTicket() return call(self, "get_tls_ticket") end
-function TLSSocket:isSessionReused() return call(self, "is_session_reused") == true end
+-- isSessionReused() -> true | false; nil once destroyed (Node's null)
+function TLSSocket:isSessionReused()
+  if not live(self) then return nil end
+  return call(self, "is_session_reused") == true
+end
+-- getSharedSigalgs() -> { "ECDSA+SHA256", "RSA-PSS+SHA256", ... } (Node's
+-- names; {} before the handshake, nil once destroyed)
+function TLSSocket:getSharedSigalgs() return call(self, "get_shared_sigalgs") end
 function TLSSocket:getFinished() return call(self, "get_finished") end
 function TLSSocket:getPeerFinished() return call(self, "get_peer_finished") end
 function TLSSocket:getEphemeralKeyInfo()
-  if self._isServer then return nil end
+  if self._isServer or not live(self) then return nil end
   return call(self, "get_ephemeral_key_info") or {}
 end
 
@@ -466,8 +492,37 @@ function TLSSocket:setServername(name)
   if self._isServer then
     error(errors.new("ERR_TLS_SNI_FROM_SERVER", "Cannot issue SNI from a TLS server-side socket"), 2)
   end
-  self._tls.servername = name
+  -- (the socket's own name: a server's sockets share their options table)
+  self._servername = name
   if self._handle then self._handle:set_servername(name) end
+end
+
+-- setSession(session): a session (the DER bytes 'session' or getSession()
+-- gave) to resume in the handshake to come; isSessionReused() tells
+-- whether the server took it. Bytes that are no session are ignored, as
+-- Node ignores them.
+function TLSSocket:setSession(session)
+  if type(session) ~= "string" then
+    error(errors.TypeError("ERR_INVALID_ARG_TYPE", "Session must be a buffer"), 2)
+  end
+  self._session = session
+  if self._handle then self._handle:set_session(session) end
+end
+
+-- setKeyCert(context): a SecureContext, or createSecureContext's options
+-- (at least key and cert): its certificate, chain and key are the ones this
+-- socket shows from now on (in the handshake to come, e.g. from an
+-- ALPNCallback or before a server socket's handshake)
+function TLSSocket:setKeyCert(context)
+  if type(context) ~= "table" then errors.invalidArgType("options", "of type table", context) end
+  if getmetatable(context) ~= secureContext.SecureContext then
+    context = secureContext.createSecureContext(context, self._isServer)
+  end
+  local w = self._handle
+  if not w or w:is_closing() then
+    error(errors.new("ERR_SOCKET_CLOSED", "Socket is closed"), 2)
+  end
+  w:set_key_cert(context.context)
 end
 
 -- tls.TLSSocket(socket, options) works as TLSSocket.new(socket, options)
