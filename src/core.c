@@ -18,6 +18,7 @@ static const luatls_tls_feature *const tls_features[] = {
     &luatls_tls_ocsp_feature,
     &luatls_tls_reneg_feature,
     &luatls_tls_forward_feature,
+    &luatls_tls_psk_feature, /* (no hello stage: OpenSSL asks it later) */
     NULL,
 };
 

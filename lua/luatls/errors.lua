@@ -61,8 +61,7 @@ end
 --
 -- Given one of these, a call raises at once (a TypeError with Node's code
 -- ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, naming the option and the call),
--- instead of ignoring it and failing later with an unrelated error (a PSK
--- server would answer every client with ERR_SSL_NO_SHARED_CIPHER). Each
+-- instead of ignoring it and failing later with an unrelated error. Each
 -- option lists the calls Node reads it in; elsewhere, and for names Node
 -- does not know, options stay ignored, as in Node. When one is implemented,
 -- remove it from here.
@@ -80,10 +79,6 @@ local UNSUPPORTED_OPTIONS = {
   privateKeyIdentifier = { calls = CONTEXT_CALLS },
   clientCertEngine = { calls = CONTEXT_CALLS },
   allowPartialTrustChain = { calls = CONTEXT_CALLS, boolean = true },
-  pskCallback = { calls = TLS_SOCKET_CALLS },
-  -- Node ignores a hint given to a client; luatls refuses it there too (a
-  -- client's options reach tls.TLSSocket, which reads it for a server)
-  pskIdentityHint = { calls = TLS_SOCKET_CALLS },
   enableTrace = { calls = TLS_SOCKET_CALLS, boolean = true },
   -- onread: Node reads it where a socket is made (its docs moved it off
   -- socket.connect(), which ignores it).

@@ -1,11 +1,15 @@
 -- luatls.internal.tls.options: TLS options that a server and a TLSSocket
--- both take: the handshake callbacks' checks and the ALPN/NPN protocol lists.
+-- both take: the checks of the handshake callbacks (SNI, ALPN, PSK), and
+-- the ALPN/NPN protocol lists.
 local errors = require("luatls.errors")
 
 local M = {}
 
--- SNICallback and ALPNCallback are functions; ALPNCallback and
--- ALPNProtocols are not both given.
+-- SNICallback, ALPNCallback and pskCallback are functions; ALPNCallback
+-- and ALPNProtocols are not both given; pskIdentityHint is a string. (A
+-- PSK-only server also needs PSK suites in `ciphers` for TLS 1.2, e.g.
+-- "PSK-AES128-GCM-SHA256": tls.DEFAULT_CIPHERS has none, as Node's; TLS
+-- 1.3 needs nothing more.)
 function M.checkCallbacks(options, level)
   level = (level or 2) + 1
   if options.SNICallback ~= nil and type(options.SNICallback) ~= "function" then
@@ -13,6 +17,13 @@ function M.checkCallbacks(options, level)
   end
   if options.ALPNCallback ~= nil and type(options.ALPNCallback) ~= "function" then
     errors.invalidArgType("options.ALPNCallback", "of type function", options.ALPNCallback, level)
+  end
+  -- (as Node: false and "" are no PSK options at all)
+  if options.pskCallback and type(options.pskCallback) ~= "function" then
+    errors.invalidArgType("options.pskCallback", "of type function", options.pskCallback, level)
+  end
+  if options.pskIdentityHint and type(options.pskIdentityHint) ~= "string" then
+    errors.invalidArgType("options.pskIdentityHint", "of type string", options.pskIdentityHint, level)
   end
   if options.ALPNProtocols ~= nil and options.ALPNCallback ~= nil then
     error(errors.TypeError("ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS",
