@@ -277,6 +277,53 @@ function M.fields(out)
   return t
 end
 
+-- onCleanup(fn): inside a test, run fn when the test ends, passed or
+-- failed (busted keeps one finally() per test: this one runs the list,
+-- the latest first)
+local cleanups = {}
+function M.onCleanup(fn)
+  if #cleanups == 0 then
+    specEnv("finally").finally(function()
+      local list = cleanups
+      cleanups = {}
+      for i = #list, 1, -1 do
+        local ok, err = pcall(list[i])
+        if not ok then io.stderr:write("cleanup: ", tostring(err), "\n") end
+      end
+    end)
+  end
+  cleanups[#cleanups + 1] = fn
+end
+
+-- peer(cmd[, input]) -> proc: spawn() a peer under `timeout 20`, killed
+-- when the test ends (a failing assertion must not leave it running);
+-- finishPeer(proc) -> its output and exit status.
+function M.peer(cmd, input)
+  local proc = M.spawn("timeout 20 " .. cmd, input)
+  M.onCleanup(function()
+    if not proc.finished then M.kill(proc) end
+  end)
+  return proc
+end
+
+function M.finishPeer(proc)
+  proc.finished = true
+  return M.finish(proc, 25000)
+end
+
+-- waitForOutput(proc, pattern) -> the pattern's capture (or match) once
+-- the background process printed it; fails with its output if it exits
+-- first
+function M.waitForOutput(proc, pattern)
+  M.wait(function() return M.output(proc):match(pattern) or M.done(proc) end, 20000,
+    "the process to print " .. pattern)
+  local got = M.output(proc):match(pattern)
+  if not got then
+    error("the process exited before printing " .. pattern .. ":\n" .. M.finishPeer(proc), 2)
+  end
+  return got
+end
+
 -- have(cmd): is the program installed? (asked once per program)
 local installed = {}
 function M.have(cmd)

@@ -47,39 +47,11 @@ end
 
 local function now() return core.hrtime() / 1e6 end
 
--- onCleanup(fn): run fn when the test ends, passed or failed (busted keeps
--- one finally() per test: this one runs the list, the latest first)
-local cleanups = {}
-local function onCleanup(fn)
-  if #cleanups == 0 then
-    finally(function()
-      local list = cleanups
-      cleanups = {}
-      for i = #list, 1, -1 do
-        local ok, err = pcall(list[i])
-        if not ok then io.stderr:write("cleanup: ", tostring(err), "\n") end
-      end
-    end)
-  end
-  cleanups[#cleanups + 1] = fn
-end
-
 -- ---- peers ----------------------------------------------------------------------
 
--- a peer in the background, bounded in time; ended when the test ends
--- (a failing assertion must not leave it running)
-local function spawn(cmd, input)
-  local proc = helper.spawn("timeout 20 " .. cmd, input)
-  onCleanup(function()
-    if not proc.finished then helper.kill(proc) end
-  end)
-  return proc
-end
-
-local function finish(proc)
-  proc.finished = true
-  return helper.finish(proc, 25000)
-end
+-- peers in the background, bounded in time, ended when the test ends
+-- (spec/helper.lua)
+local onCleanup, spawn, finish = helper.onCleanup, helper.peer, helper.finishPeer
 
 local function showOutput(out)
   if #out > 4000 then out = out:sub(1, 2000) .. "\n[...]\n" .. out:sub(-2000) end

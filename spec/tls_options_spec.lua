@@ -39,7 +39,6 @@ end
 -- A value for each option, of the type Node takes.
 local VALUES = {
   pskCallback = function() return { psk = "secret", identity = "me" } end,
-  pskIdentityHint = "hint",
   enableTrace = true,
   privateKeyEngine = "pkcs11",
   clientCertEngine = "dynamic",
@@ -53,8 +52,6 @@ local SOCKET = { "tls.createServer", "tls.connect", "tls.TLSSocket" }
 local REFUSED_BY = {
   privateKeyEngine = CONTEXT,
   clientCertEngine = CONTEXT,
-  pskCallback = SOCKET,
-  pskIdentityHint = SOCKET,
   enableTrace = SOCKET,
 }
 
@@ -96,12 +93,12 @@ describe("options luatls does not implement", function()
         checked = checked + 1
       end
     end
-    assert.equal(5 * 2 + 3 * 3, checked)
+    assert.equal(5 * 2 + 3 * 1, checked)
     -- a TLSSocket wrapping a socket refuses them as well (the socket is
     -- left as it was)
     local raw = net.Socket.new()
-    local ok, err = pcall(tls.TLSSocket, raw, { isServer = true, pskCallback = VALUES.pskCallback })
-    assertUnavailable("pskCallback", "tls.TLSSocket", ok, err)
+    local ok, err = pcall(tls.TLSSocket, raw, { isServer = true, clientCertEngine = VALUES.clientCertEngine })
+    assertUnavailable("clientCertEngine", "tls.TLSSocket", ok, err)
     assert.is_false(raw.destroyed)
     raw:destroy()
     -- so does tls.connect(port, host, options, cb)
@@ -113,17 +110,6 @@ describe("options luatls does not implement", function()
     assert.is_nil(cerr)
     assert.equal("still serving", echoed)
     helper.closeServer(server, true)
-  end)
-
-  it("a PSK server is refused when it is made, not at its first client", function()
-    local ok, err = pcall(tls.createServer, {
-      ciphers = "PSK-AES128-GCM-SHA256",
-      pskCallback = function() return "secret" end,
-      pskIdentityHint = "luatls",
-    })
-    assert.is_false(ok)
-    assert.equal("ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", err.code)
-    assert.truthy(err.message:find("tls.createServer option 'psk", 1, true), err.message)
   end)
 
   it("false for enableTrace and allowPartialTrustChain is their default, accepted", function()
@@ -140,8 +126,8 @@ describe("options luatls does not implement", function()
   end)
 
   it("false for the others is no value they take: refused", function()
-    local ok, err = pcall(tls.createServer, serverOptions({ pskCallback = false }))
-    assertUnavailable("pskCallback", "tls.createServer", ok, err)
+    local ok, err = pcall(tls.createServer, serverOptions({ privateKeyEngine = false }))
+    assertUnavailable("privateKeyEngine", "tls.createServer", ok, err)
     ok, err = pcall(tls.createSecureContext, { clientCertEngine = false })
     assertUnavailable("clientCertEngine", "tls.createSecureContext", ok, err)
   end)

@@ -104,8 +104,7 @@ end
 --
 -- Given one of these, a call raises at once (a TypeError with Node's code
 -- ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, naming the option and the call),
--- instead of ignoring it and failing later with an unrelated error (a PSK
--- server would answer every client with ERR_SSL_NO_SHARED_CIPHER). Each
+-- instead of ignoring it and failing later with an unrelated error. Each
 -- option lists the calls Node reads it in; elsewhere, and for names Node
 -- does not know, options stay ignored, as in Node. When one is implemented,
 -- remove it from here.
@@ -125,10 +124,6 @@ local NO_ENGINES = "OpenSSL 3 replaces engines with providers: give privateKeyId
 local UNSUPPORTED_OPTIONS = {
   privateKeyEngine = { calls = CONTEXT_CALLS, hint = NO_ENGINES },
   clientCertEngine = { calls = CONTEXT_CALLS, hint = NO_ENGINES },
-  pskCallback = { calls = TLS_SOCKET_CALLS },
-  -- Node ignores a hint given to a client; luatls refuses it there too (a
-  -- client's options reach tls.TLSSocket, which reads it for a server)
-  pskIdentityHint = { calls = TLS_SOCKET_CALLS },
   enableTrace = { calls = TLS_SOCKET_CALLS, boolean = true },
 }
 M.UNSUPPORTED_OPTIONS = UNSUPPORTED_OPTIONS

@@ -2,7 +2,7 @@
  * tls/conn.c - a TLS connection over a TCP (or pipe) handle: the SSL, its
  * BIO (bio.c), the pump that moves bytes between them (pump.c), and the
  * features that attach to it (hooks.c, session.c, ocsp.c, reneg.c,
- * forward.c) through the luatls_tls_feature descriptors core.c lists.
+ * forward.c, psk.c) through the luatls_tls_feature descriptors core.c lists.
  *
  * This file owns what every connection has: making one (tls_wrap), its
  * one state (open, closing, closed) and the one release that __gc and the
@@ -660,8 +660,16 @@ static int l_verify_error(lua_State *L) {
   if (ssl == NULL)
     return 0;
   X509 *peer = SSL_get0_peer_certificate(ssl);
+  tls_conn *c = lua_touserdata(L, 1);
+  if (peer == NULL && c->psk.used) {
+    /* as Node: a pre-shared key authenticated the peer (psk.c), by a PSK
+     * suite (TLS 1.2) or a handshake resumed from it (TLS 1.3) */
+    const SSL_CIPHER *ci = SSL_get_current_cipher(ssl);
+    if ((ci && SSL_CIPHER_get_auth_nid(ci) == NID_auth_psk) ||
+        SSL_session_reused(ssl))
+      return 0;
+  }
   if (peer == NULL) {
-    tls_conn *c = lua_touserdata(L, 1);
     if (c->is_server)
       luatls_push_error(L, "UNABLE_TO_GET_ISSUER_CERT",
                         "the peer sent no certificate");

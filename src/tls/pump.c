@@ -204,9 +204,27 @@ static void fail_ssl(tls_conn *c, lua_State *L) {
 
 /* ---- the handshake ------------------------------------------------------- */
 
+/* a hook ended the handshake (an error it kept, luatls_tls_hook_error):
+ * report its error, not OpenSSL's. 0 when none did. */
+static int hook_failed(tls_conn *c, lua_State *L) {
+  if (c->hello.err_ref == LUA_NOREF)
+    return 0;
+  ERR_clear_error();
+  lua_rawgeti(L, LUA_REGISTRYINDEX, c->hello.err_ref);
+  luaL_unref(L, LUA_REGISTRYINDEX, c->hello.err_ref);
+  c->hello.err_ref = LUA_NOREF;
+  send_alert(c, L);
+  luatls_tls_report_error(c, L);
+  return 1;
+}
+
 static void handshake_step(tls_conn *c, lua_State *L) {
   ERR_clear_error();
   int r = SSL_do_handshake(c->ssl);
+  /* (a hook whose error OpenSSL cannot act on, such as a PSK callback's in
+   * TLS 1.3, which falls back to certificates, still ends the handshake) */
+  if (r == 1 && hook_failed(c, L))
+    return;
   if (r == 1) {
     c->handshake_done = 1;
     luatls_tls_enc_out(c, L, 0);
@@ -228,17 +246,8 @@ static void handshake_step(tls_conn *c, lua_State *L) {
     }
     return;
   }
-  if (c->hello.err_ref != LUA_NOREF) {
-    /* a hook ended the handshake: its error, not OpenSSL's */
-    ERR_clear_error();
-    lua_rawgeti(L, LUA_REGISTRYINDEX, c->hello.err_ref);
-    luaL_unref(L, LUA_REGISTRYINDEX, c->hello.err_ref);
-    c->hello.err_ref = LUA_NOREF;
-    send_alert(c, L);
-    luatls_tls_report_error(c, L);
-    return;
-  }
-  fail_ssl(c, L);
+  if (!hook_failed(c, L))
+    fail_ssl(c, L);
 }
 
 /* ---- clear_out: cleartext out -------------------------------------------- */

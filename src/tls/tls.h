@@ -12,7 +12,7 @@
  *   bio.c      the connection's BIO (the enc_in and enc_out buffers)
  *   context.c  SecureContext; installs each feature's OpenSSL callbacks
  *   features   hooks.c (SNI, ALPN, NPN), session.c, ocsp.c, reneg.c,
- *              forward.c: each a luatls_tls_feature (below)
+ *              forward.c, psk.c: each a luatls_tls_feature (below)
  *   hello.c    the ClientHello parser (pure: bytes in, a Lua table out;
  *              core.parse_client_hello), a feature with functions only
  *   hello_hook.c  feature: clientHelloCallback (the ClientHello's bytes
@@ -145,6 +145,14 @@ struct tls_conn {
                                  * into this connection (0: never) */
     unsigned from_wait : 1;     /* we are full: from_stream's reads wait */
   } forward;
+  /* pre-shared keys (psk.c) */
+  struct {
+    unsigned callback : 1, /* ask Lua ("psk" event) */
+        used : 1;          /* Lua gave OpenSSL a key */
+    unsigned char *key;    /* while Lua answers: OpenSSL's buffers, */
+    char *identity;        /* their sizes and the key's length */
+    unsigned max, max_identity, len;
+  } psk;
   /* renegotiation (reneg.c) */
   struct {
     unsigned ours : 1; /* we asked for it (renegotiate()) */
@@ -185,6 +193,7 @@ extern const luatls_tls_feature luatls_tls_reneg_feature;
 extern const luatls_tls_feature luatls_tls_forward_feature;
 extern const luatls_tls_feature luatls_tls_hello_feature; /* hello.c */
 extern const luatls_tls_feature luatls_tls_hello_hook_feature;
+extern const luatls_tls_feature luatls_tls_psk_feature;
 
 /* ---- conn.c -------------------------------------------------------------- */
 

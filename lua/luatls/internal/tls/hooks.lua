@@ -2,7 +2,8 @@
 -- C connection calls (see CONN_EVENTS in socket.lua) and which may answer
 -- later: clientHelloCallback (luatls's own: _onClientHello), SNICallback
 -- and addContext() (_onHello), ALPNCallback (_onALPN),
--- the server's 'newSession', 'resumeSession' and 'OCSPRequest' listeners.
+-- the server's 'newSession', 'resumeSession' and 'OCSPRequest' listeners;
+-- and pskCallback (_onPSK), which answers at once.
 -- install(TLSSocket) adds the methods.
 local errors = require("luatls.errors")
 local secureContext = require("luatls.internal.tls.secure_context")
@@ -188,6 +189,58 @@ function Hooks:_onOCSPRequest(cert, issuer)
     w:ocsp_done(type(response) == "string" and response or nil)
   end)
   runHook(self, cb, answered, self.server.emit, self.server, "OCSPRequest", cert, issuer, cb)
+end
+
+-- ---- pre-shared keys (TLS-PSK) ----------------------------------------------------
+
+-- Node's ERR_INVALID_ARG_VALUE for a key or identity too long for OpenSSL
+-- (the key's bytes are not shown)
+local function tooLong(name, what, max, value)
+  local shown = name == "identity" and string.format("'%s'", value) or string.format("a string of %d bytes", #value)
+  error(errors.TypeError("ERR_INVALID_ARG_VALUE", string.format(
+    "The argument '%s' %s exceeds %d bytes. Received %s", name, what, max, shown)), 0)
+end
+
+local function checkKey(psk, max)
+  if type(psk) ~= "string" then errors.invalidArgType("psk", "a string (a Buffer)", psk, 3) end
+  if #psk > max then tooLong("psk", "Pre-shared key", max, psk) end
+  return psk
+end
+
+-- the server's pskCallback(socket, identity) -> the key (a string, or
+-- Node's { psk = key }), or nil/false for an identity it does not know
+local function serverKey(self, identity, maxPsk)
+  local ret = self._pskCallback(self, identity)
+  if ret == nil or ret == false then return nil end
+  if type(ret) == "table" then return checkKey(ret.psk, maxPsk) end
+  if type(ret) ~= "string" then errors.invalidArgType("ret", "a string (a Buffer) or a table", ret, 2) end
+  return checkKey(ret, maxPsk)
+end
+
+-- the client's pskCallback(hint) -> { psk = key, identity = string }, or
+-- nil/false for none (the handshake fails); hint is nil in TLS 1.3
+local function clientKey(self, hint, maxPsk, maxIdentity)
+  local ret = self._pskCallback(hint)
+  if ret == nil or ret == false then return nil end
+  if type(ret) ~= "table" then errors.invalidArgType("ret", "of type table", ret, 2) end
+  local psk = checkKey(ret.psk, maxPsk)
+  local identity = ret.identity
+  if type(identity) ~= "string" then errors.invalidArgType("identity", "of type string", identity, 2) end
+  if #identity > maxIdentity then tooLong("identity", "PSK identity", maxIdentity, identity) end
+  return psk, identity
+end
+
+-- The C connection asks for a key (src/tls/psk.c): the server with the
+-- client's identity, the client with the server's hint. The answer goes
+-- back at once (OpenSSL's PSK callbacks cannot wait, as in Node); a bad
+-- return value or a raise ends the handshake with its error.
+function Hooks:_onPSK(a, maxPsk, maxIdentity)
+  local w = self._handle
+  local ok, psk, identity = pcall(self._isServer and serverKey or clientKey, self, a, maxPsk, maxIdentity)
+  if not ok then
+    return w:psk_result(nil, nil, type(psk) == "table" and psk or errors.new(nil, tostring(psk)))
+  end
+  w:psk_result(psk, identity)
 end
 
 -- install(TLSSocket): add the methods above to the class.

@@ -1,18 +1,29 @@
 -- luatls.internal.tls.options: TLS options that a server and a TLSSocket
--- both take: the handshake callbacks' checks and the ALPN/NPN protocol lists
--- (also public as tls.convertALPNProtocols).
+-- both take: the checks of the handshake callbacks (SNI, ALPN, PSK,
+-- clientHelloCallback) and the ALPN/NPN protocol lists (also public as
+-- tls.convertALPNProtocols).
 local errors = require("luatls.errors")
 
 local M = {}
 
--- SNICallback, ALPNCallback and clientHelloCallback (luatls's own) are
--- functions; ALPNCallback and ALPNProtocols are not both given.
+-- SNICallback, ALPNCallback, pskCallback and clientHelloCallback (luatls's
+-- own) are functions; ALPNCallback and ALPNProtocols are not both given;
+-- pskIdentityHint is a string. (A PSK-only server also needs PSK suites in
+-- `ciphers` for TLS 1.2, e.g. "PSK-AES128-GCM-SHA256": tls.DEFAULT_CIPHERS
+-- has none, as Node's; TLS 1.3 needs nothing more.)
 function M.checkCallbacks(options, level)
   level = (level or 2) + 1
   for _, name in ipairs({ "SNICallback", "ALPNCallback", "clientHelloCallback" }) do
     if options[name] ~= nil and type(options[name]) ~= "function" then
       errors.invalidArgType("options." .. name, "of type function", options[name], level)
     end
+  end
+  -- (as Node: false and "" are no PSK options at all)
+  if options.pskCallback and type(options.pskCallback) ~= "function" then
+    errors.invalidArgType("options.pskCallback", "of type function", options.pskCallback, level)
+  end
+  if options.pskIdentityHint and type(options.pskIdentityHint) ~= "string" then
+    errors.invalidArgType("options.pskIdentityHint", "of type string", options.pskIdentityHint, level)
   end
   if options.ALPNProtocols ~= nil and options.ALPNCallback ~= nil then
     error(errors.TypeError("ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS",

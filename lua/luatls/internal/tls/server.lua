@@ -82,6 +82,8 @@ local function socketOptions(self)
       rejectUnauthorized = self.rejectUnauthorized,
       allowHalfOpen = self._options.allowHalfOpen,
       highWaterMark = self._options.highWaterMark,
+      pskCallback = self._options.pskCallback,
+      pskIdentityHint = self._options.pskIdentityHint,
     }
     self._socketOptions = o
   end

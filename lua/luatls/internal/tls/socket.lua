@@ -4,7 +4,7 @@
 -- renegotiation, and what the connection knows (certificates, cipher, shared
 -- signature algorithms, ...: nil once destroyed) or is told before its
 -- handshake (setServername, setSession, setKeyCert).
--- The handshake hooks are in hooks.lua.
+-- The handshake hooks are in hooks.lua (also the PSK callback's answer).
 local loop = require("luatls.loop")
 local net = require("luatls.net")
 local errors = require("luatls.errors")
@@ -14,6 +14,7 @@ local settings = require("luatls.internal.tls.settings")
 local secureContext = require("luatls.internal.tls.secure_context")
 local tlsOptions = require("luatls.internal.tls.options")
 local keylog = require("luatls.internal.tls.keylog")
+local tick = require("luatls.tick")
 local core = loop.core
 
 local defineProperty = EventEmitter.defineProperty
@@ -36,7 +37,8 @@ TLSSocket._keylogFile = false
 -- connecting) or nil (then connect() it). options: isServer, server,
 -- secureContext (or createSecureContext options), requestCert,
 -- rejectUnauthorized, servername, session, checkServerIdentity, minDHSize,
--- clientHelloCallback (luatls's own; a server's, as SNICallback).
+-- pskCallback, pskIdentityHint, clientHelloCallback (luatls's own; a
+-- server's, as SNICallback).
 -- The socket keeps options as self._tls and never changes what the table
 -- holds for a server socket, so a server's sockets may share one.
 function TLSSocket:init(socket, options)
@@ -127,6 +129,7 @@ local CONN_EVENTS = {
     if self.server then self.server:emit("keylog", line, self) end
   end,
   session = function(self, data) self:emit("session", data) end,
+  psk = function(self, a, maxPsk, maxIdentity) self:_onPSK(a, maxPsk, maxIdentity) end,
 }
 
 -- Put the TLS pump on a connected transport handle and start the handshake.
@@ -177,6 +180,17 @@ function TLSSocket:_wrap(transport)
     if o.requestOCSP then
       -- 'OCSPResponse'(response | nil) comes before 'secureConnect'
       w:request_ocsp()
+    end
+  end
+  if o.pskCallback then
+    -- pre-shared keys (hooks.lua's _onPSK asks the callback); a hint
+    -- OpenSSL refuses is Node's ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED, on
+    -- the socket (the server's 'tlsClientError')
+    self._pskCallback = o.pskCallback
+    w:set_psk_callback(true)
+    if self._isServer and o.pskIdentityHint then
+      local ok, err = w:set_psk_identity_hint(o.pskIdentityHint)
+      if not ok then tick.nextTick(function() self:_onTlsError(err) end) end
     end
   end
   -- --tls-keylog, SSLKEYLOGFILE: every socket's lines go to the file
@@ -243,6 +257,10 @@ end
 -- nothing.
 local function serverIdentityError(self, w)
   local verr = w:verify_error()
+  -- as Node: a resumed session is not checked again; nor is a TLS 1.3 PSK
+  -- handshake (resumed from the pre-shared key, no certificate). A TLS 1.2
+  -- PSK suite has none either: give a checkServerIdentity that accepts it.
+  if not verr and w:is_session_reused() and not w:get_peer_certificate() then return nil end
   if not verr then
     local check = self._tls.checkServerIdentity or identity.checkServerIdentity
     local host = self._servername or self._tls.servername or self._tls.host or "localhost"
