@@ -393,6 +393,13 @@ function M.nodeLines(script, lines)
   return answers
 end
 
+-- count(s, pattern) -> how many times the Lua pattern matches in s
+function M.count(s, pattern)
+  local n = 0
+  for _ in s:gmatch(pattern) do n = n + 1 end
+  return n
+end
+
 -- raisesWith(code, name, f, ...) -> the error f(...) raises, which must
 -- have the code and the class (name: "TypeError", "Error", ...)
 function M.raisesWith(code, name, f, ...)

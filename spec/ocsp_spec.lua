@@ -7,6 +7,7 @@
 -- (requestOCSP, 'OCSPResponse') with `openssl s_server -status_file`, and
 -- examples/ocsp-stapling.lua runs as a process against the same responder.
 local helper = require("spec.helper")
+local count = helper.count
 local certs = require("spec.certs")
 local tls = require("luatls.tls")
 local net = require("luatls.net")
@@ -582,11 +583,6 @@ describe("OCSP", function()
       return proc
     end
 
-    local function count(s, pattern)
-      local n = 0
-      for _ in s:gmatch(pattern) do n = n + 1 end
-      return n
-    end
 
     it("fetches from the certificate's responder, staples, and staples from its cache the second time", function()
       if not needsOpenssl() then return end

@@ -2,6 +2,7 @@
 -- stateful tickets), tickets and their keys, the client's side, and real
 -- peers resuming.
 local helper = require("spec.helper")
+local count = helper.count
 local certs = require("spec.certs")
 local tls = require("luatls.tls")
 local core = require("luatls.core")
@@ -66,11 +67,6 @@ local function s_client(port, args, input)
     port, certs.path("ca-cert.pem"), args), input or ""))
 end
 
-local function count(out, pattern)
-  local n = 0
-  for _ in out:gmatch(pattern) do n = n + 1 end
-  return n
-end
 
 describe("TLS sessions", function()
   helper.leakcheck()

@@ -109,14 +109,14 @@ end
 -- does not know, options stay ignored, as in Node. When one is implemented,
 -- remove it from here.
 --
--- nil is always accepted. So is `false` for a boolean option (enableTrace):
--- it is its default and asks for nothing, and Node scripts set it to be
--- explicit. The others take a function, a string, a table or a number,
--- never false: any value but nil raises.
+-- nil is always accepted. So is `false` for an option marked boolean (none
+-- is, now that enableTrace works): it is such an option's default and asks
+-- for nothing, and Node scripts set it to be explicit. The others take a
+-- function, a string, a table or a number, never false: any value but nil
+-- raises.
 local CONTEXT_CALLS = { -- the calls that take createSecureContext's options
   "tls.createSecureContext", "tls.createServer", "server:setSecureContext", "tls.connect", "tls.TLSSocket",
 }
-local TLS_SOCKET_CALLS = { "tls.createServer", "tls.connect", "tls.TLSSocket" }
 -- OpenSSL 3 replaces engines with providers: a key a provider holds is
 -- loaded by URI (privateKeyIdentifier without privateKeyEngine)
 local NO_ENGINES = "OpenSSL 3 replaces engines with providers: give privateKeyIdentifier a URI "
@@ -124,7 +124,6 @@ local NO_ENGINES = "OpenSSL 3 replaces engines with providers: give privateKeyId
 local UNSUPPORTED_OPTIONS = {
   privateKeyEngine = { calls = CONTEXT_CALLS, hint = NO_ENGINES },
   clientCertEngine = { calls = CONTEXT_CALLS, hint = NO_ENGINES },
-  enableTrace = { calls = TLS_SOCKET_CALLS, boolean = true },
 }
 M.UNSUPPORTED_OPTIONS = UNSUPPORTED_OPTIONS
 

@@ -32,6 +32,9 @@ usage: luatls [options] [script.lua | -] [arguments]
   --use-bundled-ca
                  trust a snapshot of OpenSSL's default CA file and
                  directory, read once (luatls bundles no CA list)
+  --trace-tls    print OpenSSL's trace of every TLS socket's messages to
+                 stderr (enableTrace's default), as node; it may show
+                 secrets
   -h, --help     this text
   -              read the script from standard input
 With no script: an interactive prompt on a terminal, else the script is read
@@ -210,20 +213,23 @@ end
 
 -- Take the runtime's options off the front of argv and apply them:
 -- --tls-cipher-list=LIST, --tls-keylog=FILE (also "--opt value"),
--- --tls-min-v1.0 .. --tls-max-v1.3, --use-openssl-ca, --use-bundled-ca.
+-- --tls-min-v1.0 .. --tls-max-v1.3, --use-openssl-ca, --use-bundled-ca,
+-- --trace-tls; each as given goes to process.execArgv, as in node.
 -- LUATLS_EXTRA_CA_CERTS is read here, at start. -> true, or false and the
 -- exit status (node's 9) after printing what is wrong.
 local function runtimeOptions(argv)
   local values, minV, maxV, minFlag, maxFlag, store = {}, nil, nil, nil, nil, {}
+  local execArgv, traceAll = require("luatls.process").execArgv, false
   while argv[1] and argv[1]:match("^%-%-") and argv[1] ~= "--" do
     local a = argv[1]
+    local taken = 1
     local name, value = a:match("^(%-%-[^=]+)=(.*)$")
     name = name or a
     if VALUE_OPTIONS[name] then
       if value == nil then
         value = argv[2]
         if value == nil or value:sub(1, 1) == "-" then return usageError(name .. " requires an argument") end
-        table.remove(argv, 1)
+        taken = 2
       end
       if value == "" then return usageError(name .. "= requires an argument") end
       values[name] = value
@@ -235,10 +241,12 @@ local function runtimeOptions(argv)
       if not maxV or RANK[MAX_VERSIONS[a]] > RANK[maxV] then maxV, maxFlag = MAX_VERSIONS[a], a end
     elseif a == "--use-openssl-ca" or a == "--use-bundled-ca" then
       store[a] = true
+    elseif a == "--trace-tls" then
+      traceAll = true
     else
       break
     end
-    table.remove(argv, 1)
+    for _ = 1, taken do execArgv[#execArgv + 1] = table.remove(argv, 1) end
   end
   if store["--use-openssl-ca"] and store["--use-bundled-ca"] then
     return usageError("either --use-openssl-ca or --use-bundled-ca can be used, not both")
@@ -251,6 +259,7 @@ local function runtimeOptions(argv)
   if minV then tls.DEFAULT_MIN_VERSION = minV end
   if maxV then tls.DEFAULT_MAX_VERSION = maxV end
   if values["--tls-keylog"] then require("luatls.internal.tls.keylog").setFile(values["--tls-keylog"]) end
+  if traceAll then require("luatls.internal.tls.trace").setAll(true) end
   local caStore = require("luatls.internal.tls.ca_store")
   if store["--use-bundled-ca"] then caStore.useStore("bundled") end
   if store["--use-openssl-ca"] then caStore.useStore("openssl") end
@@ -281,6 +290,8 @@ local function parseOptions(argv)
       return nil, 9
     end
     i = 3
+    local execArgv = require("luatls.process").execArgv -- as node's
+    execArgv[#execArgv + 1], execArgv[#execArgv + 2] = "-e", code
     if argv[i] == "--" then i = i + 1 end -- as node: -e code -- -x
   elseif a == "-" then
     script, i = "-", 2

@@ -2,7 +2,8 @@
  * tls/conn.c - a TLS connection over a TCP (or pipe) handle: the SSL, its
  * BIO (bio.c), the pump that moves bytes between them (pump.c), and the
  * features that attach to it (hooks.c, session.c, ocsp.c, reneg.c,
- * forward.c, psk.c) through the luatls_tls_feature descriptors core.c lists.
+ * forward.c, psk.c, trace.c) through the luatls_tls_feature descriptors
+ * core.c lists.
  *
  * This file owns what every connection has: making one (tls_wrap), its
  * one state (open, closing, closed) and the one release that __gc and the

@@ -6,10 +6,11 @@
  *
  * The bytes: OpenSSL keeps no copy of the ClientHello as it came, and its
  * accessors leave out the extensions it does not know (GREASE among them),
- * so the connection turns on a message callback (SSL_set_msg_callback) for
- * itself only, and only when a clientHelloCallback is set: the callback
- * copies the first ClientHello OpenSSL reads (the handshake message, the
- * records already taken apart) and turns itself off. A server without
+ * so the connection turns on its message callback (trace.c's, over
+ * SSL_set_msg_callback) for itself only, and only when a
+ * clientHelloCallback is set: the callback copies the first ClientHello
+ * OpenSSL reads (the handshake message, the records already taken apart)
+ * and stops capturing. A server without
  * clientHelloCallback pays nothing.
  *
  * The stage parses the copy with src/tls/hello.c and hands the table to Lua
@@ -40,16 +41,16 @@ static void hook_free(lua_State *L, tls_conn *c) {
   luatls_tls_context_free(&c->inspect.answer);
 }
 
-/* the message callback: keep the first ClientHello, then stop listening */
-static void capture(int write_p, int version, int content_type, const void *buf,
-                    size_t len, SSL *ssl, void *arg) {
+/* trace.c's message callback, while c->msg.capture: keep the first
+ * ClientHello, then stop capturing */
+void luatls_tls_capture_hello(tls_conn *c, int write_p, int content_type,
+                              const void *buf, size_t len) {
   const unsigned char *p = buf;
-  tls_conn *c = arg;
-  (void)version;
   if (write_p || content_type != SSL3_RT_HANDSHAKE || len < 4 ||
       p[0] != SSL3_MT_CLIENT_HELLO)
     return;
-  SSL_set_msg_callback(ssl, NULL);
+  c->msg.capture = 0;
+  luatls_tls_watch_messages(c);
   if (c->inspect.raw != NULL)
     return;
   c->inspect.raw = malloc(len);
@@ -104,8 +105,8 @@ static int l_set_client_hello_hook(lua_State *L) {
   tls_conn *c = luatls_tls_check(L, 1);
   int on = lua_toboolean(L, 2) && c->is_server;
   luatls_tls_want_hello(c, &luatls_tls_hello_hook_feature, on);
-  SSL_set_msg_callback(c->ssl, on ? capture : NULL);
-  SSL_set_msg_callback_arg(c->ssl, on ? c : NULL);
+  c->msg.capture = on;
+  luatls_tls_watch_messages(c);
   return 0;
 }
 

@@ -12,11 +12,15 @@
  *   bio.c      the connection's BIO (the enc_in and enc_out buffers)
  *   context.c  SecureContext; installs each feature's OpenSSL callbacks
  *   features   hooks.c (SNI, ALPN, NPN), session.c, ocsp.c, reneg.c,
- *              forward.c, psk.c: each a luatls_tls_feature (below)
+ *              forward.c, psk.c, trace.c: each a luatls_tls_feature
+ *              (below)
  *   hello.c    the ClientHello parser (pure: bytes in, a Lua table out;
  *              core.parse_client_hello), a feature with functions only
  *   hello_hook.c  feature: clientHelloCallback (the ClientHello's bytes
  *              captured, parsed by hello.c, handed to Lua first)
+ *   trace.c    feature: enableTrace (SSL_trace on stderr); owns the
+ *              connection's one message callback, which also serves
+ *              hello_hook.c's capture
  */
 #ifndef LUATLS_TLS_H
 #define LUATLS_TLS_H
@@ -106,6 +110,11 @@ struct tls_conn {
     unsigned char *raw;  /* the handshake message; NULL: none yet */
     size_t len;
   } inspect;
+  /* OpenSSL's message callback (trace.c), on while one of these wants it */
+  struct {
+    unsigned capture : 1, /* hello_hook.c: keep the first ClientHello */
+        trace : 1;        /* enableTrace: SSL_trace each message */
+  } msg;
   /* SNI, ALPN and NPN (hooks.c) */
   struct {
     unsigned hook : 1;   /* ask Lua ("hello" event) for the context */
@@ -194,6 +203,15 @@ extern const luatls_tls_feature luatls_tls_forward_feature;
 extern const luatls_tls_feature luatls_tls_hello_feature; /* hello.c */
 extern const luatls_tls_feature luatls_tls_hello_hook_feature;
 extern const luatls_tls_feature luatls_tls_psk_feature;
+extern const luatls_tls_feature luatls_tls_trace_feature;
+
+/* ---- the message callback (trace.c) -------------------------------------- */
+
+/* set or clear OpenSSL's message callback as c->msg asks */
+void luatls_tls_watch_messages(tls_conn *c);
+/* hello_hook.c: a message OpenSSL read or wrote, while c->msg.capture */
+void luatls_tls_capture_hello(tls_conn *c, int write_p, int content_type,
+                              const void *buf, size_t len);
 
 /* ---- conn.c -------------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 -- luatls.internal.tls.options: TLS options that a server and a TLSSocket
 -- both take: the checks of the handshake callbacks (SNI, ALPN, PSK,
--- clientHelloCallback) and the ALPN/NPN protocol lists (also public as
+-- clientHelloCallback) and of enableTrace, and the ALPN/NPN protocol lists (also public as
 -- tls.convertALPNProtocols).
 local errors = require("luatls.errors")
 
@@ -8,7 +8,7 @@ local M = {}
 
 -- SNICallback, ALPNCallback, pskCallback and clientHelloCallback (luatls's
 -- own) are functions; ALPNCallback and ALPNProtocols are not both given;
--- pskIdentityHint is a string. (A PSK-only server also needs PSK suites in
+-- pskIdentityHint is a string; enableTrace a boolean. (A PSK-only server also needs PSK suites in
 -- `ciphers` for TLS 1.2, e.g. "PSK-AES128-GCM-SHA256": tls.DEFAULT_CIPHERS
 -- has none, as Node's; TLS 1.3 needs nothing more.)
 function M.checkCallbacks(options, level)
@@ -24,6 +24,9 @@ function M.checkCallbacks(options, level)
   end
   if options.pskIdentityHint and type(options.pskIdentityHint) ~= "string" then
     errors.invalidArgType("options.pskIdentityHint", "of type string", options.pskIdentityHint, level)
+  end
+  if options.enableTrace ~= nil and type(options.enableTrace) ~= "boolean" then
+    errors.invalidArgType("options.enableTrace", "of type boolean", options.enableTrace, level)
   end
   if options.ALPNProtocols ~= nil and options.ALPNCallback ~= nil then
     error(errors.TypeError("ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS",

@@ -84,6 +84,7 @@ local function socketOptions(self)
       highWaterMark = self._options.highWaterMark,
       pskCallback = self._options.pskCallback,
       pskIdentityHint = self._options.pskIdentityHint,
+      enableTrace = self._options.enableTrace,
     }
     self._socketOptions = o
   end

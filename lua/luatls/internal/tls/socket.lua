@@ -1,7 +1,7 @@
 -- luatls.internal.tls.socket: TLSSocket, a net.Socket whose handle is a TLS
 -- connection from the C core (src/tls/conn.c): wrapping a transport, the
 -- events the connection reports, the handshake's end (verification),
--- renegotiation, and what the connection knows (certificates, cipher, shared
+-- renegotiation, tracing, and what the connection knows (certificates, cipher, shared
 -- signature algorithms, ...: nil once destroyed) or is told before its
 -- handshake (setServername, setSession, setKeyCert).
 -- The handshake hooks are in hooks.lua (also the PSK callback's answer).
@@ -14,6 +14,7 @@ local settings = require("luatls.internal.tls.settings")
 local secureContext = require("luatls.internal.tls.secure_context")
 local tlsOptions = require("luatls.internal.tls.options")
 local keylog = require("luatls.internal.tls.keylog")
+local trace = require("luatls.internal.tls.trace")
 local tick = require("luatls.tick")
 local core = loop.core
 
@@ -37,8 +38,8 @@ TLSSocket._keylogFile = false
 -- connecting) or nil (then connect() it). options: isServer, server,
 -- secureContext (or createSecureContext options), requestCert,
 -- rejectUnauthorized, servername, session, checkServerIdentity, minDHSize,
--- pskCallback, pskIdentityHint, clientHelloCallback (luatls's own; a
--- server's, as SNICallback).
+-- pskCallback, pskIdentityHint, enableTrace, clientHelloCallback
+-- (luatls's own; a server's, as SNICallback).
 -- The socket keeps options as self._tls and never changes what the table
 -- holds for a server socket, so a server's sockets may share one.
 function TLSSocket:init(socket, options)
@@ -56,6 +57,10 @@ function TLSSocket:init(socket, options)
   options._alpnWire = options._alpnWire or toWire("options.ALPNProtocols", options.ALPNProtocols)
   options._npnWire = options._npnWire or toWire("options.NPNProtocols", options.NPNProtocols)
   if options.isServer == true then self._isServer = true end
+  -- enableTrace (checked above): given, or --trace-tls's
+  local traced = options.enableTrace
+  if traced == nil then traced = trace.byDefault() end
+  if traced then self._traceOn = true end
   -- the SecureContext: options.secureContext (then read from self._tls), or
   -- one made from the options
   local context = contextOf(options, self._isServer)
@@ -193,6 +198,7 @@ function TLSSocket:_wrap(transport)
       if not ok then tick.nextTick(function() self:_onTlsError(err) end) end
     end
   end
+  if self._traceOn then w:enable_trace() end
   -- --tls-keylog, SSLKEYLOGFILE: every socket's lines go to the file
   self._keylogFile = keylog.active()
   if self._keylogFile or self:listenerCount("keylog") > 0
@@ -202,6 +208,14 @@ function TLSSocket:_wrap(transport)
   if not self._isServer and self:listenerCount("session") > 0 then self:_enableSessionEvent() end
   w:start()
   self:_readOnConnect(self._tls.pauseOnCreate) -- as net.Socket: read from the start
+end
+
+-- enableTrace(): OpenSSL's trace of this connection's messages on stderr
+-- from now on (from the start, on a socket whose handshake has not begun)
+function TLSSocket:enableTrace()
+  self._traceOn = true
+  local w = self._handle
+  if w and not w:is_closing() then w:enable_trace() end
 end
 
 function TLSSocket:_enableKeylog()
