@@ -299,10 +299,12 @@ local function warnIfTooMany(self, name, count)
     }))
 end
 
+-- (the checks and ensure() are called only when needed: a stream adds and
+-- removes a dozen listeners per connection)
 local function addListener(self, name, listener, prepend)
-  checkName(name)
-  checkListener(listener)
-  local events = ensure(self)
+  if name == nil or name ~= name then checkName(name) end
+  if type(listener) ~= "function" then checkListener(listener) end
+  local events = rawget(self, "_events") or ensure(self)
   -- 'newListener' is emitted before the listener is added.
   if events.newListener ~= nil then
     self:emit("newListener", name, unwrap(listener))
@@ -311,7 +313,8 @@ local function addListener(self, name, listener, prepend)
   local entry = events[name]
   if entry == nil then
     events[name] = listener
-    table.insert(self._eventNames, name)
+    local names = self._eventNames
+    names[#names + 1] = name
     return self
   end
   local new
@@ -323,7 +326,8 @@ local function addListener(self, name, listener, prepend)
     new[prepend and 1 or n + 1] = listener
   end
   events[name] = new
-  warnIfTooMany(self, name, #new)
+  local n = #new
+  if n > EventEmitter.defaultMaxListeners or rawget(self, "_maxListeners") then warnIfTooMany(self, name, n) end
   return self
 end
 
@@ -362,8 +366,8 @@ end
 -- Removes the most recently added instance of `listener` (or of a `once`
 -- wrapper around it), then emits 'removeListener'.
 function EventEmitter:removeListener(name, listener)
-  checkName(name)
-  checkListener(listener)
+  if name == nil or name ~= name then checkName(name) end
+  if type(listener) ~= "function" then checkListener(listener) end
   local events = rawget(self, "_events")
   local entry = events and events[name]
   if entry == nil then return self end

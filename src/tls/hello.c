@@ -322,22 +322,45 @@ static size_t without_grease(const list16 *l, uint16_t *out) {
   return n;
 }
 
+static const char HEX[] = "0123456789abcdef";
+
+/* v in decimal, after `sep` unless it is 0. (The fingerprints format a
+ * hundred numbers per ClientHello: snprintf was a tenth of a router's
+ * work per connection.) */
+static void add_decimal(luaL_Buffer *b, char sep, unsigned v) {
+  char num[12], *p = num + sizeof num;
+  do {
+    *--p = (char)('0' + v % 10);
+    v /= 10;
+  } while (v > 0);
+  if (sep)
+    *--p = sep;
+  luaL_addlstring(b, p, (size_t)(num + sizeof num - p));
+}
+
+/* v as 4 lowercase hex digits ("%04x"), after `sep` unless it is 0 */
+static void add_hex4(luaL_Buffer *b, char sep, uint16_t v) {
+  char item[5];
+  size_t n = 0;
+  if (sep)
+    item[n++] = sep;
+  for (int shift = 12; shift >= 0; shift -= 4)
+    item[n++] = HEX[(v >> shift) & 15];
+  luaL_addlstring(b, item, n);
+}
+
 /* JA3's field: the values without GREASE, decimal, '-'-joined */
 static void add_ja3_field(luaL_Buffer *b, const list16 *l, char sep) {
   int first = 1;
-  char num[8];
   for (size_t i = 0; i < l->n; i++) {
     if (is_grease(l->v[i]))
       continue;
-    snprintf(num, sizeof num, "%s%u", first ? "" : "-", l->v[i]);
-    luaL_addstring(b, num);
+    add_decimal(b, first ? 0 : '-', l->v[i]);
     first = 0;
   }
   if (sep)
     luaL_addchar(b, sep);
 }
-
-static const char HEX[] = "0123456789abcdef";
 
 /* the digest of the string on the top, in hex (at most `chars` digits),
  * replacing it; "" when the digest is not available (a FIPS-only build
@@ -360,17 +383,14 @@ static void digest_top(lua_State *L, const EVP_MD *md, size_t chars) {
 
 static void set_ja3(lua_State *L, int t, const hello *h) {
   luaL_Buffer b;
-  char num[8];
   luaL_buffinit(L, &b);
-  snprintf(num, sizeof num, "%u,", h->version);
-  luaL_addstring(&b, num);
+  add_decimal(&b, 0, h->version);
+  luaL_addchar(&b, ',');
   add_ja3_field(&b, &h->ciphers, ',');
   add_ja3_field(&b, &h->exts, ',');
   add_ja3_field(&b, &h->groups, ',');
-  for (size_t i = 0; i < h->formats.n; i++) {
-    snprintf(num, sizeof num, "%s%u", i ? "-" : "", h->formats.p[i]);
-    luaL_addstring(&b, num);
-  }
+  for (size_t i = 0; i < h->formats.n; i++)
+    add_decimal(&b, i ? '-' : 0, h->formats.p[i]);
   luaL_pushresult(&b);
   lua_pushvalue(L, -1);
   lua_setfield(L, t, "ja3");
@@ -384,13 +404,10 @@ static int cmp16(const void *a, const void *b) {
 
 /* "%04x"-joined values, sorted first when asked */
 static void add_hex_list(luaL_Buffer *b, uint16_t *v, size_t n, int sorted) {
-  char item[8];
   if (sorted)
     qsort(v, n, sizeof *v, cmp16);
-  for (size_t i = 0; i < n; i++) {
-    snprintf(item, sizeof item, "%s%04x", i ? "," : "", v[i]);
-    luaL_addstring(b, item);
-  }
+  for (size_t i = 0; i < n; i++)
+    add_hex4(b, i ? ',' : 0, v[i]);
 }
 
 /* JA4's TLS version: the highest of supported_versions, else the legacy */
