@@ -1,11 +1,18 @@
--- A TLS router that does not terminate TLS: a plain TCP front reads the
--- first bytes a client sends, finds the server name (and the ALPN
--- protocols) in its ClientHello (tls.parseClientHello), connects to the backend chosen for them,
--- replays the bytes it read and then pipes both ways. The TLS session is
--- between the client and the backend; the router never holds a key. Once
--- the bytes are replayed the two pipes forward in C (src/uv/forward.c): no
--- Lua runs per read.
---   build/luatls examples/sni-router.lua PORT ROUTE... [--quiet]
+-- A TLS router that does not terminate TLS: it reads the first bytes a
+-- client sends, finds the server name (and the ALPN protocols) in its
+-- ClientHello, connects to the backend chosen for them, replays the bytes
+-- it read and then forwards both ways. The TLS session is between the
+-- client and the backend; the router never holds a key.
+--
+-- Two ways to write it, the same routes:
+--   tls.createRouter (the default): luatls's router, everything per
+--     connection in C (src/tls/router.c); Lua only sets it up.
+--   --pipes: what a Node script would do: a net.Server, tls.parseClientHello
+--     on the bytes read so far, net.connect, and two pipe()s, which forward
+--     in C once the bytes are replayed (src/uv/forward.c). Every connection
+--     costs a few thousand Lua instructions (bench/RESULTS.md, section 9).
+-- spec/tls_router_spec.lua runs the same random traffic through both.
+--   build/luatls examples/sni-router.lua PORT ROUTE... [--pipes] [--quiet]
 -- ROUTE is NAME=HOST:PORT, NAME/ALPN=HOST:PORT (that name asking for that
 -- protocol), or *=HOST:PORT (every other name, and clients that send none).
 -- For example:
@@ -20,18 +27,36 @@ local tls = require("tls")
 
 local args = { ... }
 if #args == 0 then args = arg or {} end
-local port, routes, quiet = tonumber(args[1]), {}, false
+local port, routes, quiet, pipes = tonumber(args[1]), {}, false, false
 for i = 2, #args do
   local key, host, p = args[i]:match("^([^=]+)=([^:]+):(%d+)$")
   if args[i] == "--quiet" then
     quiet = true
+  elseif args[i] == "--pipes" then
+    pipes = true
   elseif key then
     routes[key:lower()] = { host = host, port = tonumber(p) }
   else
     error("bad route " .. args[i] .. " (NAME[/ALPN]=HOST:PORT)")
   end
 end
-assert(port, "usage: sni-router.lua PORT NAME[/ALPN]=HOST:PORT... [--quiet]")
+assert(port, "usage: sni-router.lua PORT NAME[/ALPN]=HOST:PORT... [--pipes] [--quiet]")
+
+local function log(...)
+  if not quiet then print(...) end
+end
+
+-- ---- tls.createRouter ------------------------------------------------------------
+
+if not pipes then
+  local list = {}
+  for key, r in pairs(routes) do list[key] = { host = r.host, port = r.port } end
+  local router = tls.createRouter({ routes = list })
+  router:listen(port, function() log("sni-router listening on " .. port) end)
+  return router
+end
+
+-- ---- the same with pipes ---------------------------------------------------------
 
 -- the backend for a ClientHello: its name with one of its protocols, its
 -- name, then the default
@@ -42,10 +67,6 @@ local function pick(hello)
     if r then return r end
   end
   return routes[name] or routes["*"]
-end
-
-local function log(...)
-  if not quiet then print(...) end
 end
 
 -- the largest ClientHello tls.parseClientHello takes, in records of 16 KiB

@@ -20,9 +20,10 @@ static const luatls_tls_feature *const tls_features[] = {
     &luatls_tls_ocsp_feature,
     &luatls_tls_reneg_feature,
     &luatls_tls_forward_feature,
-    &luatls_tls_hello_feature, /* the ClientHello parser: functions only */
-    &luatls_tls_psk_feature,   /* (no hello stage: OpenSSL asks it later) */
-    &luatls_tls_trace_feature, /* (no hello stage) */
+    &luatls_tls_hello_feature,  /* the ClientHello parser: functions only */
+    &luatls_tls_psk_feature,    /* (no hello stage: OpenSSL asks it later) */
+    &luatls_tls_trace_feature,  /* (no hello stage) */
+    &luatls_tls_router_feature, /* functions only */
     NULL,
 };
 

@@ -335,6 +335,24 @@ static int l_request_tick(lua_State *L) {
   return 0;
 }
 
+/* C code whose handles are not Lua userdata (tls/router.c's connections)
+ * closes them from a hook when the state closes, before the walk below
+ * frees what is left as if each handle were a block of its own. */
+#define MAX_CLOSE_HOOKS 4
+static void (*close_hooks[MAX_CLOSE_HOOKS])(void);
+
+void luatls_at_loop_close(void (*fn)(void)) {
+  for (int i = 0; i < MAX_CLOSE_HOOKS; i++) {
+    if (close_hooks[i] == fn)
+      return;
+    if (close_hooks[i] == NULL) {
+      close_hooks[i] = fn;
+      return;
+    }
+  }
+  abort(); /* (a fixed list: one more C owner needs a larger one) */
+}
+
 /* The loop is closed when the Lua state closes: every handle's __gc has run
  * by then (this sentinel is made first, so it is finalized last), so only
  * close callbacks that free memory are left to run. */
@@ -354,6 +372,8 @@ static int sentinel_gc(lua_State *L) {
   luatls_main_loop.gone = 1;
   luatls_main_loop.L = NULL;
   tick_idle = NULL; /* (closed and freed by close_walk) */
+  for (int i = 0; i < MAX_CLOSE_HOOKS && close_hooks[i]; i++)
+    close_hooks[i]();
   uv_walk(luatls_main_loop.uv, close_walk, NULL);
   uv_run(luatls_main_loop.uv, UV_RUN_DEFAULT);
   uv_loop_close(luatls_main_loop.uv);

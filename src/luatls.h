@@ -52,6 +52,9 @@ struct luatls_deferred {
 };
 void luatls_defer(luatls_deferred *d);
 void luatls_undefer(luatls_deferred *d);
+/* Register fn (once) to close the handles a C part owns apart from Lua
+ * userdata when the Lua state closes (its close callbacks still run). */
+void luatls_at_loop_close(void (*fn)(void));
 /* The Lua state a libuv callback may use, or NULL when none (state gone). */
 lua_State *luatls_state(void);
 
@@ -79,7 +82,9 @@ enum {
 
 /* A C consumer takes a stream's reads instead of Lua (the TLS pump takes the
  * ciphertext of its TCP handle this way). Called with libuv's read result;
- * buf is the loop's shared read buffer, valid only during the call. */
+ * buf is the loop's shared read buffer, valid only during the call. On a
+ * listening stream it takes the connections instead: called with the
+ * status, buf NULL (tls/router.c). */
 typedef void (*luatls_read_fn)(void *data, ssize_t nread, const uv_buf_t *buf);
 
 typedef struct luatls_handle {

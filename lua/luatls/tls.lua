@@ -21,13 +21,16 @@
 -- (--tls-keylog, SSLKEYLOGFILE), options.lua,
 -- socket.lua (TLSSocket), hooks.lua (its handshake hooks), server.lua,
 -- connect.lua, secure_pair.lua (the deprecated SecurePair API),
--- client_hello.lua (parseClientHello).
+-- client_hello.lua (parseClientHello), router.lua (createRouter).
 --
 -- luatls's own, not Node's: tls.createSelfSigned([hosts][, options]) ->
 -- { key =, cert = } (PEM) for tls.createServer (internal/tls/self_signed.lua,
 -- over crypto.createCertificate); tls.parseClientHello(bytes) -> the
 -- ClientHello as a table (JA3, JA4, the field lists), nil, "incomplete", or
--- nil, err (internal/tls/client_hello.lua over src/tls/hello.c).
+-- nil, err (internal/tls/client_hello.lua over src/tls/hello.c);
+-- tls.createRouter(options) -> a Router (a net.Server) that routes TLS by
+-- the ClientHello without terminating it, in C per connection
+-- (internal/tls/router.lua over src/tls/router.c).
 local errors = require("luatls.errors")
 local identity = require("luatls.identity")
 local secureContext = require("luatls.internal.tls.secure_context")
@@ -51,6 +54,8 @@ M.Server = Server
 M.connect = require("luatls.internal.tls.connect")
 M.createSelfSigned = require("luatls.internal.tls.self_signed") -- luatls's own
 M.parseClientHello = require("luatls.internal.tls.client_hello").parseClientHello -- luatls's own
+M.createRouter = require("luatls.internal.tls.router").createRouter -- luatls's own
+M.Router = require("luatls.internal.tls.router").Router
 
 function M.createServer(options, listener)
   return Server.new(options, listener)

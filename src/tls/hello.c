@@ -585,13 +585,117 @@ int luatls_tls_push_hello(lua_State *L, const unsigned char *msg, size_t n) {
 
 /* ---- records ------------------------------------------------------------- */
 
-/* nil, the error object for `what` (a, b) */
-static int records_fail(lua_State *L, const char *fmt, unsigned a, unsigned b) {
-  char msg[160];
-  snprintf(msg, sizeof msg, fmt, a, b);
-  lua_pushnil(L);
-  luatls_push_error(L, HELLO_ERR, msg);
-  return 2;
+/* The TLS records a client sent first, up to its ClientHello (which may
+ * span several; what follows it is ignored): 1 when the whole message is
+ * there (*total: its length, *records: over how many), 0 when more bytes
+ * are needed, -1 with err when the bytes cannot be one, whole or not. */
+static int hello_records(const unsigned char *p, size_t n, size_t *total_out,
+                         size_t *records_out, char err[160]) {
+  unsigned char hdr[4];
+  size_t have = 0, total = 0, i = 0, records = 0;
+  while (total == 0 || have < total) {
+    size_t left = n - i;
+    if (left >= 1 && p[i] != 22) {
+      snprintf(err, 160, "not a TLS handshake record (content type %u)", p[i]);
+      return -1;
+    }
+    if (left >= 2 && p[i + 1] != 3) {
+      snprintf(err, 160, "not a TLS record (version %u.%u)", p[i + 1],
+               left >= 3 ? p[i + 2] : 0);
+      return -1;
+    }
+    if (left < 5)
+      break;
+    size_t len = (size_t)p[i + 3] << 8 | p[i + 4];
+    if (len == 0 || len > RECORD_MAX) {
+      snprintf(err, 160, "a handshake record of %u bytes", (unsigned)len);
+      return -1;
+    }
+    size_t frag = left - 5 < len ? left - 5 : len;
+    for (size_t k = 0; k < frag && have + k < 4; k++)
+      hdr[have + k] = p[i + 5 + k];
+    have += frag;
+    records++;
+    if (have >= 1 && hdr[0] != 1) {
+      snprintf(err, 160, "not a ClientHello (handshake type %u)", hdr[0]);
+      return -1;
+    }
+    if (have >= 4 && total == 0) {
+      size_t body = (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+      if (body > HELLO_MAX) {
+        snprintf(err, 160, "a ClientHello of %u bytes is too long",
+                 (unsigned)body);
+        return -1;
+      }
+      total = 4 + body;
+    }
+    if (frag < len)
+      break; /* the record is not all there */
+    i += 5 + len;
+  }
+  if (total == 0 || have < total)
+    return 0;
+  *total_out = total;
+  *records_out = records;
+  return 1;
+}
+
+/* the message hello_records found (total bytes), its fragments copied
+ * together into dst */
+static void hello_gather(const unsigned char *p, size_t total,
+                         unsigned char *dst) {
+  size_t got = 0;
+  for (size_t i = 0; got < total; i += 5 + ((size_t)p[i + 3] << 8 | p[i + 4])) {
+    size_t len = (size_t)p[i + 3] << 8 | p[i + 4];
+    size_t k = total - got < len ? total - got : len;
+    memcpy(dst + got, p + i + 5, k);
+    got += k;
+  }
+}
+
+int luatls_tls_scan_hello(const unsigned char *p, size_t n,
+                          luatls_hello_scan *out) {
+  size_t total, records;
+  memset(out, 0, sizeof *out);
+  int found = hello_records(p, n, &total, &records, out->err);
+  if (found <= 0)
+    return found;
+  out->msg = p + 5;
+  out->len = total;
+  if (records > 1) {
+    out->buf = malloc(total);
+    if (out->buf == NULL) {
+      snprintf(out->err, sizeof out->err, "no memory for the ClientHello");
+      return -1;
+    }
+    hello_gather(p, total, out->buf);
+    out->msg = out->buf;
+  }
+  hello h;
+  memset(&h, 0, sizeof h);
+  h.msg.p = out->msg;
+  h.msg.n = total;
+  uint16_t *scratch = malloc(total / 2 * sizeof *scratch + 2);
+  if (scratch == NULL) {
+    snprintf(out->err, sizeof out->err, "no memory for the ClientHello");
+    return -1;
+  }
+  h.free = scratch;
+  int ok = parse(&h);
+  free(scratch);
+  if (!ok) {
+    memcpy(out->err, h.err, sizeof out->err);
+    return -1;
+  }
+  if (h.has_sni) {
+    out->servername = h.sni.p;
+    out->servername_len = h.sni.n;
+  }
+  if (h.has_alpn) {
+    out->alpn = h.alpn.p;
+    out->alpn_len = h.alpn.n;
+  }
+  return 1;
 }
 
 /* parse_client_hello(bytes) -> table | nil, "incomplete" | nil, err: the
@@ -599,44 +703,16 @@ static int records_fail(lua_State *L, const char *fmt, unsigned a, unsigned b) {
  * records; what follows it is ignored). Errors as soon as the bytes cannot
  * be one, incomplete or not. */
 static int l_parse_client_hello(lua_State *L) {
-  size_t n;
+  size_t n, total, records;
   const unsigned char *p = (const unsigned char *)luaL_checklstring(L, 1, &n);
-  unsigned char hdr[4];
-  size_t have = 0, total = 0, i = 0, records = 0;
-  while (total == 0 || have < total) {
-    size_t left = n - i;
-    if (left >= 1 && p[i] != 22)
-      return records_fail(L, "not a TLS handshake record (content type %u)",
-                          p[i], 0);
-    if (left >= 2 && p[i + 1] != 3)
-      return records_fail(L, "not a TLS record (version %u.%u)", p[i + 1],
-                          left >= 3 ? p[i + 2] : 0);
-    if (left < 5)
-      break;
-    size_t len = (size_t)p[i + 3] << 8 | p[i + 4];
-    if (len == 0 || len > RECORD_MAX)
-      return records_fail(L, "a handshake record of %u bytes", (unsigned)len,
-                          0);
-    size_t frag = left - 5 < len ? left - 5 : len;
-    for (size_t k = 0; k < frag && have + k < 4; k++)
-      hdr[have + k] = p[i + 5 + k];
-    have += frag;
-    records++;
-    if (have >= 1 && hdr[0] != 1)
-      return records_fail(L, "not a ClientHello (handshake type %u)", hdr[0],
-                          0);
-    if (have >= 4 && total == 0) {
-      size_t body = (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
-      if (body > HELLO_MAX)
-        return records_fail(L, "a ClientHello of %u bytes is too long",
-                            (unsigned)body, 0);
-      total = 4 + body;
-    }
-    if (frag < len)
-      break; /* the record is not all there */
-    i += 5 + len;
+  char err[160];
+  int found = hello_records(p, n, &total, &records, err);
+  if (found < 0) {
+    lua_pushnil(L);
+    luatls_push_error(L, HELLO_ERR, err);
+    return 2;
   }
-  if (total == 0 || have < total) {
+  if (found == 0) {
     lua_pushnil(L);
     lua_pushliteral(L, "incomplete");
     return 2;
@@ -644,13 +720,7 @@ static int l_parse_client_hello(lua_State *L) {
   const unsigned char *msg = p + 5;
   if (records > 1) { /* reassemble the fragments */
     unsigned char *buf = lua_newuserdatauv(L, total, 0);
-    size_t got = 0;
-    for (i = 0; got < total; i += 5 + ((size_t)p[i + 3] << 8 | p[i + 4])) {
-      size_t len = (size_t)p[i + 3] << 8 | p[i + 4];
-      size_t k = total - got < len ? total - got : len;
-      memcpy(buf + got, p + i + 5, k);
-      got += k;
-    }
+    hello_gather(p, total, buf);
     msg = buf;
   }
   if (push_parsed(L, msg, total))

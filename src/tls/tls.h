@@ -18,6 +18,9 @@
  *              core.parse_client_hello), a feature with functions only
  *   hello_hook.c  feature: clientHelloCallback (the ClientHello's bytes
  *              captured, parsed by hello.c, handed to Lua first)
+ *   router.c   tls.createRouter: accept, read the ClientHello (hello.c's
+ *              luatls_tls_scan_hello), connect, forward, in C; a feature
+ *              with functions only
  *   trace.c    feature: enableTrace (SSL_trace on stderr); owns the
  *              connection's one message callback, which also serves
  *              hello_hook.c's capture
@@ -204,6 +207,27 @@ extern const luatls_tls_feature luatls_tls_hello_feature; /* hello.c */
 extern const luatls_tls_feature luatls_tls_hello_hook_feature;
 extern const luatls_tls_feature luatls_tls_psk_feature;
 extern const luatls_tls_feature luatls_tls_trace_feature;
+extern const luatls_tls_feature luatls_tls_router_feature; /* functions */
+
+/* ---- the ClientHello without Lua (hello.c) ------------------------------- */
+
+/* What luatls_tls_scan_hello finds; the pointers point into the bytes given
+ * or into buf (a reassembled message, malloc'ed: the caller frees it). */
+typedef struct luatls_hello_scan {
+  const unsigned char *msg; /* the handshake message, len bytes */
+  size_t len;
+  unsigned char *buf;              /* NULL unless reassembled */
+  const unsigned char *servername; /* the first host_name, or NULL */
+  size_t servername_len;
+  const unsigned char *alpn; /* ALPN's list (wire form), or NULL */
+  size_t alpn_len;
+  char err[160]; /* why the bytes are not a ClientHello */
+} luatls_hello_scan;
+/* The ClientHello in the first bytes a client sent (as
+ * core.parse_client_hello): 1 found (free out->buf), 0 more bytes are
+ * needed, -1 not one (out->err). */
+int luatls_tls_scan_hello(const unsigned char *p, size_t n,
+                          luatls_hello_scan *out);
 
 /* ---- the message callback (trace.c) -------------------------------------- */
 

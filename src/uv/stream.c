@@ -225,8 +225,15 @@ static int l_shutdown(lua_State *L) {
 
 /* ---- servers ------------------------------------------------------------- */
 
+/* a connection waits: for the handle's C consumer (called with the status
+ * as nread and no buffer: tls/router.c accepts it), else for Lua */
 static void connection_cb(uv_stream_t *server, int status) {
+  luatls_handle *rec = server->data;
   lua_State *L = luatls_state();
+  if (rec && rec->consumer && L) {
+    rec->consumer(rec->consumer_data, status, NULL);
+    return;
+  }
   if (L == NULL ||
       luatls_push_cb(L, (uv_handle_t *)server, LUATLS_UV_CB) == LUA_TNIL)
     return;

@@ -2,7 +2,9 @@
 -- accept, count and close connections).
 --
 -- What a subclass (tls.Server) may override: _makeSocket(handle), how a
--- connected socket is made from an accepted handle; and use:
+-- connected socket is made from an accepted handle; _onListen(handle), told
+-- when the handle listens (tls.Router takes its connections in C; an error
+-- it returns fails listen()); and use:
 -- _replaceConnection(old, new), the socket a connection goes on as.
 local loop = require("luatls.loop")
 local EventEmitter = require("luatls.events")
@@ -53,6 +55,8 @@ function Server:_makeSocket(handle)
   return Socket.new({ handle = handle, server = self, allowHalfOpen = self.allowHalfOpen,
     pauseOnCreate = self.pauseOnConnect, highWaterMark = self._highWaterMark })
 end
+
+function Server:_onListen() end
 
 function Server:_onConnection(err)
   if err then
@@ -117,6 +121,11 @@ local function listenOn(self, handle, backlog, address, port)
   if not ok then
     handle:close()
     return listenError(err, "listen", address, port)
+  end
+  local hookErr = self:_onListen(handle)
+  if hookErr then
+    handle:close()
+    return hookErr
   end
   self._handle = handle
   if self._unref then handle:unref() end
