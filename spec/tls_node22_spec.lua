@@ -569,4 +569,43 @@ describe("keys by URI (privateKeyIdentifier) and engines", function()
     assert.equal(3, served)
     helper.closeServer(server, true)
   end)
+
+  it("allowHalfOpen on tls.createServer: after a Node client's end(), the server still answers", function()
+    if not needs("node") then return end
+    local server = tls.createServer(certs.serverOptions({ allowHalfOpen = true }), function(s)
+      local got = {}
+      s:on("data", function(d) got[#got + 1] = d end)
+      s:on("end", function() s:done("after your end: " .. table.concat(got)) end)
+    end)
+    local port = helper.listen(server)
+    local out = helper.finish(spawn("node -e " .. q(string.format([[
+const tls = require('tls'), fs = require('fs');
+const c = tls.connect({ port: %d, host: '127.0.0.1', servername: 'localhost', ca: fs.readFileSync(%q) }, () => {
+  c.end('ping');
+});
+let got = '';
+c.on('data', (d) => { got += d; });
+c.on('end', () => console.log('got=' + got));
+]], port, path("ca-cert.pem")))), 25000)
+    assert.matches("got=after your end: ping\n", out, 1, true)
+    helper.closeServer(server, true)
+  end)
+
+  it("timeout on tls.connect: 'timeout' once the connection to openssl s_server was idle that long", function()
+    if not needs("openssl") then return end
+    local proc, port = sServer(1)
+    local hrtime = require("luatls.loop").core.hrtime
+    local started, fired, closed = hrtime(), nil, false
+    local c = tls.connect(certs.connectOptions(port, { timeout = 300 }))
+    c:on("timeout", function()
+      fired = (hrtime() - started) / 1e6
+      c:destroy()
+    end)
+    c:on("close", function() closed = true end)
+    helper.wait(function() return closed end, 20000)
+    helper.finish(proc, 25000)
+    assert.is_number(fired)
+    assert.is_true(fired >= 250, "the timeout fired after " .. tostring(fired) .. " ms")
+    assert.is_true(c.authorized)
+  end)
 end)
