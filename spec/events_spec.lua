@@ -403,4 +403,27 @@ describe("events.EventEmitter", function()
     drain()
     assert.are.equal(1, n)
   end)
+
+  it("every class is callable as Node's new: Class(...) is Class.new(...), subclasses too", function()
+    local Point = EventEmitter:extend("Point")
+    function Point:init(x, y) EventEmitter.init(self); self.x, self.y = x, y end
+    local Point3 = Point:extend("Point3")
+    function Point3:init(x, y, z) Point.init(self, x, y); self.z = z end
+    local p, q = Point(1, 2), Point3(1, 2, 3)
+    assert.is_true(EventEmitter.instanceOf(p, Point))
+    assert.same({ 1, 2 }, { p.x, p.y })
+    assert.is_true(EventEmitter.instanceOf(q, Point) and EventEmitter.instanceOf(q, Point3))
+    assert.same({ 1, 2, 3 }, { q.x, q.y, q.z })
+    assert.is_true(EventEmitter.instanceOf(EventEmitter(), EventEmitter))
+    -- the runtime's own classes
+    local crypto = require("luatls.crypto")
+    local pem = require("luatls.fs").readFileSync(require("spec.certs").path("server-cert.pem"))
+    assert.equal("CN=localhost", crypto.X509Certificate(pem).subject:match("CN=[^\n]*"))
+    assert.equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+      crypto.Hash("sha256"):update("abc"):digest("hex"))
+    local net = require("luatls.net")
+    local s = require("luatls.tls").TLSSocket(net.Socket())
+    assert.is_true(s.encrypted)
+    s:destroy()
+  end)
 end)

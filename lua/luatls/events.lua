@@ -27,7 +27,7 @@
 --     self.connecting = false
 --   end
 --   function Socket:connect(port) ... self:emit("connect") end
---   local s = Socket.new({})
+--   local s = Socket.new({})   -- or Socket({}): Node's `new Socket({})`
 --
 -- The class table is the instances' metatable; its __index and __newindex are
 -- functions (they implement properties, below), so do not replace them.
@@ -64,12 +64,15 @@ local function class(parent, name)
   local setters = setmetatable({}, parentSetters and { __index = parentSetters } or nil)
   cls.__getters, cls.__setters = getters, setters
 
+  -- Class(...) is Class.new(...), as Node's `new Class(...)`
+  local meta = { __call = function(c, ...) return c.new(...) end }
   if parent then
     for _, mm in ipairs(METAMETHODS) do
       if rawget(cls, mm) == nil and parent[mm] ~= nil then cls[mm] = parent[mm] end
     end
-    setmetatable(cls, { __index = parent })
+    meta.__index = parent
   end
+  setmetatable(cls, meta)
 
   -- Instance lookups: methods and class fields first, then properties.
   cls.__index = function(obj, key)

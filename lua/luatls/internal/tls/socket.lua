@@ -557,11 +557,6 @@ function TLSSocket:setKeyCert(context)
   w:set_key_cert(context.context)
 end
 
--- tls.TLSSocket(socket, options) works as TLSSocket.new(socket, options)
-getmetatable(TLSSocket).__call = function(_, socket, options)
-  return TLSSocket.new(socket, options)
-end
-
 defineProperty(TLSSocket, "secureConnecting", function(self) return not self._secure end)
 
 return TLSSocket
