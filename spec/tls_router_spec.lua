@@ -243,13 +243,17 @@ describe("tls.createRouter", function()
     for _, bk in ipairs(backends) do helper.closeServer(bk.server, true) end
   end)
 
-  it("a route function that raises: the client is refused and the error is the process's uncaught one", function()
+  it("a route function that raises, or answers what is no address: the client is refused and the error is the "
+    .. "process's uncaught one", function()
     local dir = fs.mkdtempSync("/tmp/luatls-router-")
     finally(function() fs.rmSync(dir, { recursive = true, force = true }) end)
     fs.writeFileSync(dir .. "/hello.bin", hello({ name = "a.test" }))
     fs.writeFileSync(dir .. "/r.lua", [[
 local tls, net, fs = require("tls"), require("net"), require("fs")
-local router = tls.createRouter({ route = function() error("no route today") end })
+local router = tls.createRouter({ route = function()
+  if arg[2] == "bad" then return "localhost:443" end
+  error("no route today")
+end })
 router:listen(0, "127.0.0.1", function()
   local c = net.connect(router:address().port, "127.0.0.1")
   c:on("error", function() end)
@@ -257,10 +261,17 @@ router:listen(0, "127.0.0.1", function()
   c:write(fs.readFileSync(arg[1]))
 end)
 ]])
-    local out, status = helper.finishPeer(helper.peer(string.format("%s %s %s", q(helper.luatls), q(dir .. "/r.lua"),
-      q(dir .. "/hello.bin"))))
+    local function run(mode)
+      return helper.finishPeer(helper.peer(string.format("%s %s %s %s", q(helper.luatls), q(dir .. "/r.lua"),
+        q(dir .. "/hello.bin"), mode)))
+    end
+    local out, status = run("raise")
     assert.equal(1, status, out)
     assert.truthy(out:find("no route today", 1, true), out)
+    out, status = run("bad")
+    assert.equal(1, status, out)
+    assert.truthy(out:find("ERR_INVALID_ARG_VALUE", 1, true), out)
+    assert.truthy(out:find("The property 'route.answer' must be \"ip:port\"", 1, true), out)
   end)
 
   it("close() waits for the routed connections; stats and getConnections count them", function()

@@ -94,6 +94,14 @@ function M.invalidArgType(name, expected, value, level)
       value == nil and "nil" or type(value) .. " (" .. tostring(value) .. ")")), (level or 2) + 1)
 end
 
+-- Node's ERR_INVALID_ARG_VALUE: "The argument 'x' <reason>. Received ...",
+-- "The property 'x.y' ..." for a name with a dot, as Node words them
+function M.invalidArgValue(name, value, reason, level)
+  error(M.TypeError("ERR_INVALID_ARG_VALUE",
+    string.format("The %s '%s' %s. Received %s", name:find(".", 1, true) and "property" or "argument",
+      name, reason, tostring(value))), (level or 2) + 1)
+end
+
 function M.outOfRange(name, range, value, level)
   error(M.RangeError("ERR_OUT_OF_RANGE",
     string.format('The value of "%s" is out of range. It must be %s. Received %s',
@@ -109,11 +117,8 @@ end
 -- does not know, options stay ignored, as in Node. When one is implemented,
 -- remove it from here.
 --
--- nil is always accepted. So is `false` for an option marked boolean (none
--- is, now that enableTrace works): it is such an option's default and asks
--- for nothing, and Node scripts set it to be explicit. The others take a
--- function, a string, a table or a number, never false: any value but nil
--- raises.
+-- nil is always accepted; any other value (false too: neither engine
+-- option takes it) raises.
 local CONTEXT_CALLS = { -- the calls that take createSecureContext's options
   "tls.createSecureContext", "tls.createServer", "server:setSecureContext", "tls.connect", "tls.TLSSocket",
 }
@@ -154,7 +159,7 @@ function M.checkOptions(options, call, level)
   if type(options) ~= "table" then return end
   for _, name in ipairs(refusedBy[call] or {}) do
     local v = options[name]
-    if v ~= nil and not (v == false and UNSUPPORTED_OPTIONS[name].boolean) then
+    if v ~= nil then
       local e = M.unavailable(string.format("%s option '%s'", call, name), { option = name })
       e.message = e.message .. " (luatls does not implement it" ..
         (UNSUPPORTED_OPTIONS[name].hint and ": " .. UNSUPPORTED_OPTIONS[name].hint or "") .. ")"

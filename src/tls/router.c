@@ -18,12 +18,13 @@
  *
  * A connection owns its two TCP handles and its timer (the ClientHello must
  * come within the router's timeout); it is freed when the last of them has
- * closed. Each direction reads into the loop's read buffer and writes what
- * the other side takes at once (uv_try_write), queueing the rest; its reads
- * pause while more than MARK bytes are queued. The end of one direction
+ * closed. Each direction reads into one buffer all connections share (a
+ * read is used before the next one) and writes what the other side takes at
+ * once (uv_try_write), copying only the rest into a queued write; its reads
+ * pause while more than MARK bytes are queued. The first end of a direction
  * (EOF) shuts the other side's writing down after what is queued (TCP's
- * half-close, as a socket pair would); the connection closes when both
- * directions have ended, or at the first error of either side. A client
+ * half-close, as a socket pair would); the second, with nothing queued,
+ * closes the connection, as does the first error of either side. A client
  * whose bytes are not a ClientHello, that names no route, or whose backend
  * refuses, is closed.
  *

@@ -1,16 +1,17 @@
 -- luatls.internal.tls.options: TLS options that a server and a TLSSocket
 -- both take: the checks of the handshake callbacks (SNI, ALPN, PSK,
--- clientHelloCallback) and of enableTrace, and the ALPN/NPN protocol lists (also public as
--- tls.convertALPNProtocols).
+-- clientHelloCallback) and of enableTrace, and the ALPN/NPN protocol lists
+-- (also public as tls.convertALPNProtocols).
 local errors = require("luatls.errors")
 
 local M = {}
 
 -- SNICallback, ALPNCallback, pskCallback and clientHelloCallback (luatls's
 -- own) are functions; ALPNCallback and ALPNProtocols are not both given;
--- pskIdentityHint is a string; enableTrace a boolean. (A PSK-only server also needs PSK suites in
--- `ciphers` for TLS 1.2, e.g. "PSK-AES128-GCM-SHA256": tls.DEFAULT_CIPHERS
--- has none, as Node's; TLS 1.3 needs nothing more.)
+-- pskIdentityHint is a string; enableTrace a boolean. (A PSK-only server
+-- also needs PSK suites in `ciphers` for TLS 1.2, e.g.
+-- "PSK-AES128-GCM-SHA256": tls.DEFAULT_CIPHERS has none, as Node's; TLS
+-- 1.3 needs nothing more.)
 function M.checkCallbacks(options, level)
   level = (level or 2) + 1
   for _, name in ipairs({ "SNICallback", "ALPNCallback", "clientHelloCallback" }) do

@@ -23,11 +23,6 @@ local M = {}
 local Router = net.Server:extend("Router")
 M.Router = Router
 
-local function badValue(name, value, why, level)
-  error(errors.TypeError("ERR_INVALID_ARG_VALUE",
-    string.format("The property '%s' %s. Received %s", name, why, tostring(value))), level + 1)
-end
-
 -- "ip:port", "[ipv6]:port" or { host =, port = } -> ip, port (nil: not one)
 local function address(v)
   local host, port
@@ -38,7 +33,7 @@ local function address(v)
   elseif type(v) == "table" then
     host, port = v.host, v.port
   end
-  if type(host) ~= "string" or core.ip_family(host) == nil or math.type(port) ~= "integer"
+  if type(host) ~= "string" or core.ip_family(host) == 0 or math.type(port) ~= "integer"
       or port < 1 or port > 65535 then
     return nil
   end
@@ -62,7 +57,7 @@ local function wrapRoute(fn)
     local ip, port = address(res)
     if not ip then
       tick.nextTick(function()
-        badValue("route's answer", res, 'must be "ip:port" or { host = ip, port = n }', 1)
+        errors.invalidArgValue("route.answer", res, 'must be "ip:port" or { host = ip, port = n }')
       end)
       return nil
     end
@@ -81,18 +76,21 @@ function Router:init(options)
     errors.invalidArgType("options.route", "of type function", route, 4)
   end
   if routes == nil and route == nil then
-    badValue("options", "nil", "must have routes or a route function", 3)
+    errors.invalidArgValue("options", "nil", "must have routes or a route function", 4)
   end
   if timeout == nil then timeout = 10000 end
   if math.type(timeout) ~= "integer" or timeout < 0 then
-    errors.outOfRange("options.helloTimeout", "an integer >= 0", timeout)
+    errors.outOfRange("options.helloTimeout", "an integer >= 0", timeout, 4)
   end
   local list = {}
   for key, to in pairs(routes or {}) do
-    if type(key) ~= "string" or key == "" then badValue("options.routes", key, "has a key that is not a name", 3) end
+    if type(key) ~= "string" or key == "" then
+      errors.invalidArgValue("options.routes", key, "has a key that is not a name", 4)
+    end
     local ip, port = address(to)
     if not ip then
-      badValue("options.routes." .. key, to, 'must be "ip:port", "[ipv6]:port" or { host = ip, port = n }', 3)
+      errors.invalidArgValue("options.routes." .. key, to,
+        'must be "ip:port", "[ipv6]:port" or { host = ip, port = n }', 4)
     end
     list[#list + 1] = { key:lower(), ip, port }
   end

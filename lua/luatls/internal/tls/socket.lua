@@ -1,9 +1,9 @@
 -- luatls.internal.tls.socket: TLSSocket, a net.Socket whose handle is a TLS
 -- connection from the C core (src/tls/conn.c): wrapping a transport, the
 -- events the connection reports, the handshake's end (verification),
--- renegotiation, tracing, and what the connection knows (certificates, cipher, shared
--- signature algorithms, ...: nil once destroyed) or is told before its
--- handshake (setServername, setSession, setKeyCert).
+-- renegotiation, tracing, and what the connection knows (certificates,
+-- cipher, shared signature algorithms, ...: nil once destroyed) or is told
+-- before its handshake (setServername, setSession, setKeyCert).
 -- The handshake hooks are in hooks.lua (also the PSK callback's answer).
 local loop = require("luatls.loop")
 local net = require("luatls.net")
