@@ -368,7 +368,7 @@ describe("fs", function()
         assert.equal("TypeError", err.name, "case " .. i)
         assert.matches("^The \"%w+\" argument must be of type %w+%. Received ", err.message)
       end
-      assert.equal('The "path" argument must be of type string. Received number (42)',
+      assert.equal('The "path" argument must be of type string. Received type number (42)',
         raises(fs.readFileSync, 42).message)
       -- nothing was written by the failed calls
       assert.is_false(fs.existsSync(dir .. "/x"))

@@ -59,12 +59,7 @@ end
 
 -- ---- arguments, with Node's messages ----------------------------------------
 
--- Node's description of a received value: "type string ('x')", "nil"
-local function received(v)
-  if v == nil then return "nil" end
-  if type(v) == "string" then return string.format("type string ('%s')", v) end
-  return string.format("type %s (%s)", type(v), tostring(v))
-end
+local received = errors.received
 
 -- a value as Node's inspect shows it in ERR_INVALID_ARG_VALUE
 local function shown(v)

@@ -88,10 +88,30 @@ function M.throw(code, message, fields, level)
   error(M.new(code, message, fields), (level or 2) + 1)
 end
 
+-- received(value) -> Node's description of a value in an error message:
+-- "type number (1)", "type string ('abc')" (cut after 25 characters, as
+-- Node's), "undefined" for nil (Node's undefined and null are both nil),
+-- "an instance of Object" for a table, "function" for a function.
+function M.received(v)
+  local t = type(v)
+  if v == nil then return "undefined" end
+  if t == "string" then
+    if #v > 25 then v = v:sub(1, 25) .. "..." end
+    return string.format("type string ('%s')", v)
+  end
+  if t == "table" then
+    local mt = getmetatable(v)
+    local name = type(mt) == "table" and rawget(mt, "__name")
+    return "an instance of " .. (type(name) == "string" and name or "Object")
+  end
+  if t == "function" then return "function" end
+  return string.format("type %s (%s)", t, tostring(v))
+end
+
 function M.invalidArgType(name, expected, value, level)
   error(M.TypeError("ERR_INVALID_ARG_TYPE",
-    string.format('The "%s" argument must be %s. Received %s', name, expected,
-      value == nil and "nil" or type(value) .. " (" .. tostring(value) .. ")")), (level or 2) + 1)
+    string.format('The "%s" %s must be %s. Received %s', name,
+      name:find(".", 1, true) and "property" or "argument", expected, M.received(value))), (level or 2) + 1)
 end
 
 -- Node's ERR_INVALID_ARG_VALUE: "The argument 'x' <reason>. Received ...",

@@ -23,12 +23,7 @@ local FIELDS = {
   OKP = { crv = { "Ed25519", "Ed448", "X25519", "X448" }, public = { "x" }, private = { "d" } },
 }
 
--- Node's "Received ..." of a value
-local function received(v)
-  if v == nil then return "undefined" end
-  if type(v) == "string" then return string.format("type string ('%s')", v) end
-  return string.format("type %s (%s)", type(v), tostring(v))
-end
+local received = errors.received
 
 local function checkString(v, name, level)
   if type(v) ~= "string" then
