@@ -710,13 +710,14 @@ for name in names:
     end)
 
     it("a context without a certificate (tls.createSecureContext({})): 'tlsClientError' "
-      .. "ERR_TLS_INVALID_CONTEXT", function()
+      .. "ERR_SSL_PASSED_A_NULL_PARAMETER, as Node's", function()
       if not needs("openssl") then return end
       local err = failing(function(cb)
         timers.setImmediate(function() cb(nil, tls.createSecureContext({})) end)
       end)
       assert.is_table(err)
-      assert.equal("ERR_TLS_INVALID_CONTEXT", err.code, tostring(err))
+      assert.equal("ERR_SSL_PASSED_A_NULL_PARAMETER", err.code, tostring(err))
+      assert.matches("passed a null parameter", tostring(err.message), 1, true)
       assert.matches("bad.test", tostring(err.message), 1, true)
     end)
 

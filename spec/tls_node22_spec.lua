@@ -553,7 +553,7 @@ describe("keys by URI (privateKeyIdentifier) and engines", function()
       { cert = read("server-chain.pem"), privateKeyIdentifier = "file:/nonexistent/key.pem" })
     helper.raisesWith("ERR_TLS_KEY_PASSPHRASE", "Error", tls.createSecureContext,
       { cert = read("server-chain.pem"), privateKeyIdentifier = path("server-key-enc.pem"), passphrase = "wrong" })
-    helper.raisesWith("ERR_TLS_KEY_MISMATCH", "Error", tls.createSecureContext,
+    helper.raisesWith("ERR_OSSL_X509_KEY_VALUES_MISMATCH", "Error", tls.createSecureContext,
       { cert = read("wronghost-cert.pem"), privateKeyIdentifier = path("server-key.pem") })
     helper.raisesWith("ERR_INVALID_ARG_TYPE", "TypeError", tls.createSecureContext, { privateKeyIdentifier = 5 })
     helper.raisesWith("ERR_INVALID_ARG_VALUE", "TypeError", tls.createSecureContext,

@@ -56,7 +56,7 @@
 --       createECDH(curve) -> ECDH: generateKeys, computeSecret,
 --       getPublicKey, getPrivateKey, setPrivateKey, setPublicKey;
 --       ECDH.convertKey(...), getCurves() (internal/crypto/dh.lua)
---   constants: RSA_* paddings and salt lengths, POINT_CONVERSION_*
+--   constants: RSA_* paddings and salt lengths, POINT_CONVERSION_*, SSL_OP_*
 --
 --   X509Certificate.new(pem_or_der) -> X509Certificate: subject, issuer,
 --       subjectAltName, infoAccess, validFrom, validTo, validFromDate,
@@ -148,6 +148,12 @@ M.constants = {
   POINT_CONVERSION_UNCOMPRESSED = 4,
   POINT_CONVERSION_HYBRID = 6,
 }
+-- and the SSL_OP_* option bits (for secureOptions), as Node's has them
+for k, v in pairs(require("luatls.core").ssl_constants) do M.constants[k] = v end
+-- the built-in cipher list, and the one at startup (--tls-cipher-list's)
+local tlsSettings = require("luatls.internal.tls.settings")
+M.constants.defaultCoreCipherList = tlsSettings._coreCipherList
+M.constants.defaultCipherList = tlsSettings._cipherList
 
 -- luatls's own
 M.createCertificate = mkcert.createCertificate

@@ -56,7 +56,10 @@ end
 function Error.__tostring(e)
   local name = rawget(e, "name") or "Error"
   local code = rawget(e, "code")
-  if type(code) == "string" and code:sub(1, 4) == "ERR_" then
+  -- (OpenSSL's errors, ERR_SSL_* and ERR_OSSL_*, are plain Errors in Node:
+  -- "Error: error:0A00010B:SSL routines::wrong version number")
+  if type(code) == "string" and code:sub(1, 4) == "ERR_" and code:sub(1, 8) ~= "ERR_SSL_"
+    and code:sub(1, 9) ~= "ERR_OSSL_" then
     return string.format("%s [%s]: %s", name, code, tostring(rawget(e, "message")))
   end
   return string.format("%s: %s", name, tostring(rawget(e, "message")))
@@ -141,6 +144,7 @@ end
 -- option takes it) raises.
 local CONTEXT_CALLS = { -- the calls that take createSecureContext's options
   "tls.createSecureContext", "tls.createServer", "server:setSecureContext", "tls.connect", "tls.TLSSocket",
+  "server:setOptions",
 }
 -- OpenSSL 3 replaces engines with providers: a key a provider holds is
 -- loaded by URI (privateKeyIdentifier without privateKeyEngine)
@@ -186,6 +190,17 @@ function M.checkOptions(options, call, level)
       error(e, (level or 2) + 1)
     end
   end
+end
+
+
+-- deprecate(code, message): a DeprecationWarning through events.emitWarning,
+-- once per process for each code, as Node's util.deprecate
+-- (deprecationsEmitted[code] is set once it went out).
+M.deprecationsEmitted = {}
+function M.deprecate(code, message)
+  if M.deprecationsEmitted[code] then return end
+  M.deprecationsEmitted[code] = true
+  require("luatls.events").emitWarning(M.new(code, message, { name = "DeprecationWarning" }))
 end
 
 return M

@@ -255,7 +255,10 @@ local function runtimeOptions(argv)
     return usageError("either " .. minFlag .. " or " .. maxFlag .. " can be used, not both")
   end
   local tls = require("luatls.tls")
-  if values["--tls-cipher-list"] then tls.DEFAULT_CIPHERS = values["--tls-cipher-list"] end
+  if values["--tls-cipher-list"] then
+    tls.DEFAULT_CIPHERS = values["--tls-cipher-list"]
+    tls._cipherList = values["--tls-cipher-list"] -- crypto.constants.defaultCipherList
+  end
   if minV then tls.DEFAULT_MIN_VERSION = minV end
   if maxV then tls.DEFAULT_MAX_VERSION = maxV end
   if values["--tls-keylog"] then require("luatls.internal.tls.keylog").setFile(values["--tls-keylog"]) end

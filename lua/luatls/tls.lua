@@ -69,7 +69,8 @@ M.createSecurePair = securePair.createSecurePair
 M.convertALPNProtocols = require("luatls.internal.tls.options").convertALPNProtocols
 
 -- tls.rootCertificates: the system's trusted CAs as PEM strings
--- (getCACertificates("bundled")), read on first use. Node ships Mozilla's
+-- (getCACertificates("bundled"), each without its final newline, as Node's
+-- strings), read on first use. Node ships Mozilla's
 -- list; luatls trusts what the system does.
 -- Read-only, as Node's frozen array: a proxy (# , [i], ipairs and pairs
 -- work; rawlen and next see an empty table) that raises a TypeError on any
@@ -78,6 +79,8 @@ local roots
 local function rootCertificates()
   if roots then return roots end
   local list = caStore.getCACertificates("bundled")
+  -- as Node's bundled strings: no newline after the END line
+  for i, pem in ipairs(list) do list[i] = pem:gsub("\r?\n$", "") end
   roots = setmetatable({}, {
     __index = list,
     __len = function() return #list end,

@@ -246,9 +246,118 @@ function M.run(fn, timeout)
 end
 
 -- invalidArgTypeHelper(value): the end of Node's ERR_INVALID_ARG_TYPE
--- message for a value, as luatls's errors module words it.
+-- message for a value, as luatls's errors module words it: " Received "
+-- and the value's description (errors.received), with Node's leading space.
 function M.invalidArgTypeHelper(value)
-  return require("luatls.errors").describeValue and require("luatls.errors").describeValue(value) or tostring(value)
+  return " Received " .. require("luatls.errors").received(value)
+end
+
+-- expectsError(expected[, n]): Node's common.expectsError: a callback that
+-- must be called n (default 1) times with an error matching expected (the
+-- fields assert.checkError compares: code, name, message, ...).
+function M.expectsError(expected, n)
+  return M.mustCall(function(err)
+    require("spec.node.assert").checkError(err, expected, 2)
+  end, n)
+end
+
+-- spawnPeer(cmd, [input,] onExit) -> proc: Node's child_process.spawn of a
+-- harness peer (openssl s_client, ...) under `timeout 20` (it may be called
+-- from a callback, where helper.peer cannot register its cleanup: a failed
+-- test leaves it to its timeout); onExit(code, output) runs in the loop when it
+-- has exited (output: its stdout and stderr together). A polling timer keeps
+-- the loop alive meanwhile, as the child process does in Node.
+function M.spawnPeer(cmd, input, onExit)
+  if onExit == nil then input, onExit = nil, input end
+  local proc = helper.spawn("timeout 20 " .. cmd, input)
+  local timer
+  timer = require("luatls.timers").setInterval(function()
+    if not helper.done(proc) then return end
+    timer:close()
+    proc.finished = true
+    local output, f = helper.output(proc), io.open(proc.status, "rb")
+    local code = tonumber(f:read("a"))
+    f:close()
+    os.execute("rm -rf " .. helper.quote(proc.dir))
+    onExit(code, output)
+  end, 20)
+  return proc
+end
+
+
+-- expectWarning(name, message[, code]): the test must emit this warning
+-- (luatls.events.emitWarning), checked when the loop has ended; another
+-- warning of that name fails the test. A deprecation code counts as not yet
+-- emitted (a Node test is a process of its own).
+function M.expectWarning(name, message, code)
+  local events, errors = require("luatls.events"), require("luatls.errors")
+  if code and errors.deprecationsEmitted then errors.deprecationsEmitted[code] = nil end
+  local saved, seen = events.emitWarning, false
+  events.emitWarning = function(w)
+    if w.name ~= name then return saved(w) end
+    if w.message ~= message or (code and w.code ~= code) then
+      error(string.format("unexpected %s: %s (%s)", name, tostring(w.message), tostring(w.code)), 2)
+    end
+    seen = true
+  end
+  M.onExit(function()
+    events.emitWarning = saved
+    if not seen then error(string.format("expected %s %q (%s)", name, message, tostring(code)), 0) end
+  end)
+end
+
+
+-- makeDuplexPair() -> { clientSide =, serverSide = }: Node's
+-- common/duplexpair: two Duplex streams, what one writes the other reads
+-- (a write completes when the other side has read it); end() ends the
+-- other side's reading.
+function M.makeDuplexPair()
+  local Duplex = require("luatls.stream").Duplex
+  local function side()
+    local d
+    d = Duplex.new({
+      read = function(self)
+        local cb = self._pairCallback
+        if cb then
+          self._pairCallback = nil
+          cb()
+        end
+      end,
+      write = function(self, chunk, _, cb)
+        local other = self._pairOther
+        assert(other._pairCallback == nil, "duplexpair: a write is pending already")
+        if #chunk == 0 then
+          require("luatls.tick").nextTick(cb)
+        else
+          other:push(chunk)
+          other._pairCallback = cb
+        end
+      end,
+      final = function(self, cb)
+        self._pairOther:on("end", cb)
+        self._pairOther:push(nil)
+      end,
+    })
+    return d
+  end
+  local clientSide, serverSide = side(), side()
+  clientSide._pairOther, serverSide._pairOther = serverSide, clientSide
+  return { clientSide = clientSide, serverSide = serverSide }
+end
+
+
+-- childScript(source) -> path: a Lua script file (in a fresh tmpdir) for a
+-- child luatls, as Node's fork(__filename, ...): source runs after a line
+-- that lets it require the repository's modules (spec.node.common, ...).
+-- Run it with spawnPeer(helper.luatls .. " " .. path, ...); inside it,
+-- common.run(fn)() runs a test body as a process would (an error or a
+-- missed mustCall exits non-zero).
+function M.childScript(source)
+  local path = M.tmpdir.refresh() .. "/child.lua"
+  local f = assert(io.open(path, "wb"))
+  f:write("package.path = ", string.format("%q", helper.root .. "/?.lua;"), " .. package.path\n", source)
+  f:close()
+  return path
 end
 
 return M

@@ -211,8 +211,11 @@ static int l_wrap(lua_State *L) {
   else
     SSL_set_connect_state(c->ssl);
   /* clients: OpenSSL verifies the chain and records the result; the
-   * verdict is taken after the handshake (rejectUnauthorized) */
-  SSL_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
+   * verdict is taken after the handshake (rejectUnauthorized). As Node's,
+   * the callback lets verification go on past an error, so the result is
+   * the last one (a lone leaf of an unknown issuer: "unable to verify the
+   * first certificate") */
+  SSL_set_verify(c->ssl, SSL_VERIFY_NONE, luatls_tls_verify_accept);
   c->transport.handle = t;
   t->consumer = luatls_tls_enc_in;
   t->consumer_data = c;
@@ -905,6 +908,22 @@ static int l_set_key_cert(lua_State *L) {
   return 0;
 }
 
+/* receive(bytes): ciphertext the transport read before it was wrapped (a
+ * net.Socket's buffered data, as Node's _handle.receive()); read before
+ * anything the transport reads from now on */
+static int l_receive(lua_State *L) {
+  tls_conn *c = luatls_tls_check(L, 1);
+  size_t n;
+  const char *p = luaL_checklstring(L, 2, &n);
+  if (n == 0)
+    return 0;
+  if (luatls_tls_bio_lend(c, p, n) < 0 || luatls_tls_bio_keep(c) < 0)
+    return luaL_error(L, "not enough memory");
+  if (c->started)
+    luatls_tls_schedule(c);
+  return 0;
+}
+
 static int l_handshake_done(lua_State *L) {
   tls_conn *c = luaL_checkudata(L, 1, TLS_T);
   lua_pushboolean(L, c->handshake_done);
@@ -955,6 +974,7 @@ static const luaL_Reg conn_methods[] = {
     {"get_shared_sigalgs", l_get_shared_sigalgs},
     {"set_key_cert", l_set_key_cert},
     {"handshake_done", l_handshake_done},
+    {"receive", l_receive},
     {NULL, NULL},
 };
 

@@ -7,8 +7,9 @@
  * Node's createSecureContext options into calls of these methods.
  *
  * Every failure raises an error object whose message says what is wrong in
- * words ("the private key does not match the certificate"), followed by
- * OpenSSL's own error line.
+ * words ("the pfx needs a passphrase"), followed by OpenSSL's own error
+ * line; a key that does not match its certificate raises OpenSSL's error as
+ * it is, as Node does.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -168,15 +169,18 @@ static int pw_cb(char *buf, int size, int rwflag, void *u) {
 }
 
 static EVP_PKEY *read_key(lua_State *L, int idx, int pwidx) {
-  passphrase pw = {NULL, 0, 0};
-  if (!lua_isnoneornil(L, pwidx))
+  /* no passphrase is an empty one, as in Node's SecureContext::SetKey (an
+   * encrypted key then fails with OpenSSL's "bad decrypt") */
+  int given = !lua_isnoneornil(L, pwidx);
+  passphrase pw = {"", 0, 0};
+  if (given)
     pw.pw = luaL_checklstring(L, pwidx, &pw.len);
   BIO *b = mem_bio(L, idx);
   ERR_clear_error();
   EVP_PKEY *key = PEM_read_bio_PrivateKey(b, NULL, pw_cb, &pw);
   BIO_free(b);
   if (key == NULL) {
-    if (pw.asked && pw.pw == NULL)
+    if (pw.asked && !given)
       luatls_raise_openssl(L, "ERR_TLS_KEY_PASSPHRASE",
                            "the private key is encrypted and no passphrase "
                            "was given");
@@ -195,10 +199,15 @@ static int use_key(lua_State *L, luatls_context *c, EVP_PKEY *key) {
   ERR_clear_error();
   int ok = SSL_CTX_use_PrivateKey(c->ctx, key);
   EVP_PKEY_free(key);
-  if (ok != 1)
+  if (ok != 1) {
+    /* as Node: OpenSSL's error as it is ("error:05800074:x509 certificate
+     * routines::key values mismatch", ERR_OSSL_X509_KEY_VALUES_MISMATCH) */
+    if (ERR_peek_error() != 0)
+      return luatls_raise_openssl(L, NULL, NULL);
     return luatls_raise_openssl(L, "ERR_TLS_KEY_MISMATCH",
                                 "the private key does not match the "
                                 "certificate");
+  }
   return 0;
 }
 
@@ -278,9 +287,13 @@ static int l_load_pfx(lua_State *L) {
                                 pw ? "wrong passphrase for the pfx"
                                    : "the pfx needs a passphrase");
   const char *problem = NULL;
-  if (cert == NULL || key == NULL)
-    problem = "the pfx holds no certificate and key";
-  else if (SSL_CTX_use_certificate(c->ctx, cert) != 1)
+  const char *code = "ERR_TLS_INVALID_PFX";
+  /* as Node: the key is looked for first, with its code and words */
+  if (key == NULL || cert == NULL) {
+    code = "ERR_CRYPTO_OPERATION_FAILED";
+    problem = key == NULL ? "Unable to load private key from PFX data"
+                          : "Unable to load certificate from PFX data";
+  } else if (SSL_CTX_use_certificate(c->ctx, cert) != 1)
     problem = "cannot use the pfx certificate";
   else if (SSL_CTX_use_PrivateKey(c->ctx, key) != 1)
     problem = "the pfx key does not match its certificate";
@@ -298,7 +311,7 @@ static int l_load_pfx(lua_State *L) {
   X509_free(cert);
   sk_X509_pop_free(ca, X509_free);
   if (problem)
-    return luatls_raise_openssl(L, "ERR_TLS_INVALID_PFX", problem);
+    return luatls_raise_openssl(L, code, problem);
   return 0;
 }
 
@@ -310,7 +323,8 @@ static int l_add_ca(lua_State *L) {
   ERR_clear_error();
   int n = 0;
   X509 *x;
-  while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+  /* _AUX: "TRUSTED CERTIFICATE" blocks too, as Node reads a ca */
+  while ((x = PEM_read_bio_X509_AUX(b, NULL, NULL, NULL)) != NULL) {
     X509_STORE_add_cert(store, x);
     /* a server asks clients for certificates of these CAs */
     SSL_CTX_add_client_CA(c->ctx, x);
@@ -397,14 +411,16 @@ static int l_set_groups(lua_State *L) {
   const char *groups = luaL_checkstring(L, 2);
   ERR_clear_error();
   if (SSL_CTX_set1_groups_list(c->ctx, groups) != 1) {
-    lua_pushfstring(L, "unknown curve: %s", groups);
-    return luatls_raise_openssl(L, "ERR_TLS_INVALID_CURVE",
+    /* Node's code and message, then the curve list */
+    lua_pushfstring(L, "Failed to set ECDH curve (unknown curve: %s)", groups);
+    return luatls_raise_openssl(L, "ERR_CRYPTO_OPERATION_FAILED",
                                 lua_tostring(L, -1));
   }
   return 0;
 }
 
-/* set_dhparam(pem | "auto") -> bits */
+/* set_dhparam(pem | "auto") -> bits (nothing for "auto", or for what is
+ * not DH parameters: dropped, as Node does) */
 static int l_set_dhparam(lua_State *L) {
   luatls_context *c = luatls_check_context(L, 1);
   const char *s = luaL_checkstring(L, 2);
@@ -416,9 +432,12 @@ static int l_set_dhparam(lua_State *L) {
   ERR_clear_error();
   EVP_PKEY *dh = PEM_read_bio_Parameters(b, NULL);
   BIO_free(b);
-  if (dh == NULL)
-    return luatls_raise_openssl(L, "ERR_TLS_INVALID_DHPARAM",
-                                "the dhparam is not PEM DH parameters");
+  if (dh == NULL || EVP_PKEY_get_base_id(dh) != EVP_PKEY_DH) {
+    /* as Node: what is not DH parameters is dropped (no DHE), no error */
+    EVP_PKEY_free(dh);
+    ERR_clear_error();
+    return 0;
+  }
   int bits = EVP_PKEY_get_bits(dh);
   if (bits < 1024) {
     EVP_PKEY_free(dh);
@@ -428,8 +447,8 @@ static int l_set_dhparam(lua_State *L) {
   }
   if (SSL_CTX_set0_tmp_dh_pkey(c->ctx, dh) != 1) {
     EVP_PKEY_free(dh);
-    return luatls_raise_openssl(L, "ERR_TLS_INVALID_DHPARAM",
-                                "cannot use the DH parameters");
+    return luatls_raise_openssl(L, "ERR_CRYPTO_OPERATION_FAILED",
+                                "Error setting temp DH parameter");
   }
   lua_pushinteger(L, bits);
   return 1;

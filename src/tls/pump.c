@@ -238,10 +238,13 @@ static void handshake_step(tls_conn *c, lua_State *L) {
     /* waiting for the peer, or for Lua's answer to a hook (SNI) */
     luatls_tls_enc_out(c, L, 0);
     if (c->eof_in) {
-      /* ... but the peer has gone: Node's words for it */
+      /* ... but the peer has gone: Node's words for it (a server's
+       * 'tlsClientError' says "socket hang up") */
       luatls_push_error(L, "ECONNRESET",
-                        "Client network socket disconnected before secure "
-                        "TLS connection was established");
+                        c->is_server
+                            ? "socket hang up"
+                            : "Client network socket disconnected before "
+                              "secure TLS connection was established");
       luatls_tls_report_error(c, L);
     }
     return;
@@ -341,6 +344,12 @@ static void cycle(tls_conn *c) {
       clear_out(c, L);
     if (luatls_tls_gone(c))
       break;
+    if (c->reneg.start) { /* renegotiate() from inside the cycle (reneg.c) */
+      c->reneg.start = 0;
+      ERR_clear_error();
+      SSL_do_handshake(c->ssl); /* writes the HelloRequest / ClientHello */
+      ERR_clear_error();
+    }
     luatls_tls_enc_out(c, L, 0);
   } while (c->again && !luatls_tls_gone(c));
   lua_settop(L, top);

@@ -24,8 +24,17 @@ static void info_cb(const SSL *ssl, int where, int ret) {
       SSL_version(ssl) >= TLS1_3_VERSION)
     return;
   if (where & SSL_CB_HANDSHAKE_START) {
-    if (!c->reneg.ours && luatls_tls_push_event(L, c, "renegotiation"))
-      luatls_call(L, c->owner); /* the peer renegotiates */
+    if (!c->reneg.ours) {
+      c->reneg.peer = 1;
+      if (luatls_tls_push_event(L, c, "renegotiation"))
+        luatls_call(L, c->owner); /* the peer renegotiates */
+    }
+  } else if (c->reneg.peer && !c->reneg.ours) {
+    /* as Node: the end of the peer's renegotiation is a handshake's end
+     * here too ('secure') */
+    c->reneg.peer = 0;
+    if (luatls_tls_push_event(L, c, "renegotiated"))
+      luatls_call(L, c->owner);
   } else if (c->reneg.ours && !SSL_renegotiate_pending((SSL *)ssl)) {
     /* (a server's HelloRequest alone also ends as a "handshake": the
      * renegotiation is done only when nothing is pending any more) */
@@ -56,13 +65,22 @@ static int l_renegotiate(lua_State *L) {
   ERR_clear_error();
   if (SSL_renegotiate(c->ssl) != 1) {
     lua_pushnil(L);
-    luatls_push_openssl_error(L, NULL, "renegotiate");
+    /* Node's message is OpenSSL's alone (TLS 1.3: wrong ssl version) */
+    luatls_push_openssl_error(L, NULL, ERR_peek_error() ? NULL : "renegotiate");
     return 2;
   }
   c->reneg.ours = 1;
-  ERR_clear_error();
-  SSL_do_handshake(c->ssl); /* writes the HelloRequest / ClientHello */
-  ERR_clear_error();
+  if (c->in_cycle) {
+    /* asked from an event the cycle emitted, maybe inside OpenSSL (the
+     * 'renegotiated' of the renegotiation that just ended, in SSL_read):
+     * OpenSSL is not re-entrant; the cycle starts it (pump.c) */
+    c->reneg.start = 1;
+    c->again = 1;
+  } else {
+    ERR_clear_error();
+    SSL_do_handshake(c->ssl); /* writes the HelloRequest / ClientHello */
+    ERR_clear_error();
+  }
   luatls_tls_schedule(c); /* and the pump sends it */
   lua_pushboolean(L, 1);
   return 1;

@@ -167,7 +167,9 @@ struct tls_conn {
   } psk;
   /* renegotiation (reneg.c) */
   struct {
-    unsigned ours : 1; /* we asked for it (renegotiate()) */
+    unsigned ours : 1, /* we asked for it (renegotiate()) */
+        start : 1,     /* asked from inside the cycle: it starts it */
+        peer : 1;      /* the peer started one: its end is 'renegotiated' */
   } reneg;
   /* closing after a fatal alert (conn.c) */
   struct {

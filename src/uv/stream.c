@@ -179,8 +179,11 @@ int luatls_stream_write(lua_State *L, uv_stream_t *s, uv_buf_t *bufs, int n,
 /* write(data[, cb]) -> queued | nil, err. data: a string or a list of
  * strings. queued == 0: everything went out now, and cb will NOT be called.
  * queued > 0: that many bytes wait in the kernel's stead, cb(err|nil) runs
- * once they are written. */
+ * once they are written. On a closed handle: nil, EBADF. */
 static int l_write(lua_State *L) {
+  luatls_handle *rec = lua_touserdata(L, 1);
+  if (rec != NULL && rec->h == NULL) /* closed: EBADF, as Node's StreamBase */
+    return luatls_fail(L, UV_EBADF, "write", NULL);
   uv_stream_t *s = check_stream(L, 1);
   uv_buf_t bufs[MAX_BUFS];
   size_t total;

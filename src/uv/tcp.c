@@ -3,6 +3,7 @@
  * Addresses given here are numeric IPs; host names are resolved in Lua with
  * dns.getaddrinfo first, as Node's net does.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,22 @@ static int l_open(lua_State *L) {
   return 1;
 }
 
+/* linger_reset(): the handle's close sends a TCP RST instead of a FIN
+ * (SO_LINGER 0, what uv_tcp_close_reset does): net's resetAndDestroy() */
+static int l_linger_reset(lua_State *L) {
+  uv_os_fd_t fd;
+  int err = uv_fileno((uv_handle_t *)check_tcp(L), &fd);
+  if (err == 0) {
+    struct linger l = {1, 0};
+    if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l) != 0)
+      err = uv_translate_sys_error(errno);
+  }
+  if (err < 0)
+    return luatls_fail(L, err, "reset", NULL);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* ip_family(s) -> 4, 6 or 0 (net.isIP) */
 static int l_ip_family(lua_State *L) {
   const char *s = luaL_checkstring(L, 1);
@@ -181,6 +198,7 @@ void luatls_open_tcp(lua_State *L) {
       {"nodelay", l_nodelay},
       {"keepalive", l_keepalive},
       {"open", l_open},
+      {"linger_reset", l_linger_reset},
       {NULL, NULL},
   };
   static const luaL_Reg *const lists[] = {

@@ -42,16 +42,16 @@ end
 
 -- Resolve host and call cb(err, list): options.lookup when given (not for an
 -- IP literal, as Node), else dns.lookup (which answers an IP literal itself).
--- An empty answer (host "") is ENOTFOUND.
-function M.lookup(host, family, lookupFn, cb)
+-- An empty answer (host "") is ENOTFOUND. hints: options.hints, when given.
+function M.lookup(host, family, lookupFn, cb, hints)
   if lookupFn and core.ip_family(host) == 0 then
-    return lookupFn(host, { family = family, all = true }, function(err, address, fam2)
+    return lookupFn(host, { family = family, hints = hints, all = true }, function(err, address, fam2)
       if err then return cb(err) end
       if type(address) == "table" then return cb(nil, address) end
       cb(nil, { { address = address, family = fam2 or core.ip_family(address) } })
     end)
   end
-  dns.lookup(host, { family = family, all = true }, function(err, addrs)
+  dns.lookup(host, { family = family, hints = hints, all = true }, function(err, addrs)
     if not err and #addrs == 0 then
       err = errors.new("ENOTFOUND", "getaddrinfo ENOTFOUND " .. host, {
         errno = core.UV_EAI_NONAME, syscall = "getaddrinfo", hostname = host })

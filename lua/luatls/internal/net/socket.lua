@@ -104,6 +104,21 @@ function Socket:emit(name, ...)
   return duplexEmit(self, name, ...)
 end
 
+-- Node's writeAfterFIN: without allowHalfOpen, a write after the peer's FIN
+-- ('end' emitted) and our own end() fails with EPIPE (to its callback, in a
+-- later tick) and destroys the socket, instead of "write after end".
+local duplexWrite = Duplex.write
+function Socket:write(chunk, encoding, cb)
+  if not self._readableState.endEmitted or self.allowHalfOpen or not self.writableEnded then
+    return duplexWrite(self, chunk, encoding, cb)
+  end
+  if type(encoding) == "function" then cb = encoding end
+  local er = errors.new("EPIPE", "This socket has been ended by the other party")
+  if type(cb) == "function" then nextTick(cb, er) end
+  self:destroy(er)
+  return false
+end
+
 -- Take a connected handle: from now on reads and writes go to it.
 function Socket:_attach(handle)
   self._handle = handle
@@ -277,7 +292,18 @@ function Socket:_writeGeneric(data, bytes, cb)
   local from = rawget(self, "_forwardFrom") -- a write of its own keeps its place
   if from then from:_stopForward() end
   if rawget(self, "connecting") then -- (false on the class)
-    self:once("connect", function() self:_writeGeneric(data, bytes, cb) end)
+    -- as Node: a socket closed before it connected fails the write
+    local onConnect
+    local function onClose()
+      self:removeListener("connect", onConnect)
+      cb(errors.new("ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "Socket closed before the connection was established"))
+    end
+    onConnect = function()
+      self:removeListener("close", onClose)
+      self:_writeGeneric(data, bytes, cb)
+    end
+    self:once("connect", onConnect)
+    self:once("close", onClose)
     return
   end
   local h = self._handle
@@ -355,6 +381,12 @@ function Socket:_destroy(err, cb)
   self:_stopForwarding()
   self:_dropChunks(false)
   self.connecting = false
+  -- a connect under way is cancelled (its handle would stay open)
+  local connectingHandle = rawget(self, "_connectingHandle")
+  if connectingHandle then
+    self._connectingHandle = nil
+    connectingHandle:close()
+  end
   peer(self) -- remoteAddress & co. stay readable after the close
   if self._timeout then
     self._timeout:close()
@@ -368,9 +400,19 @@ function Socket:_destroy(err, cb)
   if h then
     self._handle = nil
     self:_setSelfPushing(false)
+    if rawget(self, "_resetOnClose") and h.linger_reset then
+      local ok, e = h:linger_reset()
+      if not ok then self:emit("error", e) end
+    end
     h:close(function()
       self:emit("close", self._hadError)
     end)
+  elseif rawget(self, "_detached") then
+    -- the handle went to a TLSSocket (Node's sockets share it): 'close'
+    -- comes in the loop's close phase, after setImmediate callbacks, as
+    -- that of a handle would
+    local t = core.timer_new()
+    t:close(function() self:emit("close", self._hadError) end)
   else
     nextTick(function() self:emit("close", self._hadError) end)
   end
@@ -407,6 +449,7 @@ end
 function Socket:_detachHandle()
   local h = self._handle
   self._handle = nil
+  if h then self._detached = true end
   self:_setSelfPushing(false)
   return h, self._peer
 end
@@ -505,7 +548,7 @@ function Socket:connect(...)
       end
     end
     connectTCP(self, h, addrs, 1, port)
-  end)
+  end, options.hints)
   return self
 end
 
@@ -548,14 +591,22 @@ end
 
 -- setTimeout(ms[, cb]): 'timeout' after ms of inactivity (0 turns it off).
 -- The socket is not closed: that is up to the 'timeout' listener.
+-- As Node: nothing (no check either) on a destroyed socket; ms a number
+-- (ERR_INVALID_ARG_TYPE), non-negative and finite (ERR_OUT_OF_RANGE).
 function Socket:setTimeout(ms, cb)
-  if type(ms) ~= "number" or ms < 0 or ms ~= ms then
+  if self.destroyed then return self end
+  if type(ms) ~= "number" then
     errors.invalidArgType("msecs", "of type number", ms)
+  end
+  if ms < 0 or ms ~= ms or ms == math.huge then
+    errors.outOfRange("msecs", "a non-negative finite number", ms ~= ms and "NaN" or
+      ms == -math.huge and "-Infinity" or ms == math.huge and "Infinity" or ms)
   end
   if cb ~= nil then
     if type(cb) ~= "function" then errors.invalidArgType("callback", "of type function", cb) end
     if ms == 0 then self:removeListener("timeout", cb) else self:once("timeout", cb) end
   end
+  self.timeout = ms -- Node's socket.timeout
   if ms == 0 then
     self._timeoutMs = nil
     if self._timeout then self._timeout:close(); self._timeout = nil end
@@ -590,6 +641,8 @@ defineProperty(Socket, "readyState", function(self)
   return "closed"
 end)
 defineProperty(Socket, "bufferSize", function(self)
+  -- as Node: undefined without a handle (closed, or never connected)
+  if not self._handle and not self.connecting then return nil end
   return self.writableLength + (self._handle and self._handle:write_queue_size() or 0)
 end)
 
@@ -605,11 +658,38 @@ function Socket:unref()
   return self
 end
 
--- resetAndDestroy(): close at once (a TCP RST where the platform allows)
+-- resetAndDestroy(): close with a TCP RST instead of a FIN, as Node; a
+-- socket still connecting does it once connected, one with no handle is
+-- destroyed with ERR_SOCKET_CLOSED. A handle that cannot reset (a Unix
+-- socket, a TLS pump) just closes.
 function Socket:resetAndDestroy()
+  if self._handle or self.connecting then
+    if self.connecting then
+      self:once("connect", function() self:_reset() end)
+    else
+      self:_reset()
+    end
+  else
+    self:destroy(errors.new("ERR_SOCKET_CLOSED", "Socket is closed"))
+  end
+  return self
+end
+
+function Socket:_reset()
+  self._resetOnClose = true
   return self:destroy()
 end
 
+-- destroySoon(): end the writable side, then destroy once what was written
+-- is flushed (Node's socket.destroySoon)
+function Socket:destroySoon()
+  if self.writable then self:done() end
+  if self.writableFinished then
+    self:destroy()
+  else
+    self:once("finish", function() self:destroy() end)
+  end
+end
 
 require("luatls.internal.net.forward").install(Socket)
 

@@ -90,6 +90,17 @@ function Hooks:_onHello(servername, sni)
       if ctx == nil then return w:hello_done(nil) end
     end
     local made, bad = answerContext(ctx, "The SNI context for " .. tostring(servername))
+    if not made and getmetatable(ctx) ~= SecureContext and type(bad) == "table" and
+        bad.code == "ERR_TLS_INVALID_CONTEXT" then
+      -- as Node: an answer that is no SecureContext (options without a certificate, `{}`)
+      bad = errors.new("ERR_TLS_INVALID_CONTEXT", "Invalid SNI context", { name = "TypeError" })
+    elseif not made and type(bad) == "table" and bad.code == "ERR_TLS_INVALID_CONTEXT" then
+      -- as Node: a SecureContext without a certificate fails as OpenSSL
+      -- fails on it (SSL_use_certificate)
+      bad = errors.new("ERR_SSL_PASSED_A_NULL_PARAMETER",
+        bad.message .. ": error:0A0C0102:SSL routines::passed a null parameter",
+        { library = "SSL routines", reason = "passed a null parameter" })
+    end
     if not made then return w:hello_done(nil, bad) end
     w:hello_done(made.context)
   end)

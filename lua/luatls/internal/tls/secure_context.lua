@@ -11,24 +11,34 @@ local M = {}
 
 local VERSIONS = { ["TLSv1"] = true, ["TLSv1.1"] = true, ["TLSv1.2"] = true, ["TLSv1.3"] = true }
 
--- secureProtocol method names -> { min, max }
+-- secureProtocol method names -> { min, max } (nil: the default), as Node's
+-- SecureContext::Init: TLS_method is any version (min "any": OpenSSL's
+-- lowest, the security level untouched), SSLv23_method the default minimum
+-- up to TLS 1.2
 local METHODS = {
-  TLS_method = {}, SSLv23_method = {},
+  TLS_method = { "any", "TLSv1.3" }, SSLv23_method = { nil, "TLSv1.2" },
   TLSv1_method = { "TLSv1", "TLSv1" },
   TLSv1_1_method = { "TLSv1.1", "TLSv1.1" },
   TLSv1_2_method = { "TLSv1.2", "TLSv1.2" },
 }
-for name, range in pairs({ TLS = {}, SSLv23 = {}, TLSv1 = METHODS.TLSv1_method,
+for name, range in pairs({ TLS = METHODS.TLS_method, SSLv23 = METHODS.SSLv23_method, TLSv1 = METHODS.TLSv1_method,
   TLSv1_1 = METHODS.TLSv1_1_method, TLSv1_2 = METHODS.TLSv1_2_method }) do
   METHODS[name .. "_server_method"] = range
   METHODS[name .. "_client_method"] = range
 end
 
+-- a list (a plain table that is empty or has [1]), or one value as a list
+local function isList(v)
+  return type(v) == "table" and getmetatable(v) == nil and (v[1] ~= nil or next(v) == nil)
+end
 local function list(v)
   if v == nil then return {} end
-  if type(v) == "table" and getmetatable(v) == nil then return v end
+  if isList(v) then return v end
   return { v }
 end
+
+-- ca, cert and key as Node reads them: a false-y value (false, "", 0) is not given
+local function given(v) return v ~= nil and v ~= false and v ~= "" and v ~= 0 end
 
 local function checkType(name, v, want)
   if v ~= nil and type(v) ~= want then
@@ -38,7 +48,7 @@ end
 
 local function pem(name, v)
   if type(v) ~= "string" then
-    errors.invalidArgType("options." .. name, "a string or a list of strings", v, 5)
+    errors.invalidArgType("options." .. name, "of type string or an instance of Buffer, TypedArray, or DataView", v, 5)
   end
   return v
 end
@@ -93,6 +103,7 @@ local function setProtocolRange(ctx, options)
         "Unknown method: " .. options.secureProtocol), 3)
     end
     minV, maxV = range[1], range[2]
+    if minV == "any" then return ctx:set_protocol_range(nil, maxV) end
   end
   ctx:set_protocol_range(minV or settings.DEFAULT_MIN_VERSION, maxV or settings.DEFAULT_MAX_VERSION)
 end
@@ -100,7 +111,7 @@ end
 -- trust (the given CAs, else the default store: ca_store.lua), our
 -- certificates and keys, CRLs
 local function setCredentials(ctx, options)
-  if options.ca ~= nil then
+  if given(options.ca) then
     for _, ca in ipairs(list(options.ca)) do ctx:add_ca(pem("ca", ca)) end
   else
     caStore.apply(ctx)
@@ -108,11 +119,14 @@ local function setCredentials(ctx, options)
   -- a CA that is no root may be the chain's anchor
   if options.allowPartialTrustChain then ctx:set_partial_chain() end
 
-  for _, cert in ipairs(list(options.cert)) do ctx:add_cert(pem("cert", cert)) end
-  local keys = list(options.key)
+  local cert = given(options.cert) and options.cert or nil
+  for _, c in ipairs(list(cert)) do ctx:add_cert(pem("cert", c)) end
+  -- key: a key, or a list of keys and { pem =, passphrase = } (only in a list)
+  local keyList = isList(options.key)
+  local keys = given(options.key) and list(options.key) or {}
   for _, key in ipairs(keys) do
-    if type(key) == "table" then
-      ctx:add_key(pem("key.pem", key.pem), key.passphrase or options.passphrase)
+    if keyList and type(key) == "table" and key.pem ~= nil then
+      ctx:add_key(pem("key", key.pem), key.passphrase or options.passphrase)
     else
       ctx:add_key(pem("key", key), options.passphrase)
     end
@@ -131,7 +145,7 @@ local function setCredentials(ctx, options)
     ctx:load_key_uri(uri, options.passphrase)
     keys = { uri }
   end
-  if #keys > 0 and options.cert ~= nil then ctx:check_key() end
+  if #keys > 0 and cert ~= nil then ctx:check_key() end
   for _, pfx in ipairs(list(options.pfx)) do
     if type(pfx) == "table" then
       ctx:load_pfx(pem("pfx.buf", pfx.buf), pfx.passphrase or options.passphrase)
@@ -145,13 +159,17 @@ end
 -- ciphers (TLS 1.3 suites, TLS_*, and the TLS 1.2 cipher list apart), key
 -- exchange groups, DH parameters, signature algorithms
 local function setCiphers(ctx, options)
-  local ciphers = options.ciphers or settings.DEFAULT_CIPHERS
+  local ciphers = options.ciphers
+  if ciphers == nil or ciphers == "" then ciphers = settings.DEFAULT_CIPHERS end -- as Node's `ciphers || default`
   local suites, rest = {}, {}
   for c in ciphers:gmatch("[^:]+") do
     if c:match("^TLS_") then suites[#suites + 1] = c else rest[#rest + 1] = c end
   end
   if #suites == 0 and #rest == 0 then
-    error(errors.new("ERR_SSL_NO_CIPHER_MATCH", "no cipher match"), 3)
+    -- as Node: a list that names nothing (":"); Node shows it split at ":"
+    local parts = {}
+    for c in (ciphers .. ":"):gmatch("([^:]*):") do parts[#parts + 1] = "'" .. c .. "'" end
+    errors.invalidArgValue("options.ciphers", "[ " .. table.concat(parts, ", ") .. " ]", "is invalid", 2)
   end
   ctx:set_ciphers(#rest > 0 and table.concat(rest, ":") or nil,
     #suites > 0 and table.concat(suites, ":") or nil)
@@ -164,7 +182,13 @@ local function setCiphers(ctx, options)
   elseif curve ~= "auto" then
     ctx:set_groups(curve)
   end
-  if options.dhparam ~= nil then ctx:set_dhparam(pem("dhparam", options.dhparam)) end
+  if options.dhparam ~= nil then
+    local bits = ctx:set_dhparam(pem("dhparam", options.dhparam))
+    if bits and bits < 2048 then -- as Node: a process warning
+      require("luatls.events").emitWarning(errors.new(nil, "DH parameter is less than 2048 bits",
+        { name = "SecurityWarning" }))
+    end
+  end
   if options.sigalgs then ctx:set_sigalgs(options.sigalgs) end
 end
 
@@ -189,9 +213,17 @@ function M.createSecureContext(options, isServer)
   options = options or {}
   checkContextOptions(options)
   local ctx = core.secure_context_new()
+  -- Node's name for adding a trusted CA to a made context:
+  -- secureContext.context:addCACert(pem)
+  local methods = getmetatable(ctx)
+  if methods.addCACert == nil then methods.addCACert = methods.add_ca end
+  -- and Node's secureContext.context:setCiphers(list): the TLS 1.2 list only
+  if methods.setCiphers == nil then methods.setCiphers = function(c, l) return c:set_ciphers(l) end end
   setProtocolRange(ctx, options)
-  setCredentials(ctx, options)
+  -- ciphers before the keys, as Node: an @SECLEVEL=n in them sets the
+  -- security level the certificates and keys are checked against
   setCiphers(ctx, options)
+  setCredentials(ctx, options)
   setSessionOptions(ctx, options, isServer)
   return setmetatable({ context = ctx }, SecureContext)
 end

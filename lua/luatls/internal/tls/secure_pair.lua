@@ -28,11 +28,16 @@ M.SecurePair = SecurePair
 -- The two sides are the ends of a kernel socket pair, so the TLS records
 -- still never enter Lua between them.
 function M.createSecurePair(context, isServer, requestCert, rejectUnauthorized, options)
+  errors.deprecate("DEP0064", "tls.createSecurePair() is deprecated. Please use tls.TLSSocket instead.")
   options = options or {}
   if context ~= nil and getmetatable(context) ~= SecureContext then
-    errors.invalidArgType("context", "a SecureContext", context)
+    error(errors.TypeError("ERR_TLS_INVALID_CONTEXT", "context must be a SecureContext"), 2)
   end
   local clearEnd, cryptEnd = core.socketpair()
+  -- as Node's (streams in JS), the pair itself keeps nothing alive: what
+  -- its ends are piped to does
+  clearEnd:unref()
+  cryptEnd:unref()
   local pair = SecurePair.new()
   pair.server = options.server
   pair.encrypted = CryptoStream.new({ handle = cryptEnd })
@@ -44,6 +49,9 @@ function M.createSecurePair(context, isServer, requestCert, rejectUnauthorized, 
   o.secureContext = context or secureContext.createSecureContext(options, isServer)
   o.server = nil
   pair.cleartext = TLSSocket.new(net.Socket.new({ handle = clearEnd }), o)
+  -- the seeds' client pair checks the server as tls.connect() does
+  -- (authorized, 'error' when refused): socket.lua's clientSecure
+  pair.cleartext._fromConnect = true
   pair.ssl = pair.cleartext:_connection()
   pair.cleartext:on("secure", function() pair:emit("secure") end)
   pair.cleartext:on("error", function(err)

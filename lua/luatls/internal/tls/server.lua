@@ -12,6 +12,7 @@ local core = require("luatls.loop").core
 local secureContext = require("luatls.internal.tls.secure_context")
 local tlsOptions = require("luatls.internal.tls.options")
 local TLSSocket = require("luatls.internal.tls.socket")
+local Stream = require("luatls.internal.streams.legacy")
 
 local SecureContext, contextOf = secureContext.SecureContext, secureContext.contextOf
 local toWire = tlsOptions.toWire
@@ -20,11 +21,19 @@ local Server = net.Server:extend("Server")
 
 local onConnection -- (below) the server's own 'connection' listener
 
+-- ticket keys: a 48-byte string (name: "keys", or "options.ticketKeys")
+local function checkKeys(keys, level, name)
+  name = name or "keys"
+  if type(keys) ~= "string" then errors.invalidArgType(name, "a 48-byte string", keys, level + 1) end
+  if #keys ~= 48 then errors.invalidArgValue(name, #keys, "must be exactly 48 bytes", level + 1) end
+end
+
 -- tls.createServer([options][, secureConnectionListener])
 function Server:init(options, listener)
   if type(options) == "function" then options, listener = nil, options end
   options = options or {}
-  if type(options) ~= "table" then errors.invalidArgType("options", "of type table", options) end
+  -- (Node's words: "of type object")
+  if type(options) ~= "table" then errors.invalidArgType("options", "of type object", options) end
   errors.checkOptions(options, "tls.createServer")
   net.Server.init(self, { allowHalfOpen = options.allowHalfOpen, pauseOnConnect = options.pauseOnConnect,
     highWaterMark = options.highWaterMark })
@@ -34,8 +43,10 @@ function Server:init(options, listener)
     self:on("secureConnection", listener)
   end
   local ht = options.handshakeTimeout
-  if ht ~= nil and (type(ht) ~= "number" or ht < 0) then
-    errors.invalidArgType("options.handshakeTimeout", "a non-negative number", ht)
+  if ht ~= nil and type(ht) ~= "number" then
+    errors.invalidArgType("options.handshakeTimeout", "of type number", ht)
+  elseif ht ~= nil and ht < 0 then
+    errors.outOfRange("options.handshakeTimeout", ">= 0", ht)
   end
   self._handshakeTimeout = ht or 120000
   self._options = options
@@ -48,6 +59,7 @@ function Server:init(options, listener)
   self._contexts = {}
   self._secureContext = contextOf(options, true)
   if options.ticketKeys ~= nil then
+    checkKeys(options.ticketKeys, 2, "options.ticketKeys")
     self:setTicketKeys(options.ticketKeys)
   end
   local rotation = options.ticketKeyRotation
@@ -120,11 +132,10 @@ end
 
 -- The server's own 'connection' listener, the first: a plain net.Socket
 -- (accepted here, or one a script hands over with
--- server:emit("connection", socket), as in Node) goes under TLS; its
--- handshake begins with the next bytes the peer sends (bytes the plain
--- socket has read already are not replayed).
+-- server:emit("connection", socket), as in Node; or any other Duplex)
+-- goes under TLS; bytes the plain socket has read already come first.
 function onConnection(self, socket)
-  if EventEmitter.instanceOf(socket, TLSSocket) or not EventEmitter.instanceOf(socket, net.Socket) then return end
+  if EventEmitter.instanceOf(socket, TLSSocket) or not EventEmitter.instanceOf(socket, Stream) then return end
   if socket.destroyed then return end
   local secure = secureSocket(self, nil, socket)
   self:_replaceConnection(socket, secure)
@@ -152,11 +163,31 @@ function Server:setSecureContext(options)
   end
 end
 
-local function checkKeys(keys, level)
-  if type(keys) ~= "string" then errors.invalidArgType("keys", "a 48-byte string", keys, level + 1) end
-  if #keys ~= 48 then
-    error(errors.TypeError("ERR_INVALID_ARG_VALUE",
-      "The argument 'keys' must be exactly 48 bytes. Received " .. #keys), level + 1)
+-- setOptions(options): deprecated (DEP0122), as Node's: requestCert and
+-- rejectUnauthorized for connections from now on, the other options kept
+-- as fields of the server (the context is not made again)
+local SET_OPTIONS = { "pfx", "key", "passphrase", "cert", "ca", "minVersion", "maxVersion", "secureProtocol", "crl",
+                      "ciphers", "dhparam", "sessionTimeout", "ticketKeys" }
+function Server:setOptions(options)
+  errors.deprecate("DEP0122", "Server.prototype.setOptions() is deprecated")
+  if type(options) ~= "table" then errors.invalidArgType("options", "of type table", options) end
+  errors.checkOptions(options, "server:setOptions")
+  self.requestCert = options.requestCert == true
+  self.rejectUnauthorized = options.rejectUnauthorized ~= false
+  for _, k in ipairs(SET_OPTIONS) do
+    if options[k] then self[k] = options[k] end
+  end
+  if options.ecdhCurve ~= nil then self.ecdhCurve = options.ecdhCurve end
+  self.honorCipherOrder = options.honorCipherOrder == nil or not not options.honorCipherOrder
+  if options.secureOptions and options.secureOptions ~= 0 then self.secureOptions = options.secureOptions end
+  if options.ALPNProtocols then self._alpnWire = toWire("options.ALPNProtocols", options.ALPNProtocols) end
+  if options.sessionIdContext then self.sessionIdContext = options.sessionIdContext end
+  if options.pskCallback or options.pskIdentityHint then
+    local o = {}
+    for k, v in pairs(self._options) do o[k] = v end
+    o.pskCallback = options.pskCallback or o.pskCallback
+    o.pskIdentityHint = options.pskIdentityHint or o.pskIdentityHint
+    self._options, self._socketOptions = o, nil
   end
 end
 
@@ -168,7 +199,11 @@ end
 -- setTicketKeys(keys): for tickets from now on (servers sharing keys resume
 -- each other's sessions)
 function Server:setTicketKeys(keys)
-  checkKeys(keys, 2)
+  if type(keys) ~= "string" then errors.invalidArgType("keys", "a 48-byte string", keys, 2) end
+  if #keys ~= 48 then
+    -- as Node's assert()
+    error(errors.new("ERR_ASSERTION", "Session ticket keys must be a 48-byte buffer", { name = "AssertionError" }), 2)
+  end
   self._secureContext.context:set_ticket_keys(keys)
 end
 

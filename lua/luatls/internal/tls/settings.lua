@@ -17,6 +17,10 @@ M.DEFAULT_CIPHERS = table.concat({
   "DHE-RSA-AES128-GCM-SHA256", "HIGH", "!aNULL", "!eNULL", "!EXPORT", "!DES", "!RC4",
   "!MD5", "!PSK", "!SRP", "!CAMELLIA", "!SHA1", "!SHA256", "!SHA384",
 }, ":")
+-- for crypto.constants: defaultCoreCipherList (the list above) and
+-- defaultCipherList (the one at startup: --tls-cipher-list's, else the same)
+M._coreCipherList = M.DEFAULT_CIPHERS
+M._cipherList = M.DEFAULT_CIPHERS
 M.DEFAULT_ECDH_CURVE = "auto"
 M.DEFAULT_MIN_VERSION = "TLSv1.2"
 M.DEFAULT_MAX_VERSION = "TLSv1.3"

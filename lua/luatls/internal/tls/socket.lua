@@ -16,6 +16,7 @@ local tlsOptions = require("luatls.internal.tls.options")
 local keylog = require("luatls.internal.tls.keylog")
 local trace = require("luatls.internal.tls.trace")
 local tick = require("luatls.tick")
+local Stream = require("luatls.internal.streams.legacy")
 local core = loop.core
 
 local defineProperty = EventEmitter.defineProperty
@@ -34,8 +35,74 @@ TLSSocket._requestCert = false
 TLSSocket._rejectUnauthorized = true
 TLSSocket._keylogFile = false
 
+-- TLS over any other Duplex (Node's JSStreamSocket): the TLS pump needs a
+-- handle, so it gets one end of a socket pair, and Lua moves the other
+-- end's bytes to and from the stream: what the stream reads goes into the
+-- pair, what comes out is written to the stream (the TLS side's end is
+-- the stream's end()). The stream's 'close' destroys the TLS socket, whose
+-- 'close' destroys the stream; the stream's 'error' is the socket's.
+-- Returns a net.Socket over the TLS end of the pair.
+local function streamSocket(self, stream)
+  local inner, outer = core.socketpair()
+  local bridge = net.Socket.new({ handle = outer, allowHalfOpen = true })
+  bridge:on("error", function() end) -- (what matters comes from the stream or the TLS side)
+  -- In Node such a socket holds no handle: the process lives on while the
+  -- streams have work, not for the socket. The pair's handles are unref'd
+  -- (below); a timer keeps the loop alive while bytes move, until 100 ms
+  -- after the last, so none are left in the pair when the loop ends.
+  local busy
+  local function moved()
+    if busy then return busy:refresh() end
+    busy = require("luatls.timers").setTimeout(function() busy = nil end, 100)
+  end
+  moved() -- (the handshake begins)
+  stream:on("data", function(chunk)
+    moved()
+    if bridge.destroyed then return end
+    if bridge:write(chunk) == false then
+      stream:pause()
+      bridge:once("drain", function() stream:resume() end)
+    end
+  end)
+  local ended = false
+  stream:once("end", function()
+    ended = true
+    if not bridge.destroyed then bridge:done() end
+  end)
+  stream:on("error", function(err) if not self.destroyed then self:destroy(err) end end)
+  stream:once("close", function()
+    if self.destroyed then return end
+    -- after an end, what came before it is still in the pair: the TLS side
+    -- reads it, and its end, before it closes (Node hands it over at once)
+    if ended and not self._readableState.endEmitted then
+      self:once("end", function()
+        tick.nextTick(function() if not self.destroyed then self:destroy() end end)
+      end)
+      return
+    end
+    self:destroy()
+  end)
+  bridge:on("data", function(chunk)
+    moved()
+    if stream:write(chunk) == false then
+      bridge:pause()
+      stream:once("drain", function() bridge:resume() end)
+    end
+  end)
+  -- the TLS side shut down its writing (a close is not an end: see below)
+  bridge:on("end", function() if not self.destroyed and not stream.destroyed then stream:done() end end)
+  self:once("close", function()
+    if busy then busy:close(); busy = nil end
+    bridge:destroy()
+    if not stream.destroyed then stream:destroy() end
+  end)
+  bridge:unref()
+  return net.Socket.new({ handle = inner }):unref()
+end
+
 -- TLSSocket.new(socket[, options]): socket is a net.Socket (connected or
--- connecting) or nil (then connect() it). options: isServer, server,
+-- connecting), any other Duplex (streamSocket above), or nil (then
+-- connect() it). options: isServer, server,
 -- secureContext (or createSecureContext options), requestCert,
 -- rejectUnauthorized, servername, session, checkServerIdentity, minDHSize,
 -- pskCallback, pskIdentityHint, enableTrace, clientHelloCallback
@@ -43,14 +110,18 @@ TLSSocket._keylogFile = false
 -- The socket keeps options as self._tls and never changes what the table
 -- holds for a server socket, so a server's sockets may share one.
 function TLSSocket:init(socket, options)
-  if type(socket) == "table" and options == nil and not EventEmitter.instanceOf(socket, net.Socket) then
+  -- (TLSSocket.new(options); an EventEmitter is a socket, a wrong one)
+  if type(socket) == "table" and options == nil and not EventEmitter.instanceOf(socket, EventEmitter) then
     socket, options = nil, socket
   end
   options = options or {}
   errors.checkOptions(options, "tls.TLSSocket")
   -- highWaterMark: the socket's stream, both sides (a server's options give
   -- it to every socket it accepts, as net.createServer's do in Node 20)
-  net.Socket.init(self, { allowHalfOpen = options.allowHalfOpen, server = options.server,
+  -- allowHalfOpen: the given socket's, as Node (options.allowHalfOpen only without one)
+  local halfOpen = options.allowHalfOpen
+  if type(socket) == "table" then halfOpen = socket.allowHalfOpen == true end
+  net.Socket.init(self, { allowHalfOpen = halfOpen, server = options.server,
     highWaterMark = options.highWaterMark, onread = options.onread })
   self._tls = options
   tlsOptions.checkCallbacks(options, 3)
@@ -75,13 +146,26 @@ function TLSSocket:init(socket, options)
     -- a connected transport handle to put the TLS pump on
     self:_wrap(options._handle)
   elseif socket then
-    if not EventEmitter.instanceOf(socket, net.Socket) then
-      errors.invalidArgType("socket", "a net.Socket", socket, 3)
+    -- (a TLSSocket's handle is its TLS connection, no transport to take:
+    -- TLS inside TLS goes through the pair as well)
+    if not EventEmitter.instanceOf(socket, net.Socket) or EventEmitter.instanceOf(socket, TLSSocket) then
+      if not EventEmitter.instanceOf(socket, Stream) then
+        errors.invalidArgType("socket", "a net.Socket or a Duplex", socket, 3)
+      end
+      socket = streamSocket(self, socket)
     end
     local function take()
+      -- what the plain socket read already goes to the TLS connection
+      -- first (Node's initRead)
+      local early = {}
+      while (socket.readableLength or 0) > 0 do
+        local chunk = socket:read()
+        if chunk == nil then break end
+        early[#early + 1] = chunk
+      end
       local h, peerAddr = socket:_detachHandle()
       self._peer = peerAddr
-      self:_wrap(h)
+      self:_wrap(h, #early > 0 and table.concat(early) or nil)
     end
     if not socket.pending then
       take()
@@ -89,6 +173,7 @@ function TLSSocket:init(socket, options)
       self.connecting = true
       socket:once("connect", function()
         self.connecting = false
+        if self.destroyed then return end -- (destroyed while connecting: no handshake)
         take()
         self:emit("connect")
       end)
@@ -118,7 +203,14 @@ end
 -- never called: the connection asks only for what _wrap turned on.
 local CONN_EVENTS = {
   handshake = function(self) self:_onHandshake() end,
-  error = function(self, err) self:_onTlsError(err) end,
+  error = function(self, err)
+    local given = rawget(self, "_connectOptions")
+    if given and err.code == "ECONNRESET" and not self._secure then
+      -- as Node's onConnectEnd: the connect() options the error is about
+      err.path, err.host, err.port, err.localAddress = given.path, given.host, given.port, given.localAddress
+    end
+    self:_onTlsError(err)
+  end,
   renegotiation = function(self) self:_onPeerRenegotiation() end,
   renegotiated = function(self) self:_onRenegotiated() end,
   hello = function(self, servername) self:_onHello(servername, self._sniCallback) end,
@@ -133,16 +225,26 @@ local CONN_EVENTS = {
     self:emit("keylog", line)
     if self.server then self.server:emit("keylog", line, self) end
   end,
-  session = function(self, data) self:emit("session", data) end,
+  session = function(self, data)
+    -- as Node: a client's session waits until the server was verified
+    -- (a TLS 1.2 session comes within the handshake, before 'secureConnect')
+    if not self._isServer and not self._verified then
+      self._pendingSession = data
+      return
+    end
+    self:emit("session", data)
+  end,
   psk = function(self, a, maxPsk, maxIdentity) self:_onPSK(a, maxPsk, maxIdentity) end,
 }
 
 -- Put the TLS pump on a connected transport handle and start the handshake.
-function TLSSocket:_wrap(transport)
+-- early: ciphertext the transport's socket had read already.
+function TLSSocket:_wrap(transport, early)
   local context = self._context or self._tls.secureContext
   local w = core.tls_wrap(transport, context.context, self._isServer)
   self._handle = w
   w:set_owner(self, CONN_EVENTS)
+  if early then w:receive(early) end
   local o = self._tls
   if self._isServer then
     w:set_verify(self._requestCert == true, self._rejectUnauthorized)
@@ -154,7 +256,7 @@ function TLSSocket:_wrap(transport)
       self._clientHelloCallback = inspect
     end
     local sni = o.SNICallback or (server and server._SNICallback)
-    if sni or (server and #server._contexts > 0) then
+    if sni or (server and server._contexts and #server._contexts > 0) then
       w:set_hello_hook(true)
       self._sniCallback = sni
     end
@@ -207,7 +309,11 @@ function TLSSocket:_wrap(transport)
   end
   if not self._isServer and self:listenerCount("session") > 0 then self:_enableSessionEvent() end
   w:start()
-  self:_readOnConnect(self._tls.pauseOnCreate) -- as net.Socket: read from the start
+  -- as net.Socket: read from the start; a server's pauseOnConnect too, as
+  -- Node's TLSSocket (its initRead): the socket stays paused, cleartext
+  -- waits in its buffer (up to highWaterMark), and an end with nothing
+  -- buffered is 'end'
+  self:_readOnConnect(false)
 end
 
 -- enableTrace(): OpenSSL's trace of this connection's messages on stderr
@@ -292,7 +398,26 @@ end
 -- The client side's end of the handshake: the server's identity, its DH
 -- parameters, then 'secure' and 'secureConnect'. False when the connection
 -- was refused.
+-- verified: 'session' waits for this (as Node emits it after the server
+-- is checked)
+local function verified(self)
+  self._verified = true
+  local session = self._pendingSession
+  if session then
+    self._pendingSession = nil
+    self:emit("session", session)
+  end
+  return true
+end
+
 local function clientSecure(self, w)
+  if not rawget(self, "_fromConnect") then
+    -- as Node: a client TLSSocket made with new only emits 'secure'; the
+    -- checks and 'secureConnect' are tls.connect()'s (the caller checks
+    -- ssl:verifyError())
+    self:emit("secure")
+    return verified(self)
+  end
   local verr = serverIdentityError(self, w)
   if verr then
     self.authorized = false
@@ -314,7 +439,7 @@ local function clientSecure(self, w)
   end
   self:emit("secure")
   self:emit("secureConnect")
-  return true
+  return verified(self)
 end
 
 -- The handshake is done (once 'newSession' has answered, if it was asked).
@@ -340,6 +465,12 @@ end
 
 function TLSSocket:_onTlsError(err)
   if self.destroyed then return end -- reported already, or closing anyway
+  self:emit("_tlsError", err) -- Node's internal event, also seen by its tests
+  if not self.server and not rawget(self, "_fromConnect") and self:listenerCount("error") == 0 then
+    -- as Node: a TLSSocket made with new (no tls.connect, no server) has
+    -- not "released control": its own 'error' listener takes the error
+    return self:destroy()
+  end
   if self._isServer and self.server and not self._reported then
     self._reported = true
     local server = self.server
@@ -347,6 +478,8 @@ function TLSSocket:_onTlsError(err)
       server:emit("tlsClientError", err, self)
       if server:listenerCount("clientError") > 0 then server:emit("clientError", err, self) end
     end
+    -- as Node, the socket's own 'error' listeners get a handshake's error too
+    if not self._secure and self:listenerCount("error") > 0 then return self:destroy(err) end
     return self:destroy()
   end
   self:destroy(err)
@@ -363,7 +496,19 @@ end
 -- Writes and end() wait for the handshake.
 function TLSSocket:_writeGeneric(data, bytes, cb)
   if not self._secure and not self.destroyed then
-    self:once("_tlsReady", function() self:_writeGeneric(data, bytes, cb) end)
+    local onReady
+    local function onClose()
+      self:removeListener("_tlsReady", onReady)
+      -- as Node's TLSWrap: a write still waiting for the handshake is
+      -- cancelled when the connection goes
+      cb(errors.new("ECANCELED", "write ECANCELED", { errno = -125, syscall = "write" }))
+    end
+    onReady = function()
+      self:removeListener("close", onClose)
+      self:_writeGeneric(data, bytes, cb)
+    end
+    self:once("_tlsReady", onReady)
+    self:once("close", onClose)
     return
   end
   return net.Socket._writeGeneric(self, data, bytes, cb)
@@ -443,6 +588,12 @@ function TLSSocket:_onRenegotiated()
       return self:destroy(verr)
     end
   end
+  if not self._isServer and rawget(self, "_fromConnect") then
+    -- as Node: each handshake of a tls.connect() socket ends as the first
+    -- did ('secure', the server's identity, 'secureConnect')
+    if clientSecure(self, w) and cb then cb(nil) end
+    return
+  end
   if cb then cb(nil) end
   self:emit("secure")
 end
@@ -506,9 +657,17 @@ end
 
 function TLSSocket:exportKeyingMaterial(length, label, context)
   if type(length) ~= "number" then errors.invalidArgType("length", "of type number", length) end
+  -- as Node's validateUint32(length, 'length', true)
+  if math.type(length) ~= "integer" and length ~= math.floor(length) then
+    errors.outOfRange("length", "an integer", length)
+  end
+  if length < 1 or length > 4294967295 then errors.outOfRange("length", ">= 1 && <= 4294967295", length) end
   if type(label) ~= "string" then errors.invalidArgType("label", "of type string", label) end
+  if context ~= nil and type(context) ~= "string" then
+    errors.invalidArgType("context", "a string (a Buffer)", context)
+  end
   local w = self._handle
-  if not w then
+  if not w or not self._secure then
     error(errors.new("ERR_TLS_INVALID_STATE", "TLS socket connection must be securely established"), 2)
   end
   return w:export_keying_material(length, label, context)
@@ -516,7 +675,15 @@ end
 
 function TLSSocket:setMaxSendFragment(size)
   if type(size) ~= "number" then errors.invalidArgType("size", "of type number", size) end
-  return call(self, "set_max_send_fragment", math.tointeger(size) or 0) == true
+  -- Node's validateInt32
+  if size ~= size or size == math.huge or size == -math.huge or math.tointeger(size) == nil then
+    errors.outOfRange("size", "an integer", size ~= size and "NaN" or size == math.huge and "Infinity"
+      or size == -math.huge and "-Infinity" or size)
+  end
+  if size < -2147483648 or size > 2147483647 then
+    errors.outOfRange("size", ">= -2147483648 && <= 2147483647", math.tointeger(size))
+  end
+  return call(self, "set_max_send_fragment", math.tointeger(size)) == true
 end
 
 function TLSSocket:setServername(name)
@@ -558,5 +725,15 @@ function TLSSocket:setKeyCert(context)
 end
 
 defineProperty(TLSSocket, "secureConnecting", function(self) return not self._secure end)
+
+-- ssl: Node's handle of the connection (undocumented, "for API
+-- compatibility"), the part its tests use: ssl:verifyError() (the
+-- certificate check's error, or nil) and ssl.fd; nil once destroyed.
+defineProperty(TLSSocket, "ssl", function(self)
+  local w = live(self)
+  if not w then return nil end
+  local ok, fd = pcall(w.fileno, w)
+  return { fd = ok and fd or nil, verifyError = function() return w:verify_error() end }
+end)
 
 return TLSSocket
