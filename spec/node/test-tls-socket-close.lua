@@ -43,8 +43,19 @@ describe("test-tls-socket-close", function()
         port = server:address().port,
         rejectUnauthorized = false,
       })
+      -- Node arms the 10 ms timeout in the write's callback and expects the
+      -- server's TLSSocket by then: on a slow run (ASan) the server's
+      -- handshake can end later, so the timeout is armed once it has
+      local armed = false
+      local function whenServerSecure(fn)
+        if serverTlsSocket then return fn() end
+        tlsServer:once("secureConnection", function() timers.setImmediate(fn) end)
+      end
       clientTlsSocket:write("foo", "utf8", common.mustCall(function()
         assert.ok(netSocket)
+        whenServerSecure(function()
+        assert.strictEqual(armed, false)
+        armed = true
         netSocket:setTimeout(common.platformTimeout(10), common.mustCall(function()
           assert.ok(serverTlsSocket)
           netSocket:destroy()
@@ -58,6 +69,7 @@ describe("test-tls-socket-close", function()
             end)
           end)
         end))
+        end)
       end))
       clientTlsSocket:on("close", dec)
     end
