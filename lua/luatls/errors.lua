@@ -125,10 +125,33 @@ function M.invalidArgValue(name, value, reason, level)
       name, reason, tostring(value))), (level or 2) + 1)
 end
 
+-- a number as Node shows it: NaN, Infinity, -Infinity, 2 for 2.0
+local function shownNumber(v)
+  if type(v) ~= "number" then return tostring(v) end
+  if v ~= v then return "NaN" end
+  if v == math.huge then return "Infinity" end
+  if v == -math.huge then return "-Infinity" end
+  return tostring(math.tointeger(v) or v)
+end
+
 function M.outOfRange(name, range, value, level)
   error(M.RangeError("ERR_OUT_OF_RANGE",
     string.format('The value of "%s" is out of range. It must be %s. Received %s',
-      name, range, tostring(value))), (level or 2) + 1)
+      name, range, shownNumber(value))), (level or 2) + 1)
+end
+
+-- checkInteger(v, name, min, max[, level]) -> v as an integer, checked as
+-- Node's validateInteger/validateInt32/validateUint32: a number
+-- (ERR_INVALID_ARG_TYPE), an integer and min <= v <= max (ERR_OUT_OF_RANGE)
+function M.checkInteger(v, name, min, max, level)
+  level = (level or 2) + 1
+  if type(v) ~= "number" then M.invalidArgType(name, "of type number", v, level) end
+  local i = math.tointeger(v)
+  if not i then M.outOfRange(name, "an integer", v, level) end
+  if i < min or i > max then
+    M.outOfRange(name, string.format(">= %d && <= %d", min, max), v, level)
+  end
+  return i
 end
 
 -- ---- options of Node's that luatls does not implement ----------------------------

@@ -32,19 +32,8 @@ function M.encode(bytes, enc)
   return buffer.toString(bytes, enc)
 end
 
--- checkInteger(v, name, min, max[, level]) -> v as an integer, checked as
--- Node's validateInteger/validateInt32: a number (ERR_INVALID_ARG_TYPE), an
--- integer and min <= v <= max (ERR_OUT_OF_RANGE)
-function M.checkInteger(v, name, min, max, level)
-  level = (level or 2) + 1
-  if type(v) ~= "number" then errors.invalidArgType(name, "of type number", v, level) end
-  local i = math.tointeger(v)
-  if not i then errors.outOfRange(name, "an integer", v, level) end
-  if i < min or i > max then
-    errors.outOfRange(name, string.format(">= %d && <= %d", min, max), v, level)
-  end
-  return i
-end
+-- checkInteger(v, name, min, max[, level]): errors.checkInteger
+M.checkInteger = errors.checkInteger
 
 -- checkType(v, name, typ[, level]): v is of Lua type typ
 -- (ERR_INVALID_ARG_TYPE: 'The "name" argument must be of type typ')

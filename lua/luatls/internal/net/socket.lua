@@ -119,6 +119,23 @@ function Socket:write(chunk, encoding, cb)
   return false
 end
 
+-- _writeWhen(event, data, bytes, cb, failure): a write that waits (for the
+-- connection, the handshake) is made again on event; when the socket closes
+-- first, cb gets failure()'s error.
+function Socket:_writeWhen(event, data, bytes, cb, failure)
+  local onEvent
+  local function onClose()
+    self:removeListener(event, onEvent)
+    cb(failure())
+  end
+  onEvent = function()
+    self:removeListener("close", onClose)
+    self:_writeGeneric(data, bytes, cb)
+  end
+  self:once(event, onEvent)
+  self:once("close", onClose)
+end
+
 -- Take a connected handle: from now on reads and writes go to it.
 function Socket:_attach(handle)
   self._handle = handle
@@ -293,18 +310,9 @@ function Socket:_writeGeneric(data, bytes, cb)
   if from then from:_stopForward() end
   if rawget(self, "connecting") then -- (false on the class)
     -- as Node: a socket closed before it connected fails the write
-    local onConnect
-    local function onClose()
-      self:removeListener("connect", onConnect)
-      cb(errors.new("ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "Socket closed before the connection was established"))
-    end
-    onConnect = function()
-      self:removeListener("close", onClose)
-      self:_writeGeneric(data, bytes, cb)
-    end
-    self:once("connect", onConnect)
-    self:once("close", onClose)
-    return
+    return self:_writeWhen("connect", data, bytes, cb, function()
+      return errors.new("ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "Socket closed before the connection was established")
+    end)
   end
   local h = self._handle
   if not h then
@@ -599,8 +607,7 @@ function Socket:setTimeout(ms, cb)
     errors.invalidArgType("msecs", "of type number", ms)
   end
   if ms < 0 or ms ~= ms or ms == math.huge then
-    errors.outOfRange("msecs", "a non-negative finite number", ms ~= ms and "NaN" or
-      ms == -math.huge and "-Infinity" or ms == math.huge and "Infinity" or ms)
+    errors.outOfRange("msecs", "a non-negative finite number", ms)
   end
   if cb ~= nil then
     if type(cb) ~= "function" then errors.invalidArgType("callback", "of type function", cb) end

@@ -496,20 +496,10 @@ end
 -- Writes and end() wait for the handshake.
 function TLSSocket:_writeGeneric(data, bytes, cb)
   if not self._secure and not self.destroyed then
-    local onReady
-    local function onClose()
-      self:removeListener("_tlsReady", onReady)
-      -- as Node's TLSWrap: a write still waiting for the handshake is
-      -- cancelled when the connection goes
-      cb(errors.new("ECANCELED", "write ECANCELED", { errno = -125, syscall = "write" }))
-    end
-    onReady = function()
-      self:removeListener("close", onClose)
-      self:_writeGeneric(data, bytes, cb)
-    end
-    self:once("_tlsReady", onReady)
-    self:once("close", onClose)
-    return
+    -- as Node's TLSWrap: a write still waiting for the handshake is
+    -- cancelled when the connection goes
+    return self:_writeWhen("_tlsReady", data, bytes, cb,
+      function() return errors.new("ECANCELED", "write ECANCELED", { errno = -125, syscall = "write" }) end)
   end
   return net.Socket._writeGeneric(self, data, bytes, cb)
 end
@@ -656,12 +646,8 @@ function TLSSocket:getEphemeralKeyInfo()
 end
 
 function TLSSocket:exportKeyingMaterial(length, label, context)
-  if type(length) ~= "number" then errors.invalidArgType("length", "of type number", length) end
   -- as Node's validateUint32(length, 'length', true)
-  if math.type(length) ~= "integer" and length ~= math.floor(length) then
-    errors.outOfRange("length", "an integer", length)
-  end
-  if length < 1 or length > 4294967295 then errors.outOfRange("length", ">= 1 && <= 4294967295", length) end
+  length = errors.checkInteger(length, "length", 1, 4294967295)
   if type(label) ~= "string" then errors.invalidArgType("label", "of type string", label) end
   if context ~= nil and type(context) ~= "string" then
     errors.invalidArgType("context", "a string (a Buffer)", context)
@@ -674,16 +660,9 @@ function TLSSocket:exportKeyingMaterial(length, label, context)
 end
 
 function TLSSocket:setMaxSendFragment(size)
-  if type(size) ~= "number" then errors.invalidArgType("size", "of type number", size) end
   -- Node's validateInt32
-  if size ~= size or size == math.huge or size == -math.huge or math.tointeger(size) == nil then
-    errors.outOfRange("size", "an integer", size ~= size and "NaN" or size == math.huge and "Infinity"
-      or size == -math.huge and "-Infinity" or size)
-  end
-  if size < -2147483648 or size > 2147483647 then
-    errors.outOfRange("size", ">= -2147483648 && <= 2147483647", math.tointeger(size))
-  end
-  return call(self, "set_max_send_fragment", math.tointeger(size)) == true
+  size = errors.checkInteger(size, "size", -2147483648, 2147483647)
+  return call(self, "set_max_send_fragment", size) == true
 end
 
 function TLSSocket:setServername(name)
