@@ -26,6 +26,19 @@ M.SLOW = tonumber(os.getenv("LUATLS_SPEC_SLOW")) or 1
 -- sanitizer run of scripts/test sets it).
 M.AGGRESSIVE_GC = os.getenv("LUATLS_SPEC_GC") == "1"
 
+-- gcStep(): under AGGRESSIVE_GC, a full collection, unless the last one
+-- ended less than ten times its own length ago (at least 5 ms): a large
+-- heap under the sanitizers takes longer to collect than a loop turn, and
+-- collecting at every turn would leave the test no time to run.
+local nextCollect = 0
+function M.gcStep()
+  local now = core.hrtime()
+  if now < nextCollect then return end
+  collectgarbage()
+  local done = core.hrtime()
+  nextCollect = done + math.max(5000000, 10 * (done - now))
+end
+
 function M.drain()
   tick.run()
   core.run("nowait")
@@ -40,7 +53,7 @@ function M.wait(cond, timeout, what)
   local deadline = core.hrtime() + timeout * 1000000
   -- a ticking timer so that run("once") returns even when nothing else moves
   local guard = core.timer_new()
-  guard:start(5, 5, M.AGGRESSIVE_GC and function() collectgarbage() end or function() end)
+  guard:start(5, 5, M.AGGRESSIVE_GC and M.gcStep or function() end)
   local ok, err = pcall(function()
     while not cond() do
       if core.hrtime() > deadline then

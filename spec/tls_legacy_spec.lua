@@ -66,7 +66,7 @@ describe("TLS legacy APIs", function()
       local proc = s_client(port, { "one", "R", "R", "two" })
       helper.wait(function() return err end, 20000)
       helper.finish(proc)
-      assert.equal("ERR_TLS_SESSION_ATTACK", err.code)
+      assert.equal("ERR_TLS_SESSION_ATTACK", err.code, "the error: " .. tostring(err))
       -- within the limit the connection lives on
       tls.CLIENT_RENEG_LIMIT = 3
       err = nil

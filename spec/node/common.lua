@@ -148,7 +148,7 @@ local function runLoop(timeout)
   if helper.AGGRESSIVE_GC then
     gc = core.timer_new()
     gc:unref()
-    gc:start(5, 5, function() collectgarbage() end)
+    gc:start(5, 5, helper.gcStep)
   end
   local ok, err = pcall(function()
     while true do
