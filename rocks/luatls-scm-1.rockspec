@@ -23,6 +23,7 @@ dependencies = {
 external_dependencies = {
   LIBUV = { header = "uv.h" },
   OPENSSL = { header = "openssl/ssl.h" },
+  HTTP_PARSER = { header = "http_parser.h" },
 }
 build = {
   type = "cmake",

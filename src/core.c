@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "crypto/crypto.h"
+#include "http/http.h"
 #include "luatls.h"
 #include "tls/tls.h"
 
@@ -53,6 +54,7 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_dh(L);
   luatls_open_mkcert(L);
   luatls_open_x509cert(L);
+  luatls_open_http_parser(L);
   luatls_open_x509(L);
   luatls_open_tls_context(L, tls_features);
   luatls_open_tls_ca(L);
