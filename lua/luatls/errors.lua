@@ -142,9 +142,12 @@ end
 
 -- checkInteger(v, name, min, max[, level]) -> v as an integer, checked as
 -- Node's validateInteger/validateInt32/validateUint32: a number
--- (ERR_INVALID_ARG_TYPE), an integer and min <= v <= max (ERR_OUT_OF_RANGE)
+-- (ERR_INVALID_ARG_TYPE), an integer and min <= v <= max (ERR_OUT_OF_RANGE);
+-- min and max default to Node's safe-integer bounds
+local MAX_SAFE_INTEGER = 9007199254740991
 function M.checkInteger(v, name, min, max, level)
   level = (level or 2) + 1
+  min, max = min or -MAX_SAFE_INTEGER, max or MAX_SAFE_INTEGER
   if type(v) ~= "number" then M.invalidArgType(name, "of type number", v, level) end
   local i = math.tointeger(v)
   if not i then M.outOfRange(name, "an integer", v, level) end
