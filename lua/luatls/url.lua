@@ -22,6 +22,20 @@
 -- raises a TypeError with code ERR_INVALID_URL, message "Invalid URL" and
 -- `input` (and `base`), as Node.
 --
+-- Where Node 20 leaves the Standard, luatls follows the Standard (and
+-- spec/url_spec.lua asserts each place, against Node):
+--   - a reference other than a fragment against a base with an opaque
+--     path is invalid (Node 20 resolves "x#f" against "sc:o" to "sc:o/x#f");
+--   - ".." emptying a non-special path leaves an empty segment:
+--     "sc://h/.." is "sc://h/" (Node 20: "sc://h");
+--   - only a two-letter segment ("c:") is a drive letter that ".." keeps:
+--     "file:///a:b/.." is "file:///" (Node 20: "file:///a:b/");
+--   - the base's empty query stays: "#f" against "http://h/p?" is
+--     "http://h/p?#f" (Node 20: "http://h/p#f");
+--   - url.port = "h:81" leaves the port (Node 20 removes it);
+--   - URLSearchParams: a bad escape next to non-ASCII text becomes one
+--     U+FFFD, the text stays (Node 20 garbles the text too).
+--
 -- Limits (each documented where it lives):
 --   - Non-ASCII host names go through internal/url/idna.lua: Punycode and
 --     a part of UTS #46 (ASCII, Latin, Greek, Cyrillic, CJK, kana, Hangul,
