@@ -905,6 +905,27 @@ describe("url against Node", function()
     for _, s in ipairs(PARAMS) do add("params", s) end
     for _ = 1, 40 do add("params", (randomSoup():gsub("/", "&"))) end
     for _, d in ipairs(DOMAINS) do add("domain", d) end
+    -- domains made of the code points internal/url/idna.lua maps, each
+    -- block whole, upper and lower case
+    local pool = {}
+    local function range(a, b) for cp = a, b do pool[#pool + 1] = utf8.char(cp) end end
+    range(0x41, 0x5A); range(0x61, 0x7A); range(0x30, 0x39); range(0xC0, 0x17F); range(0x386, 0x3CE)
+    range(0x400, 0x45F); range(0x3041, 0x3096); range(0x30A1, 0x30FA); range(0xFF01, 0xFF5E)
+    for _, cp in ipairs({ 0x2D, 0x5F, 0xAD, 0x200B, 0x2060, 0xFEFF, 0xFE0F, 0x3002, 0xFF61, 0x4E2D, 0x6587, 0x9FFF,
+      0x3400, 0xAC00, 0xD7A3, 0x1F4A9, 0x1F600, 0x1F680, 0x1F9FF, 0x2BC, 0xB7 }) do
+      pool[#pool + 1] = utf8.char(cp)
+    end
+    for _ = 1, 400 do
+      local labels = {}
+      for l = 1, math.random(1, 3) do
+        local chars = {}
+        for k = 1, math.random(1, 5) do chars[k] = pick(pool) end
+        labels[l] = table.concat(chars)
+      end
+      local d = table.concat(labels, ".")
+      add("domain", d)
+      add("url", "http://" .. d .. "/")
+    end
     for _, p in ipairs(PATHS) do add("topath", p) end
     for _, u in ipairs(FILE_URLS) do add("frompath", u) end
     for _, f in ipairs({ "----", "0---", "-0--", "--0-", "---1", "0011", "1100" }) do

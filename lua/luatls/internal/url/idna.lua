@@ -14,9 +14,10 @@
 -- (to ASCII) and the ideographic full stops U+3002, U+FF0E, U+FF61 (to
 -- "."), the code points UTS #46 ignores (soft hyphen, zero-width space,
 -- word joiner, BOM, variation selectors), the letters of Latin-1 and Latin
--- Extended-A, of Greek and of Cyrillic (upper case lowered; ß and ς kept,
--- as non-transitional processing does), CJK ideographs, kana, Hangul
--- syllables and the emoji blocks. Any other non-ASCII code point (other
+-- Extended-A (with × ÷ ·), of Greek and of Cyrillic (upper case lowered;
+-- ß and ς kept, as non-transitional processing does; ĳ, ŀ, İ, ŉ, ſ to
+-- what they stand for), CJK ideographs, kana, Hangul syllables and the
+-- emoji blocks. Any other non-ASCII code point (other
 -- scripts, combining marks, which would need NFC, right-to-left letters,
 -- which would need the Bidi rule, ZWJ/ZWNJ, which would need the joiner
 -- rules) is refused: the URL is invalid (ERR_INVALID_URL) where Node might
@@ -147,7 +148,8 @@ local IGNORED = {
   [0xAD] = true, [0x34F] = true, [0x180B] = true, [0x180C] = true, [0x180D] = true,
   [0x200B] = true, [0x2060] = true, [0xFEFF] = true,
 }
-local GREEK_TONOS = { [0x386] = 0x3AC, [0x388] = 0x3AD, [0x389] = 0x3AE, [0x38A] = 0x3AF,
+-- Greek capitals with tonos, and the ano teleia (to a middle dot)
+local GREEK = { [0x386] = 0x3AC, [0x387] = 0xB7, [0x388] = 0x3AD, [0x389] = 0x3AE, [0x38A] = 0x3AF,
   [0x38C] = 0x3CC, [0x38E] = 0x3CD, [0x38F] = 0x3CE }
 
 -- the Latin Extended-A letters that map to two code points (or to s)
@@ -157,7 +159,7 @@ local MANY = {
 }
 -- valid code points outside the letter blocks below (U+0307 only after an
 -- i: elsewhere it would need NFC)
-local OTHER_VALID = { [0xB7] = true, [0x2BC] = true }
+local OTHER_VALID = { [0xB7] = true, [0xD7] = true, [0xF7] = true, [0x2BC] = true }
 
 -- map(cp) -> the code point it maps to (false: ignored; a list: more than
 -- one), or nil when luatls cannot map it
@@ -183,7 +185,7 @@ local function map(c)
     return c
   end
   -- Greek
-  if GREEK_TONOS[c] then return GREEK_TONOS[c] end
+  if GREEK[c] then return GREEK[c] end
   if (c >= 0x391 and c <= 0x3A1) or (c >= 0x3A3 and c <= 0x3AB) then return c + 32 end
   if c >= 0x3AC and c <= 0x3CE then return c end
   if c == 0x390 then return c end
