@@ -382,7 +382,9 @@ describe("url legacy API", function()
     assert.equal("http://u:p@xn--espaol-zwa.com:81/a?b#c", url.format(u))
     assert.equal("http://español.com:81/a", url.format(u, { unicode = true, auth = false, search = false,
       fragment = false }))
-    raises("ERR_INVALID_ARG_TYPE", url.format, 5)
+    local err = raises("ERR_INVALID_ARG_TYPE", url.format, 5)
+    assert.equal('The "urlObject" argument must be one of type object or string. Received type number (5)', err.message)
+    raises("ERR_INVALID_ARG_TYPE", url.format, u, 5)
   end)
 end)
 
@@ -866,6 +868,8 @@ local NODE20_DIFFERENCES = {
 }
 
 describe("url against Node", function()
+  helper.leakcheck()
+
   it("gives Node's answers for URLs, setters, url.parse, resolve, URLSearchParams, domains, file URLs", function()
     if not helper.needs("node") then return end
     math.randomseed(SEED)

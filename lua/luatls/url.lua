@@ -95,7 +95,7 @@ function M.format(urlObject, options)
     return legacy.parse(urlObject):format()
   end
   if type(urlObject) ~= "table" then
-    errors.invalidArgType("urlObject", "of type string or an instance of Object", urlObject)
+    errors.invalidArgType("urlObject", "one of type object or string", urlObject)
   end
   local r = whatwg.recordOf(urlObject)
   if r == nil then return legacy.format(urlObject) end
