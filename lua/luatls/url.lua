@@ -17,10 +17,13 @@
 --   url.format(urlObject | string), url.resolve(from, to),
 --   url.resolveObject(from, to)                (internal/url/legacy.lua)
 --
--- The parser is the WHATWG URL Standard's state machine as Node 20 runs it
--- (internal/url/whatwg.lua; hosts in internal/url/host.lua). Invalid input
--- raises a TypeError with code ERR_INVALID_URL, message "Invalid URL" and
--- `input` (and `base`), as Node.
+-- The parser is the WHATWG URL Standard's state machine, in the edition
+-- Node 20 implements (paths keep "^", which the Standard has encoded since
+-- 2024): internal/url/whatwg.lua, hosts in internal/url/host.lua. Invalid
+-- input raises a TypeError with code ERR_INVALID_URL, message "Invalid
+-- URL" and `input` (and `base`), as Node. Node's null is nil (a Url's
+-- absent fields, searchParams:get of a missing name); assigning nil to a
+-- URL property assigns "".
 --
 -- Where Node 20 leaves the Standard, luatls follows the Standard (and
 -- spec/url_spec.lua asserts each place, against Node):
