@@ -6,12 +6,21 @@
 --     res:done("hello world\n")
 --   end):listen(8443)
 --
+--   https.get("https://example.org/", function(res) ... end)
+--   local res = https.fetch("https://example.org/")   -- luatls's own, in a task
+--
 -- An https.Server is a tls.Server (SNI, ALPN, sessions, client
 -- certificates: all of tls.createServer's options) whose secure
 -- connections are served as http.Server's are (internal/http/server.lua).
+-- The client is http's (internal/http/client.lua) over an https.Agent
+-- (internal/http/agent.lua): tls.connect with every TLS option of the
+-- request (ca, cert, key, servername, rejectUnauthorized, on by default,
+-- ...), and TLS sessions resumed across the connections of one agent.
 local errors = require("luatls.errors")
 local tls = require("luatls.tls")
 local httpServer = require("luatls.internal.http.server")
+local client = require("luatls.internal.http.client")
+local agent = require("luatls.internal.http.agent")
 
 local M = {}
 
@@ -38,5 +47,15 @@ httpServer.addMethods(Server, tls.Server)
 function M.createServer(options, listener)
   return Server.new(options, listener)
 end
+
+-- https.Agent: http.Agent's options, tls.connect's options for every
+-- connection, maxCachedSessions (100)
+M.Agent = agent.HttpsAgent
+M.globalAgent = agent.httpsGlobalAgent
+
+-- request(url | options[, options][, cb]), get(...): http's, over TLS;
+-- fetch(url[, options]) -> res: http.fetch over TLS (luatls's own, not
+-- Node's; inside a task)
+client.addFaceFunctions(M, "https")
 
 return M

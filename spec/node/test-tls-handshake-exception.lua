@@ -6,10 +6,9 @@ local assert = require("spec.node.assert")
 local helper = require("spec.helper")
 
 -- The child: a plain server wraps each connection in a Duplex and gives it
--- to a TLS server whose listener raises. Node's child uses https.get as the
--- client; a plain tls.connect does the same handshake here (https: issue 19).
+-- to a TLS server whose listener raises; https.get is the client.
 local CHILD = [[
-local net, tls, stream = require("net"), require("tls"), require("stream")
+local net, tls, stream, https = require("net"), require("tls"), require("stream"), require("https")
 local function readKey(name)
   local f = assert(io.open(%q .. "/" .. name, "rb"))
   local s = f:read("a")
@@ -31,7 +30,7 @@ server = net.createServer(function(c)
   tls.createServer({ key = key, cert = cert }, function() error("eyecatcher") end):emit("connection", d)
 end)
 server:listen(0, function()
-  tls.connect({ port = server:address().port, rejectUnauthorized = false })
+  https.get({ port = server:address().port, rejectUnauthorized = false })
 end)
 ]]
 

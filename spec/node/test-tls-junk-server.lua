@@ -6,7 +6,6 @@ local net = require("luatls.net")
 
 describe("test-tls-junk-server", function()
   it("runs as in Node", common.run(function()
-    common.knownFailure("needs https.request (luatls has no https module); issue 19")
     local https = require("https")
     local server
     server = net.createServer(function(s)

@@ -6,7 +6,6 @@ local fixtures = common.fixtures
 
 describe("test-tls-over-http-tunnel", function()
   it("runs as in Node", common.run(function()
-    common.knownFailure("luatls has no http/https modules; issue 19")
     local https = require("luatls.https")
     local http = require("luatls.http")
     local net = require("luatls.net")

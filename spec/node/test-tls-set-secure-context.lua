@@ -8,7 +8,6 @@ local async = require("luatls.async")
 
 describe("test-tls-set-secure-context", function()
   it("runs as in Node", common.run(function()
-    common.knownFailure("luatls has no https module; issue 19")
     local https = require("luatls.https")
 
     local credentialOptions = {

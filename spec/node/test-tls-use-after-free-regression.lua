@@ -32,7 +32,6 @@ glj2R1NNr1X68w==
 
 describe("test-tls-use-after-free-regression", function()
   it("runs as in Node", common.run(function()
-    common.knownFailure("needs the https module; issue 19")
     local https = require("luatls.https")
     local server
     server = https.createServer({ key = key, cert = cert }, common.mustCall(function(_req, res)

@@ -143,8 +143,7 @@ end
 
 describe("test-tls-write-error", function()
   it("runs as in Node", common.run(function()
-    common.knownFailure("needs the https module (issue 19) and crypto.publicEncrypt (absent) for " ..
-      "test/common/tls's hand-made client")
+    common.knownFailure("needs crypto.publicEncrypt (absent) for test/common/tls's hand-made client")
     local https = require("luatls.https")
     local server_key = fixtures.readKey("agent1-key.pem")
     local server_cert = fixtures.readKey("agent1-cert.pem")

@@ -47,6 +47,7 @@ function OutgoingMessage:init(options)
   self._headerSent = false
   self._header = nil -- the head's text, once built
   self._headers = nil -- lower-cased name -> { name, value }
+  self._headerKeys = nil -- the lower-cased names in the order they were set
   self._keepAliveTimeout = 0
   self._onPendingData = nil
   self.socket = nil
@@ -60,13 +61,27 @@ local function headersSentError(what)
 end
 
 -- ---- the header store ----------------------------------------------------
+-- (the names keep the order they were first set in, as Node's: the head
+-- lists them so)
+
+local function storeEntry(msg, key, entry)
+  local headers = msg._headers
+  if not headers then
+    headers = {}
+    msg._headers, msg._headerKeys = headers, {}
+  end
+  if headers[key] == nil then
+    local keys = msg._headerKeys
+    keys[#keys + 1] = key
+  end
+  headers[key] = entry
+end
 
 function OutgoingMessage:setHeader(name, value)
   if self._header then error(headersSentError("set"), 2) end
   validateHeaderName(name, nil, 2)
   validateHeaderValue(name, value, 2)
-  self._headers = self._headers or {}
-  self._headers[name:lower()] = { name, value }
+  storeEntry(self, name:lower(), { name, value })
   return self
 end
 
@@ -75,11 +90,10 @@ function OutgoingMessage:appendHeader(name, value)
   if self._header then error(headersSentError("append"), 2) end
   validateHeaderName(name, nil, 2)
   validateHeaderValue(name, value, 2)
-  self._headers = self._headers or {}
   local key = name:lower()
-  local entry = self._headers[key]
+  local entry = self._headers and self._headers[key]
   if not entry then
-    self._headers[key] = { name, value }
+    storeEntry(self, key, { name, value })
     return self
   end
   local list = type(entry[2]) == "table" and entry[2] or { entry[2] }
@@ -106,15 +120,13 @@ end
 
 function OutgoingMessage:getHeaderNames()
   local out = {}
-  for key in pairs(self._headers or {}) do out[#out + 1] = key end
-  table.sort(out)
+  for i, key in ipairs(self._headerKeys or {}) do out[i] = key end
   return out
 end
 
 function OutgoingMessage:getRawHeaderNames()
   local out = {}
-  for _, entry in pairs(self._headers or {}) do out[#out + 1] = entry[1] end
-  table.sort(out)
+  for i, key in ipairs(self._headerKeys or {}) do out[i] = self._headers[key][1] end
   return out
 end
 
@@ -132,7 +144,16 @@ function OutgoingMessage:removeHeader(name)
   elseif key == "transfer-encoding" then self._removedTE = true
   elseif key == "date" then self.sendDate = false
   end
-  if self._headers then self._headers[key] = nil end
+  if self._headers and self._headers[key] ~= nil then
+    self._headers[key] = nil
+    local keys = self._headerKeys
+    for i = 1, #keys do
+      if keys[i] == key then
+        table.remove(keys, i)
+        break
+      end
+    end
+  end
 end
 
 -- ---- the head ------------------------------------------------------------
@@ -187,7 +208,10 @@ function OutgoingMessage:_storeHeader(firstLine, headers)
     end
   end
   if headers == nil then
-    for _, entry in pairs(self._headers or {}) do add(entry[1], entry[2], true) end
+    for _, key in ipairs(self._headerKeys or {}) do
+      local entry = self._headers[key]
+      add(entry[1], entry[2], true)
+    end
   elseif headers[1] ~= nil then
     for i = 1, #headers - 1, 2 do add(headers[i], headers[i + 1], false) end
   else
@@ -515,6 +539,17 @@ function OutgoingMessage:destroy(err)
     self:once("socket", function(socket) socket:destroy(err) end)
   end
   return self
+end
+
+-- socketOnDrain(socket): the socket's 'drain' is its message's, when a
+-- write of that message returned false (the server's and the client's
+-- connections listen with it)
+function OutgoingMessage.socketOnDrain(socket)
+  local msg = socket._httpMessage
+  if msg and not msg.finished and msg._needDrain then
+    msg._needDrain = false
+    msg:emit("drain")
+  end
 end
 
 function OutgoingMessage:_implicitHeader()

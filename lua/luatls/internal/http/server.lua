@@ -415,6 +415,7 @@ function Connection:unhook()
   socket:removeListener("data", self.onData)
   socket:removeListener("end", self.onEnd)
   socket:removeListener("timeout", self.onTimeout)
+  socket:removeListener("drain", self.onDrain)
 end
 
 -- connectionListener(server, socket): serve HTTP on a connected socket
@@ -431,6 +432,7 @@ function M.connectionListener(server, socket)
   conn.onData = function(data) onData(conn, data) end
   conn.onEnd = function() onEnd(conn) end
   conn.onTimeout = function() onTimeout(conn) end
+  conn.onDrain = function() OutgoingMessage.socketOnDrain(socket) end
   server._httpConnections[conn] = true
   if server.timeout and server.timeout > 0 then socket:setTimeout(server.timeout) end
   if server.noDelay ~= false and socket.setNoDelay then socket:setNoDelay(true) end
@@ -438,6 +440,7 @@ function M.connectionListener(server, socket)
   socket:on("data", conn.onData)
   socket:on("end", conn.onEnd)
   socket:on("timeout", conn.onTimeout)
+  socket:on("drain", conn.onDrain)
   socket:on("error", function(err) if not conn.detached then socketOnError(conn, err) end end)
   socket:on("close", function() if not conn.detached then onClose(conn) end end)
   conn.headersStart = core.hrtime()
