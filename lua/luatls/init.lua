@@ -20,7 +20,7 @@ M.version = require("luatls.core").versions().luatls
 -- The modules, loaded when first used: luatls.net, luatls.events, ...
 M.modules = {
   "tls", "net", "events", "fs", "timers", "buffer", "stream", "util",
-  "process", "console", "dns", "errors", "async", "crypto", "http", "https",
+  "process", "console", "dns", "errors", "async", "crypto", "http", "https", "url",
 }
 -- Contributions that are not Node modules, kept apart: no short name, not
 -- loaded through this table; require("luatls.redis").
