@@ -153,6 +153,46 @@ describe("examples", function()
     assert.matches("echoed: ping", out)
   end)
 
+  it("https-server.lua: Node's hello server with a certificate made in a line; curl trusts it", function()
+    if not helper.needs("curl") then return end
+    local port = helper.freePort()
+    local certFile = os.tmpname()
+    local server = run("https-server.lua", port .. " " .. helper.quote(certFile))
+    waitListening(port)
+    local out, status = helper.finish(helper.spawn(string.format(
+      "curl -sS --cacert %s https://localhost:%d/", helper.quote(certFile), port)))
+    local serverOut = helper.kill(server)
+    os.remove(certFile)
+    assert.equal(0, status, out)
+    assert.equal("hello world\n", out)
+    assert.matches("listening on https://localhost:" .. port, serverOut, 1, true)
+  end)
+
+  it("mtls-api.lua: users known by their client certificates; no certificate, no connection", function()
+    if not helper.needs("curl") then return end
+    local port = helper.freePort()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. helper.quote(dir)))
+    local server = run("mtls-api.lua", port .. " " .. helper.quote(dir))
+    waitListening(port)
+    local function curl(user, path)
+      local cert = user and string.format("--cert %s/%s.pem --key %s/%s-key.pem", helper.quote(dir), user,
+        helper.quote(dir), user) or ""
+      return helper.finish(helper.spawn(string.format("curl -sS --cacert %s/ca.pem %s https://localhost:%d%s",
+        helper.quote(dir), cert, port, path)))
+    end
+    assert.equal('{"user":"alice","cn":"alice"}\n', (curl("alice", "/whoami")))
+    assert.equal('["bob\'s first note"]\n', (curl("bob", "/notes")))
+    assert.equal('{"error":"no account for mallory"}\n', (curl("mallory", "/whoami")))
+    local out, status = curl(nil, "/whoami")
+    assert.not_equal(0, status, out)
+    local serverOut = helper.kill(server)
+    os.execute("rm -rf " .. helper.quote(dir))
+    assert.matches("alice GET /whoami", serverOut, 1, true)
+    assert.matches("refused a client: ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE", serverOut, 1, true)
+  end)
+
   it("async-client.lua: a sequential HTTPS request against openssl s_server -www", function()
     if not helper.needs("openssl") then return end
     local port = helper.freePort()

@@ -300,7 +300,7 @@ function OutgoingMessage:_writeRaw(data, cb)
   end
   if socket and socket._httpMessage == self and socket.writable then
     if #self.outputData > 0 then self:_flushOutput(socket) end
-    return socket:write(data, "latin1", cb)
+    return socket:write(data, cb)
   end
   self.outputData[#self.outputData + 1] = { data = data, cb = cb }
   self.outputSize = self.outputSize + #data
@@ -327,7 +327,7 @@ function OutgoingMessage:_flushOutput(socket)
   if self._onPendingData then self._onPendingData(-size) end
   local ret = true
   socket:cork()
-  for _, item in ipairs(queue) do ret = socket:write(item.data, "latin1", item.cb) end
+  for _, item in ipairs(queue) do ret = socket:write(item.data, item.cb) end
   socket:uncork()
   return ret
 end
@@ -359,16 +359,40 @@ local function writeAfterEnd(msg, cb)
   end)
 end
 
-local function checkChunk(chunk)
+-- a chunk as bytes: nil and non-strings refused as Node refuses them, a
+-- text encoding other than UTF-8/latin1 converted
+local function prepareChunk(chunk, encoding)
   if chunk == nil then
     errors.throw("ERR_STREAM_NULL_VALUES", "May not write null values to stream", { name = "TypeError" }, 4)
   end
   if type(chunk) ~= "string" then
     errors.invalidArgType("chunk", "of type string or an instance of Buffer or Uint8Array", chunk, 4)
   end
+  if encoding ~= nil and encoding ~= "utf8" and encoding ~= "utf-8" and encoding ~= "latin1" and
+    encoding ~= "binary" and encoding ~= "ascii" and encoding ~= "buffer" then
+    chunk = require("luatls.buffer").from(chunk, encoding)
+  end
+  return chunk
 end
 
-local function write_(msg, chunk, encoding, cb, fromEnd)
+local function lengthMismatch(written, declared, level)
+  errors.throw("ERR_HTTP_CONTENT_LENGTH_MISMATCH", string.format(
+    "Response body's content-length of %d byte(s) does not match the content-length of %d byte(s) set in header",
+    written, declared), nil, level + 1)
+end
+
+-- strictContentLength: the bytes written so far against Content-Length
+local function countStrict(msg, len, final)
+  if not msg.strictContentLength then return end
+  local declared = tonumber(msg:getHeader("content-length") or "")
+  if not declared then return end
+  msg._written = (msg._written or 0) + len
+  if msg._written > declared or (final and msg._written ~= declared) then
+    lengthMismatch(msg._written, declared, 3)
+  end
+end
+
+local function write_(msg, chunk, encoding, cb)
   if type(encoding) == "function" then cb, encoding = encoding, nil end
   if cb ~= nil and type(cb) ~= "function" then errors.invalidArgType("callback", "of type function", cb, 3) end
   if msg.destroyed then
@@ -380,15 +404,8 @@ local function write_(msg, chunk, encoding, cb, fromEnd)
     writeAfterEnd(msg, cb)
     return true
   end
-  checkChunk(chunk)
-  if encoding ~= nil and encoding ~= "utf8" and encoding ~= "utf-8" and encoding ~= "latin1" and
-    encoding ~= "binary" and encoding ~= "ascii" and encoding ~= "buffer" then
-    chunk = require("luatls.buffer").from(chunk, encoding)
-  end
-  if not msg._header then
-    if fromEnd then msg._contentLength = #chunk end
-    msg:_implicitHeader()
-  end
+  chunk = prepareChunk(chunk, encoding)
+  if not msg._header then msg:_implicitHeader() end
   if not msg._hasBody then
     if msg._rejectNonStandardBodyWrites then
       errors.throw("ERR_HTTP_BODY_NOT_ALLOWED",
@@ -398,15 +415,7 @@ local function write_(msg, chunk, encoding, cb, fromEnd)
     return true
   end
   local len = #chunk
-  if msg.strictContentLength and msg._contentLength == nil then
-    local declared = tonumber(msg:getHeader("content-length") or "")
-    msg._written = (msg._written or 0) + len
-    if declared and msg._written > declared then
-      errors.throw("ERR_HTTP_CONTENT_LENGTH_MISMATCH", string.format(
-        "Response body's content-length of %d byte(s) does not match the content-length of %d byte(s) set in header",
-        msg._written, declared), nil, 3)
-    end
-  end
+  countStrict(msg, len, false)
   if len == 0 then
     -- an empty write still sends the head
     if not msg._headerSent then return msg:_send("", cb) end
@@ -426,7 +435,7 @@ end
 -- write(chunk[, encoding][, cb]) -> false when the caller should wait for
 -- 'drain'
 function OutgoingMessage:write(chunk, encoding, cb)
-  return write_(self, chunk, encoding, cb, false)
+  return write_(self, chunk, encoding, cb)
 end
 
 -- addTrailers(headers): trailers after a chunked body (a map or a flat list)
@@ -453,7 +462,9 @@ local function onFinish(msg)
   msg:emit("finish")
 end
 
--- end([chunk][, encoding][, cb]) (luatls: msg:done(...) or msg["end"](msg, ...))
+-- end([chunk][, encoding][, cb]) (luatls: msg:done(...) or msg["end"](msg, ...)):
+-- the head (when not sent yet), the last chunk and the chunked framing's
+-- end go out in one write, whose completion is 'finish'
 local function endMessage(self, chunk, encoding, cb)
   if type(chunk) == "function" then
     chunk, encoding, cb = nil, nil, chunk
@@ -471,33 +482,35 @@ local function endMessage(self, chunk, encoding, cb)
     end
     return self
   end
-  if self.socket then self.socket:cork() end
+  if self.destroyed then
+    if cb then nextTick(cb, errors.new("ERR_STREAM_DESTROYED", "Cannot call end after a stream was destroyed")) end
+    return self
+  end
   if chunk ~= nil then
-    write_(self, chunk, encoding, nil, true)
+    chunk = prepareChunk(chunk, encoding)
+    if not self._header then self._contentLength = #chunk end
   elseif not self._header then
     self._contentLength = 0
-    self:_implicitHeader()
   end
+  if not self._header then self:_implicitHeader() end
   if cb then self:once("finish", cb) end
-  if self.strictContentLength then
-    local declared = tonumber(self:getHeader("content-length") or "")
-    local written = self._written or (chunk and #chunk) or 0
-    if declared and written ~= declared then
-      if self.socket then self.socket:uncork() end
-      errors.throw("ERR_HTTP_CONTENT_LENGTH_MISMATCH", string.format(
-        "Response body's content-length of %d byte(s) does not match the content-length of %d byte(s) set in header",
-        written, declared), nil, 2)
+  local data = ""
+  if self._hasBody then
+    countStrict(self, chunk and #chunk or 0, true)
+    if chunk ~= nil and #chunk > 0 then
+      data = self.chunkedEncoding and (string.format("%x\r\n", #chunk) .. chunk .. "\r\n") or chunk
     end
+    if self.chunkedEncoding then data = data .. "0\r\n" .. self._trailer .. "\r\n" end
+  elseif chunk ~= nil and #chunk > 0 and self._rejectNonStandardBodyWrites then
+    errors.throw("ERR_HTTP_BODY_NOT_ALLOWED",
+      "Adding content for this request method or response status is not allowed.", nil, 2)
   end
   local finish = function() onFinish(self) end
-  if self._hasBody and self.chunkedEncoding then
-    self:_send("0\r\n" .. self._trailer .. "\r\n", finish)
-  elseif not self._headerSent or self.outputSize > 0 or chunk ~= nil then
-    self:_send("", finish)
+  if data ~= "" or not self._headerSent or self.outputSize > 0 then
+    self:_send(data, finish)
   else
     nextTick(finish)
   end
-  if self.socket then self.socket:uncork() end
   self.finished = true
   self.writable = false
   if #self.outputData == 0 and self.socket and self.socket._httpMessage == self then self:_finish() end

@@ -208,12 +208,7 @@ function EVENTS.headers(conn, head)
   end
   local req = server._IncomingMessage.new(socket)
   req:_setHead(head)
-  req._resumeSource = function()
-    if conn.paused then
-      conn.paused = false
-      socket:resume()
-    end
-  end
+  req._resumeSource = function() conn:resume() end
   conn.current = req
   conn.incoming[#conn.incoming + 1] = req
 
@@ -239,10 +234,7 @@ function EVENTS.headers(conn, head)
   if socket._httpMessage then
     conn.outgoing[#conn.outgoing + 1] = res
     -- too many responses waiting: stop reading until they went out
-    if #conn.outgoing > 16 and not conn.paused then
-      conn.paused = true
-      socket:pause()
-    end
+    if #conn.outgoing > 16 then conn:pause() end
   else
     res:assignSocket(socket)
   end
@@ -287,10 +279,7 @@ end
 function EVENTS.body(conn, chunk)
   local req = conn.current
   if not req or req._dumped and req.readableEnded then return end
-  if not req:push(chunk) and not conn.paused then
-    conn.paused = true
-    conn.socket:pause()
-  end
+  if not req:push(chunk) then conn:pause() end
 end
 
 function EVENTS.complete(conn, trailers)
@@ -325,10 +314,7 @@ resOnFinish = function(conn, req, res)
   else
     local nextRes = table.remove(conn.outgoing, 1)
     nextRes:assignSocket(socket)
-    if conn.paused and #conn.outgoing <= 16 and not conn.current then
-      conn.paused = false
-      socket:resume()
-    end
+    if #conn.outgoing <= 16 and not conn.current then conn:resume() end
   end
 end
 
@@ -410,8 +396,47 @@ end
 local Connection = {}
 Connection.__index = Connection
 
+-- pause(), resume(): flow control of the socket's reads (the body's
+-- reader is full, or too many responses wait)
+function Connection:pause()
+  if self.paused then return end
+  self.paused = true
+  -- (taking the chunks: the sink's false stops the reads)
+  if not self.resumeChunks then self.socket:pause() end
+end
+
+function Connection:resume()
+  if not self.paused then return end
+  self.paused = false
+  if self.resumeChunks then self.resumeChunks() else self.socket:resume() end
+end
+
+-- the socket's bytes come to onData: taken straight from the handle while
+-- nothing else reads the socket (Readable's _takeChunks seam: no push, no
+-- 'data'), else through 'data' (also once something else starts reading)
+function Connection:hook()
+  local socket = self.socket
+  local ok, resume = socket:_takeChunks(function(chunk)
+    self.onData(chunk)
+    return not self.paused
+  end, function()
+    self.resumeChunks = nil
+    socket:on("data", self.onData)
+    if self.paused then socket:pause() end
+  end)
+  if ok then
+    self.resumeChunks = resume
+  else
+    socket:on("data", self.onData)
+  end
+end
+
 function Connection:unhook()
   local socket = self.socket
+  if self.resumeChunks then
+    self.resumeChunks = nil
+    socket:_dropChunks(false)
+  end
   socket:removeListener("data", self.onData)
   socket:removeListener("end", self.onEnd)
   socket:removeListener("timeout", self.onTimeout)
@@ -437,7 +462,7 @@ function M.connectionListener(server, socket)
   if server.timeout and server.timeout > 0 then socket:setTimeout(server.timeout) end
   if server.noDelay ~= false and socket.setNoDelay then socket:setNoDelay(true) end
   if server.keepAlive and socket.setKeepAlive then socket:setKeepAlive(true, server.keepAliveInitialDelay) end
-  socket:on("data", conn.onData)
+  conn:hook()
   socket:on("end", conn.onEnd)
   socket:on("timeout", conn.onTimeout)
   socket:on("drain", conn.onDrain)

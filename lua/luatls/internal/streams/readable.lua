@@ -41,6 +41,7 @@ local READABLE_DEFAULTS = stateDefaults {
   -- paused = nil:     true once pause() was called, false after resume()
   ended = false,       -- push(nil) was called
   endEmitted = false,
+  endScheduled = false, -- endReadableNT is queued (once: a second would find 'end' emitted)
   reading = false,     -- a _read is in progress
   selfPushing = false, -- pushes come by themselves (a socket's read-started handle)
   constructed = true,
@@ -198,6 +199,7 @@ local function addChunk(stream, state, chunk, addToFront)
 end
 
 local function endReadableNT(state, stream)
+  state.endScheduled = false
   if not state.errored and not state.closeEmitted and not state.endEmitted and state.length == 0 then
     state.endEmitted = true
     stream:emit("end")
@@ -216,7 +218,10 @@ local function endReadable(stream)
   local state = stream._readableState
   if not state.endEmitted then
     state.ended = true
-    nextTick(endReadableNT, state, stream)
+    if not state.endScheduled then
+      state.endScheduled = true
+      nextTick(endReadableNT, state, stream)
+    end
   end
 end
 
