@@ -721,7 +721,7 @@ s.serve_forever()
     req:on("close", function() events[#events + 1] = "close" end)
     helper.wait(function() return events[#events] == "close" end)
     assert.same({ "timeout", "ETIMEDOUT", "close" }, events)
-    assert.is_true((core.hrtime() - t0) / 1e6 >= 140 / helper.SLOW)
+    assert.is_true((core.hrtime() - t0) / 1e6 >= 140)
 
     -- a response that stops: the response's 'timeout' too
     local slow = http.createServer(function(_, res) res:write("partial") end)
@@ -786,10 +786,6 @@ s.serve_forever()
     assert.equal("HPE_UNEXPECTED_CONTENT_LENGTH", err.code)
     assert.equal("string", type(err.rawPacket))
 
-    -- a host that does not resolve
-    res, _, err = run(http.request({ host = "no-such-host.invalid", port = 80, agent = false }))
-    assert.is_nil(res)
-    assert.equal("ENOTFOUND", err.code)
   end)
 
   it("a response nobody listens for is read and dropped, and the socket is reused", function()
