@@ -168,6 +168,29 @@ describe("examples", function()
     assert.matches("listening on https://localhost:" .. port, serverOut, 1, true)
   end)
 
+  it("https-get.lua: Node's https.get example against https-server.lua (its certificate trusted by env)", function()
+    local port = helper.freePort()
+    local certFile = os.tmpname()
+    local server = run("https-server.lua", port .. " " .. helper.quote(certFile))
+    waitListening(port)
+    local out, status = helper.finish(helper.spawn(string.format(
+      "cd %s && LUATLS_EXTRA_CA_CERTS=%s timeout %d %s examples/https-get.lua https://localhost:%d/",
+      helper.quote(root), helper.quote(certFile), 30 * helper.SLOW, helper.quote(luatls), port)))
+    helper.kill(server)
+    os.remove(certFile)
+    assert.equal(0, status, out)
+    assert.matches("statusCode: 200", out, 1, true)
+    assert.matches("date", out, 1, true)
+    assert.matches("hello world\n$", out)
+    -- an untrusted certificate is an error, as in Node
+    server = run("https-server.lua", port)
+    waitListening(port)
+    out, status = helper.finish(run("https-get.lua", "https://localhost:" .. port .. "/"))
+    helper.kill(server)
+    assert.equal(1, status, out)
+    assert.matches("DEPTH_ZERO_SELF_SIGNED_CERT", out, 1, true)
+  end)
+
   it("mtls-api.lua: users known by their client certificates; no certificate, no connection", function()
     if not helper.needs("curl") then return end
     local port = helper.freePort()
@@ -191,6 +214,41 @@ describe("examples", function()
     os.execute("rm -rf " .. helper.quote(dir))
     assert.matches("alice GET /whoami", serverOut, 1, true)
     assert.matches("refused a client: ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE", serverOut, 1, true)
+  end)
+
+  it("forward-proxy.lua: curl -x through it, a plain request and a CONNECT tunnel to an https server", function()
+    if not helper.needs("curl") then return end
+    local port, targetPort = helper.freePort(), helper.freePort()
+    local certFile = os.tmpname()
+    local target = run("https-server.lua", targetPort .. " " .. helper.quote(certFile))
+    local proxy = run("forward-proxy.lua", port)
+    waitListening(targetPort)
+    waitListening(port)
+    local http = require("luatls.http")
+    local plain = http.createServer(function(req, res)
+      res:setHeader("X-Via-Connection", tostring(req.headers.connection))
+      res:done("plain " .. req.method .. " " .. req.url .. " " .. tostring(req.headers["proxy-connection"]))
+    end)
+    local plainPort = helper.listen(plain)
+    local out, status = helper.finish(helper.spawn(string.format(
+      "curl -sS -i -x http://127.0.0.1:%d -H 'Proxy-Connection: keep-alive' http://127.0.0.1:%d/p?q=1",
+      port, plainPort)))
+    assert.equal(0, status, out)
+    assert.matches("plain GET /p%?q=1 nil$", out)
+    out, status = helper.finish(helper.spawn(string.format(
+      "curl -sS -p -x http://127.0.0.1:%d --cacert %s https://localhost:%d/", port, helper.quote(certFile),
+      targetPort)))
+    assert.equal(0, status, out)
+    assert.equal("hello world\n", out)
+    out = helper.finish(helper.spawn(string.format("curl -sS -p -x http://127.0.0.1:%d https://localhost:%d/",
+      port, helper.freePort())))
+    assert.matches("502", out, 1, true)
+    helper.closeServer(plain, true)
+    local proxyOut = helper.kill(proxy)
+    helper.kill(target)
+    os.remove(certFile)
+    assert.matches("GET http://127.0.0.1:" .. plainPort .. "/p?q=1", proxyOut, 1, true)
+    assert.matches("CONNECT localhost:" .. targetPort, proxyOut, 1, true)
   end)
 
   it("async-client.lua: a sequential HTTPS request against openssl s_server -www", function()
