@@ -427,6 +427,29 @@ one(1, () => one(2, () => { console.log('sockets', sockets.size); agent.destroy(
     assert.is_false(server.listening)
   end)
 
+  it("under load: wrk (keep-alive) and h2load -p http/1.1 with 4 pipelined requests per connection", function()
+    if not helper.needs("wrk", "h2load") then return end
+    local served = 0
+    local server = http.createServer(function(req, res)
+      served = served + 1
+      hello(req, res)
+    end)
+    local port = listen(server)
+    local out = helper.finishPeer(helper.peer(string.format("wrk -t 1 -c 20 -d %d http://127.0.0.1:%d/",
+      2 * helper.SLOW, port)))
+    local n = tonumber(out:match("(%d+) requests in"))
+    assert.is_true(n and n > 0, out)
+    assert.is_nil(out:find("Non-2xx", 1, true), out)
+    assert.is_nil(out:find("Socket errors", 1, true), out)
+    local count = helper.AGGRESSIVE_GC and 400 or 4000
+    out = helper.finishPeer(helper.peer(string.format("h2load -p http/1.1 -n %d -c 10 -m 4 http://127.0.0.1:%d/",
+      count, port)))
+    assert.matches(string.format("requests: %d total, %d started, %d done, %d succeeded, 0 failed", count, count,
+      count, count), out, 1, true)
+    assert.matches(string.format("status codes: %d 2xx", count), out, 1, true)
+    assert.is_true(served >= n + count)
+  end)
+
   it("checks its arguments and header values as Node", function()
     assert.has_error(function() http.createServer(42) end)
     helper.raisesWith("ERR_INVALID_HTTP_TOKEN", "TypeError", http.validateHeaderName, "bad name")
@@ -474,6 +497,16 @@ describe("https server", function()
     assert.matches("Re%-using existing connection", out)
     assert.same({ "http/1.1", "http/1.1" }, protocols)
     closeServer(server)
+  end)
+
+  it("h2load -p http/1.1 over TLS: every request succeeds on kept-alive, pipelined connections", function()
+    if not helper.needs("h2load") then return end
+    local server = https.createServer(certs.serverOptions(), hello)
+    local port = listen(server)
+    local count = helper.AGGRESSIVE_GC and 200 or 2000
+    local out = helper.finishPeer(helper.peer(string.format(
+      "h2load -p http/1.1 -n %d -c 10 -m 2 https://127.0.0.1:%d/", count, port)))
+    assert.matches(string.format("%d succeeded, 0 failed, 0 errored", count), out, 1, true)
   end)
 
   it("openssl s_client: a malformed request over TLS gets 400", function()
