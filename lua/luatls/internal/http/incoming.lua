@@ -28,24 +28,51 @@ function IncomingMessage:init(socket)
   self.url = ""
   self._consuming = false
   self._dumped = false
+  self._resumeSource = false
 end
 
 -- the parser's head table (method/url or statusCode/statusMessage, the
 -- version, rawHeaders, headers)
 function IncomingMessage:_setHead(head)
-  self.httpVersionMajor, self.httpVersionMinor = head.versionMajor, head.versionMinor
-  self.httpVersion = head.httpVersion
+  -- (rawset: these fields have no setter, and were not there before)
+  rawset(self, "httpVersionMajor", head.versionMajor)
+  rawset(self, "httpVersionMinor", head.versionMinor)
+  rawset(self, "httpVersion", head.httpVersion)
   self.rawHeaders, self.headers = head.rawHeaders, head.headers
   if head.method then
-    self.method, self.url = head.method, head.url
+    rawset(self, "method", head.method)
+    self.url = head.url
   else
-    self.statusCode, self.statusMessage = head.statusCode, head.statusMessage
+    rawset(self, "statusCode", head.statusCode)
+    rawset(self, "statusMessage", head.statusMessage)
   end
   self.upgrade = head.upgrade == true
 end
 
 function IncomingMessage:_setTrailers(trailers)
   if trailers then self.rawTrailers, self.trailers = trailers.raw, trailers.headers end
+end
+
+-- _bodyPush(chunk) -> false when the reader is full (the source pauses)
+function IncomingMessage:_bodyPush(chunk)
+  if self._dumped and self.readableEnded then return true end
+  return self:push(chunk)
+end
+
+-- _bodyEnd(): the body is complete
+function IncomingMessage:_bodyEnd()
+  self:push(nil)
+end
+
+-- _dumpUnread(): the response is done: a body nobody reads is discarded
+-- (Node's _dump: it flows to its end, then the stream closes)
+function IncomingMessage:_dumpUnread()
+  if not self._consuming and not self.readableEnded then self:_dump() end
+end
+
+-- _ended(): the whole body was read (readableEnded)
+function IncomingMessage:_ended()
+  return self.readableEnded
 end
 
 defineProperty(IncomingMessage, "connection", function(self) return self.socket end)

@@ -40,17 +40,20 @@ function OutgoingMessage:init(options)
   self._removedContLen = false
   self._removedTE = false
   self.strictContentLength = false
-  self._contentLength = nil
+  self._contentLength = false
   self._hasBody = true
   self._trailer = ""
   self.finished = false
   self._headerSent = false
-  self._header = nil -- the head's text, once built
-  self._headers = nil -- lower-cased name -> { name, value }
-  self._headerKeys = nil -- the lower-cased names in the order they were set
+  self._header = false -- the head's text, once built
+  self._headers = false -- lower-cased name -> { name, value }
+  self._headerKeys = false -- the lower-cased names in the order they were set
   self._keepAliveTimeout = 0
-  self._onPendingData = nil
-  self.socket = nil
+  self._onPendingData = false
+  self._needDrain = false
+  self._written = false
+  self._maxRequestsPerSocket = false
+  self._finishHook = false -- called before 'finish' (the server's own listener)
   self._highWaterMark = options and options.highWaterMark or HIGH_WATER_MARK
   self._rejectNonStandardBodyWrites = options and options.rejectNonStandardBodyWrites == true
 end
@@ -172,50 +175,54 @@ end
 -- _storeHeader(firstLine, headers): the head's text, with what Node adds:
 -- Date, Connection (keep-alive with Keep-Alive's timeout, or close),
 -- Content-Length or Transfer-Encoding: chunked
+-- the head's special headers: what each one found tells _storeHeader
+local SPECIAL = {
+  connection = "connection", ["transfer-encoding"] = "te", ["content-length"] = "contLen", date = "date",
+  expect = "expect", trailer = "trailer",
+}
+
+-- one header line (each value of a list its own line) into parts; the
+-- special ones noted in state
+local function addHeader(msg, parts, state, name, value, checked)
+  if not checked then
+    validateHeaderName(name, nil, 5)
+    validateHeaderValue(name, value, 5)
+  end
+  local special = SPECIAL[name:lower()]
+  local n = #parts
+  if type(value) ~= "table" then
+    value = valueText(value)
+    parts[n + 1] = name .. ": " .. value .. "\r\n"
+  else
+    for i, v in ipairs(value) do parts[n + i] = name .. ": " .. valueText(v) .. "\r\n" end
+    value = table.concat(value, ", ")
+  end
+  if special then
+    state[special] = true
+    if special == "connection" then
+      if hasToken(value, "close") then msg._last = true else msg.shouldKeepAlive = true end
+    elseif special == "te" then
+      if hasToken(value, "chunked") then msg.chunkedEncoding = true end
+    end
+  end
+end
+
 function OutgoingMessage:_storeHeader(firstLine, headers)
   local parts = { firstLine }
   local state = { connection = false, contLen = false, te = false, date = false, expect = false,
     trailer = false }
-  local function add(name, value, checked)
-    if not checked then
-      validateHeaderName(name, nil, 4)
-      validateHeaderValue(name, value, 4)
-    end
-    local lower = name:lower()
-    local function one(v)
-      v = valueText(v)
-      parts[#parts + 1] = name .. ": " .. v .. "\r\n"
-      if lower == "connection" then
-        state.connection = true
-        if hasToken(v, "close") then self._last = true else self.shouldKeepAlive = true end
-      elseif lower == "transfer-encoding" then
-        state.te = true
-        if hasToken(v, "chunked") then self.chunkedEncoding = true end
-      elseif lower == "content-length" then
-        state.contLen = true
-      elseif lower == "date" then
-        state.date = true
-      elseif lower == "expect" then
-        state.expect = true
-      elseif lower == "trailer" then
-        state.trailer = true
+  if headers == nil then
+    local keys, store = self._headerKeys, self._headers
+    if keys then
+      for i = 1, #keys do
+        local entry = store[keys[i]]
+        addHeader(self, parts, state, entry[1], entry[2], true)
       end
     end
-    if type(value) == "table" then
-      for _, v in ipairs(value) do one(v) end
-    else
-      one(value)
-    end
-  end
-  if headers == nil then
-    for _, key in ipairs(self._headerKeys or {}) do
-      local entry = self._headers[key]
-      add(entry[1], entry[2], true)
-    end
   elseif headers[1] ~= nil then
-    for i = 1, #headers - 1, 2 do add(headers[i], headers[i + 1], false) end
+    for i = 1, #headers - 1, 2 do addHeader(self, parts, state, headers[i], headers[i + 1], false) end
   else
-    for name, value in pairs(headers) do add(name, value, false) end
+    for name, value in pairs(headers) do addHeader(self, parts, state, name, value, false) end
   end
 
   if self.sendDate and not state.date then parts[#parts + 1] = "Date: " .. common.utcDate() .. "\r\n" end
@@ -246,7 +253,7 @@ function OutgoingMessage:_storeHeader(firstLine, headers)
       self.chunkedEncoding = false
     elseif not self.useChunkedEncodingByDefault then
       self._last = true
-    elseif not state.trailer and not self._removedContLen and self._contentLength ~= nil then
+    elseif not state.trailer and not self._removedContLen and self._contentLength then
       parts[#parts + 1] = "Content-Length: " .. self._contentLength .. "\r\n"
     elseif not self._removedTE then
       parts[#parts + 1] = "Transfer-Encoding: chunked\r\n"
@@ -268,7 +275,7 @@ function OutgoingMessage:_storeHeader(firstLine, headers)
   if state.expect then self:_send("") end
 end
 
-defineProperty(OutgoingMessage, "headersSent", function(self) return self._header ~= nil end)
+defineProperty(OutgoingMessage, "headersSent", function(self) return self._header and true or false end)
 defineProperty(OutgoingMessage, "connection", function(self) return self.socket end)
 defineProperty(OutgoingMessage, "writableEnded", function(self) return self.finished end)
 defineProperty(OutgoingMessage, "writableFinished", function(self)
@@ -459,6 +466,8 @@ end
 
 local function onFinish(msg)
   if msg.socket and msg.socket._hadError then return end
+  local hook = msg._finishHook
+  if hook then hook(msg) end
   msg:emit("finish")
 end
 

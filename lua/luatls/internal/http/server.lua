@@ -52,21 +52,29 @@ local function onServerResponseClose(socket)
   end
 end
 
--- assignSocket(socket): the response goes out on socket now
-function ServerResponse:assignSocket(socket)
-  if socket._httpMessage then
-    error(errors.new("ERR_HTTP_SOCKET_ASSIGNED", "ServerResponse has an already assigned socket"), 2)
-  end
-  socket._httpMessage = self
-  self._closeListener = function() onServerResponseClose(socket) end
-  socket:on("close", self._closeListener)
+-- _attach(socket): the response goes out on socket now (the server's
+-- connection emits its 'close' when the socket closes)
+function ServerResponse:_attach(socket)
+  rawset(socket, "_httpMessage", self)
   self.socket = socket
   self:emit("socket", socket)
   self:_flush()
 end
 
+-- assignSocket(socket): the same for a socket of the script's own, whose
+-- 'close' is then the response's
+function ServerResponse:assignSocket(socket)
+  if socket._httpMessage then
+    error(errors.new("ERR_HTTP_SOCKET_ASSIGNED", "ServerResponse has an already assigned socket"), 2)
+  end
+  self._closeListener = function() onServerResponseClose(socket) end
+  socket:on("close", self._closeListener)
+  self:_attach(socket)
+end
+
 function ServerResponse:detachSocket(socket)
-  if self._closeListener then socket:removeListener("close", self._closeListener) end
+  local listener = rawget(self, "_closeListener")
+  if listener then socket:removeListener("close", listener) end
   socket._httpMessage = nil
   self.socket = nil
 end
@@ -186,7 +194,7 @@ local function abortIncoming(conn)
   local incoming = conn.incoming
   conn.incoming = {}
   for _, req in ipairs(incoming) do
-    if not req.complete or not req.readableEnded then req:destroy(IncomingMessage.aborted()) end
+    if not req.complete or not req:_ended() then req:destroy(IncomingMessage.aborted()) end
   end
 end
 
@@ -195,6 +203,7 @@ local function isIdle(conn)
 end
 
 local resOnFinish
+local function finishHook(res) resOnFinish(rawget(res, "_conn"), res.req, res) end
 
 -- the parser's events: each called with the connection first
 local EVENTS = {}
@@ -202,10 +211,6 @@ local EVENTS = {}
 function EVENTS.headers(conn, head)
   local server, socket = conn.server, conn.socket
   conn.headersStart = nil -- the head is complete
-  if conn.keepAliveTimeoutSet then
-    socket:setTimeout(server.timeout or 0)
-    conn.keepAliveTimeoutSet = false
-  end
   local req = server._IncomingMessage.new(socket)
   req:_setHead(head)
   req._resumeSource = function() conn:resume() end
@@ -223,22 +228,22 @@ function EVENTS.headers(conn, head)
   end
 
   conn.requestsCount = conn.requestsCount + 1
-  local res = server._ServerResponse.new(req, { highWaterMark = socket.writableHighWaterMark,
-    rejectNonStandardBodyWrites = server.rejectNonStandardBodyWrites })
+  local res = server._ServerResponse.new(req, conn.responseOptions)
   res.shouldKeepAlive = res.shouldKeepAlive and head.shouldKeepAlive
   res._keepAliveTimeout = server.keepAliveTimeout or 0
   res._maxRequestsPerSocket = server.maxRequestsPerSocket
   local max = server.maxRequestsPerSocket or 0
   if max > 0 and conn.requestsCount >= max then res.maxRequestsOnConnectionReached = true end
 
-  if socket._httpMessage then
+  rawset(res, "_conn", conn)
+  res._finishHook = finishHook
+  if rawget(socket, "_httpMessage") then
     conn.outgoing[#conn.outgoing + 1] = res
     -- too many responses waiting: stop reading until they went out
     if #conn.outgoing > 16 then conn:pause() end
   else
-    res:assignSocket(socket)
+    res:_attach(socket)
   end
-  res:on("finish", function() resOnFinish(conn, req, res) end)
 
   if max > 0 and conn.requestsCount > max then
     res:writeHead(503)
@@ -278,8 +283,8 @@ end
 
 function EVENTS.body(conn, chunk)
   local req = conn.current
-  if not req or req._dumped and req.readableEnded then return end
-  if not req:push(chunk) then conn:pause() end
+  if not req then return end
+  if not req:_bodyPush(chunk) then conn:pause() end
 end
 
 function EVENTS.complete(conn, trailers)
@@ -289,11 +294,15 @@ function EVENTS.complete(conn, trailers)
   if not req then return end
   req:_setTrailers(trailers)
   req.complete = true
-  req:push(nil)
+  req:_bodyEnd()
 end
 
+local function emitClose(res) res:emit("close") end
+
+-- before the response's 'finish' listeners (as Node's own listener, the
+-- first): the next response, or the connection idle or ended
 resOnFinish = function(conn, req, res)
-  local socket, server = conn.socket, conn.server
+  local socket = conn.socket
   for i, r in ipairs(conn.incoming) do
     if r == req then
       table.remove(conn.incoming, i)
@@ -301,16 +310,13 @@ resOnFinish = function(conn, req, res)
     end
   end
   -- a body nobody read is discarded, so the connection can go on
-  if not req._consuming and not req.readableEnded then req:_dump() end
+  req:_dumpUnread()
   res:detachSocket(socket)
-  nextTick(function() res:emit("close") end)
+  nextTick(emitClose, res)
   if res._last then
     socket:destroySoon()
   elseif #conn.outgoing == 0 then
-    if server.keepAliveTimeout and server.keepAliveTimeout > 0 then
-      socket:setTimeout(server.keepAliveTimeout)
-      conn.keepAliveTimeoutSet = true
-    end
+    if not conn.current then M.markIdle(conn) end
   else
     local nextRes = table.remove(conn.outgoing, 1)
     nextRes:assignSocket(socket)
@@ -346,6 +352,7 @@ end
 
 local function onData(conn, data)
   local parser = conn.parser
+  conn.idleSince = false -- (bytes came: not idle any more)
   if conn.headersStart == nil and conn.current == nil then
     conn.headersStart = core.hrtime()
     conn.requestStart = conn.headersStart
@@ -379,6 +386,12 @@ local function onClose(conn)
   conn:unhook()
   conn.server._httpConnections[conn] = nil
   abortIncoming(conn)
+  local socket = conn.socket
+  local current = rawget(socket, "_httpMessage")
+  if current and rawget(current, "_conn") == conn then
+    socket._httpMessage = nil
+    current:emit("close")
+  end
   for _, res in ipairs(conn.outgoing) do res:emit("close") end
   conn.outgoing = {}
 end
@@ -447,7 +460,7 @@ end
 function M.connectionListener(server, socket)
   local conn = setmetatable({
     server = server, socket = socket, incoming = {}, outgoing = {}, requestsCount = 0,
-    paused = false, keepAliveTimeoutSet = false, errored = false,
+    paused = false, idleSince = false, errored = false,
   }, Connection)
   conn.parser = core.http_parser("request", EVENTS, conn, {
     maxHeaderSize = server.maxHeaderSize,
@@ -458,6 +471,8 @@ function M.connectionListener(server, socket)
   conn.onEnd = function() onEnd(conn) end
   conn.onTimeout = function() onTimeout(conn) end
   conn.onDrain = function() OutgoingMessage.socketOnDrain(socket) end
+  conn.responseOptions = { highWaterMark = socket.writableHighWaterMark,
+    rejectNonStandardBodyWrites = server.rejectNonStandardBodyWrites }
   server._httpConnections[conn] = true
   if server.timeout and server.timeout > 0 then socket:setTimeout(server.timeout) end
   if server.noDelay ~= false and socket.setNoDelay then socket:setNoDelay(true) end
@@ -470,6 +485,49 @@ function M.connectionListener(server, socket)
   socket:on("close", function() if not conn.detached then onClose(conn) end end)
   conn.headersStart = core.hrtime()
   conn.requestStart = conn.headersStart
+end
+
+-- keep-alive: a connection whose last response is done and that has no
+-- request under way times out keepAliveTimeout after it went idle. One
+-- timer per server sweeps the idle ones every eighth of the timeout (at
+-- least 10 ms), where Node arms and disarms a socket timer around every
+-- request; an expired one gets the socket's 'timeout', as its own timer
+-- would give it. The timer runs only while some connection is idle.
+local function sweepIdle(server)
+  local ka = server.keepAliveTimeout or 0
+  local now, left = core.hrtime(), false
+  for conn in pairs(server._httpConnections) do
+    local since = conn.idleSince
+    if since then
+      if ka <= 0 or now - since >= ka * 1e6 then
+        conn.idleSince = false
+        if ka > 0 then conn.socket:emit("timeout") end
+      else
+        left = true
+      end
+    end
+  end
+  if not left and server._idleTimer then
+    server._idleTimer:stop()
+    server._idleEvery = false
+  end
+end
+
+function M.markIdle(conn)
+  local server = conn.server
+  local ka = server.keepAliveTimeout or 0
+  if ka <= 0 then return end
+  conn.idleSince = core.hrtime()
+  local every = math.max(10, ka // 8)
+  if server._idleEvery == every then return end
+  local timer = server._idleTimer
+  if not timer then
+    timer = core.timer_new()
+    timer:unref()
+    server._idleTimer = timer
+  end
+  server._idleEvery = every
+  timer:start(every, every, server._sweepIdle)
 end
 
 -- every connectionsCheckingInterval: requests whose head (headersTimeout)
@@ -549,10 +607,17 @@ function M.setup(server, options, requestListener)
       server._checkTimer = timer
     end
   end)
+  server._sweepIdle = function() sweepIdle(server) end
+  server._idleEvery = false
   server:on("close", function()
     if server._checkTimer then
       server._checkTimer:close()
       server._checkTimer = nil
+    end
+    if server._idleTimer then
+      server._idleTimer:close()
+      server._idleTimer = nil
+      server._idleEvery = false
     end
   end)
 end
