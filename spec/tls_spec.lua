@@ -333,6 +333,17 @@ describe("tls", function()
       closeServer(server)
     end)
 
+    it("servername = \"\" sends no name and checks the certificate against the host, as Node", function()
+      local server, port = echoServer()
+      local name = false
+      server:on("secureConnection", function(s) name = s.servername end)
+      local got, err = roundTrip(port, "no name", { host = "localhost", servername = "" })
+      assert.is_nil(err)
+      assert.equal("no name", got)
+      assert.is_nil(name) -- (the server saw no SNI)
+      closeServer(server)
+    end)
+
     it("carries 4 MiB both ways with backpressure and an intact digest", function()
       local server, port = echoServer()
       local total = 4 * 1024 * 1024

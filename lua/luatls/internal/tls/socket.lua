@@ -383,7 +383,11 @@ local function serverIdentityError(self, w)
   if not verr and w:is_session_reused() and not w:get_peer_certificate() then return nil end
   if not verr then
     local check = self._tls.checkServerIdentity or identity.checkServerIdentity
-    local host = self._servername or self._tls.servername or self._tls.host or "localhost"
+    -- (as Node's `servername || host || 'localhost'`: "" is no name)
+    local host = self._servername
+    if host == nil or host == "" then host = self._tls.servername end
+    if host == nil or host == "" then host = self._tls.host end
+    if host == nil or host == "" then host = "localhost" end
     local ok, res = pcall(check, host, self:getPeerCertificate())
     if not ok then
       -- an override that raises: its error ends the connection
