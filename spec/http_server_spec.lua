@@ -378,6 +378,44 @@ print(s.recv(65536).decode())
     closeServer(server)
   end)
 
+  it("server.timeout governs a request, keepAliveTimeout the idle time after it (as Node)", function()
+    local timeouts = 0
+    local server = http.createServer(function(req, res)
+      if req.url == "/slow" then setTimeout(function() res:done("late") end, 600) else hello(req, res) end
+    end)
+    server:setTimeout(250, function(socket)
+      timeouts = timeouts + 1
+      socket:destroy()
+    end)
+    server.keepAliveTimeout = 1000
+    local port = listen(server)
+    local out = python([[
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /quick HTTP/1.1\r\nHost: x\r\n\r\n")
+s.settimeout(5)
+out = b""
+t0 = time.time()
+while True:
+    d = s.recv(65536)
+    if not d: break
+    out += d
+print(out.decode())
+print("idle closed after", "%.2f" % (time.time() - t0))
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+s.settimeout(5)
+print("slow got", repr(s.recv(65536)))
+]], tostring(port))
+    assert.matches("hello GET /quick", out, 1, true)
+    local after = tonumber(out:match("idle closed after ([%d.]+)"))
+    -- (Node 20.20 waits keepAliveTimeout + keepAliveTimeoutBuffer (1000 ms): 2.01 s here)
+    assert.is_true(after >= 1.8 and after < 4.5, "closed after " .. tostring(after))
+    assert.matches("slow got b''", out, 1, true)
+    -- as Node: the keep-alive expiry is a 'timeout' too
+    assert.equal(2, timeouts)
+  end)
+
   it("Node's http client: keep-alive agent, a POST body, headers both ways", function()
     if not helper.needs("node") then return end
     local server = http.createServer(function(req, res)

@@ -352,7 +352,14 @@ end
 
 local function onData(conn, data)
   local parser = conn.parser
-  conn.idleSince = false -- (bytes came: not idle any more)
+  if conn.idleSince then
+    conn.idleSince = false -- (bytes came: not idle any more)
+    -- server.timeout again, as Node's resetSocketTimeout
+    if conn.timeoutOff then
+      conn.timeoutOff = false
+      conn.socket:setTimeout(conn.server.timeout)
+    end
+  end
   if conn.headersStart == nil and conn.current == nil then
     conn.headersStart = core.hrtime()
     conn.requestStart = conn.headersStart
@@ -460,7 +467,7 @@ end
 function M.connectionListener(server, socket)
   local conn = setmetatable({
     server = server, socket = socket, incoming = {}, outgoing = {}, requestsCount = 0,
-    paused = false, idleSince = false, errored = false,
+    paused = false, idleSince = false, timeoutOff = false, errored = false,
   }, Connection)
   conn.parser = core.http_parser("request", EVENTS, conn, {
     maxHeaderSize = server.maxHeaderSize,
@@ -488,13 +495,21 @@ function M.connectionListener(server, socket)
 end
 
 -- keep-alive: a connection whose last response is done and that has no
--- request under way times out keepAliveTimeout after it went idle. One
+-- request under way times out keepAliveTimeout + keepAliveTimeoutBuffer
+-- after it went idle (Node 20.20's socket timeout; Keep-Alive: timeout=
+-- advertises keepAliveTimeout alone, so clients stop first). One
 -- timer per server sweeps the idle ones every eighth of the timeout (at
 -- least 10 ms), where Node arms and disarms a socket timer around every
 -- request; an expired one gets the socket's 'timeout', as its own timer
 -- would give it. The timer runs only while some connection is idle.
-local function sweepIdle(server)
+local function idleLimit(server)
   local ka = server.keepAliveTimeout or 0
+  if ka <= 0 then return 0 end
+  return ka + (server.keepAliveTimeoutBuffer or 0)
+end
+
+local function sweepIdle(server)
+  local ka = idleLimit(server)
   local now, left = core.hrtime(), false
   for conn in pairs(server._httpConnections) do
     local since = conn.idleSince
@@ -515,9 +530,19 @@ end
 
 function M.markIdle(conn)
   local server = conn.server
-  local ka = server.keepAliveTimeout or 0
+  if conn.socket.destroyed then return end
+  -- a server closing keeps no idle connection (as its close() closed
+  -- those idle then)
+  if server._httpClosing then return conn.socket:destroy() end
+  local ka = idleLimit(server)
   if ka <= 0 then return end
   conn.idleSince = core.hrtime()
+  -- while idle, keepAliveTimeout stands in for server.timeout (Node sets
+  -- the socket's timeout to it)
+  if (server.timeout or 0) > 0 then
+    conn.socket:setTimeout(0)
+    conn.timeoutOff = true
+  end
   local every = math.max(10, ka // 8)
   if server._idleEvery == every then return end
   local timer = server._idleTimer
@@ -588,6 +613,7 @@ function M.setup(server, options, requestListener)
   server.keepAliveInitialDelay = options.keepAliveInitialDelay or 0
   server.timeout = 0
   server.keepAliveTimeout = options.keepAliveTimeout or 5000
+  server.keepAliveTimeoutBuffer = checkTimeoutOption(options, "keepAliveTimeoutBuffer", 1000)
   server.maxHeadersCount = nil
   server.maxRequestsPerSocket = 0
   server.httpAllowHalfOpen = false
@@ -598,7 +624,9 @@ function M.setup(server, options, requestListener)
     end
     server:on("request", requestListener)
   end
+  server._httpClosing = false
   server:on("listening", function()
+    server._httpClosing = false
     if server.connectionsCheckingInterval > 0 and not server._checkTimer then
       local timer = core.timer_new()
       timer:unref()
@@ -645,6 +673,7 @@ function M.addMethods(Class, Parent)
 
   -- close([cb]): stop listening and close the idle connections (Node 19+)
   function Class:close(cb)
+    self._httpClosing = true
     self:closeIdleConnections()
     if self._checkTimer then
       self._checkTimer:close()
