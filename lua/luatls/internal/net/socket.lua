@@ -173,7 +173,9 @@ local function onreadDirect(self, data, err)
   if data and sink then
     self.bytesRead = self.bytesRead + #data
     if rawget(self, "_timeout") then self:_activity() end
-    if not sink(data) then stopReading(self) end
+    -- (a sink that gave the chunks back while it ran has no say in the
+    -- reading any more: the stream's flow decides, and it may be reading)
+    if not sink(data) and rawget(self, "_chunkSink") == sink then stopReading(self) end
   else -- the end, an error, or the reader has given the chunks back
     onread(self, data, err)
   end
