@@ -461,7 +461,7 @@ local function socketOnData(conn, d)
     socket:removeListener("data", conn.onData)
     socket:removeListener("end", conn.onEnd)
     socket:destroy()
-    socket._hadError = true
+    common.markFailed(socket)
     req:emit("error", err)
     return
   end
@@ -505,9 +505,9 @@ end
 
 local function socketOnEnd(conn)
   local req, socket, parser = conn.req, conn.socket, conn.parser
-  if not req.res and not socket._hadError then
+  if not req.res and not common.hasFailed(socket) then
     -- the server closed before it answered
-    socket._hadError = true
+    common.markFailed(socket)
     req:emit("error", connReset("socket hang up"))
   end
   if parser then
@@ -527,8 +527,8 @@ local function socketCloseListener(conn)
     req:emit("close")
     if not res.aborted and res.readable then res:push(nil) end
   else
-    if not socket._hadError then
-      socket._hadError = true
+    if not common.hasFailed(socket) then
+      common.markFailed(socket)
       req:emit("error", connReset("socket hang up"))
     end
     req._closed = true
@@ -547,7 +547,7 @@ local function socketErrorListener(conn, err)
   local socket, parser = conn.socket, conn.parser
   local req = socket._httpMessage
   if req then
-    socket._hadError = true
+    common.markFailed(socket)
     req:emit("error", err)
   end
   if parser then

@@ -90,6 +90,20 @@ function M.valueText(v)
   return tostring(v)
 end
 
+-- markFailed(socket), hasFailed(socket): Node's socket._hadError as http
+-- uses it, one 'error' per failure: http notes the errors it reported for
+-- a socket in a table of its own (the socket's 'close' is not told: in
+-- Node its hadError comes from destroy's error alone); the socket's own
+-- errors show in its public `errored`
+local failed = setmetatable({}, { __mode = "k" })
+function M.markFailed(socket)
+  failed[socket] = true
+end
+
+function M.hasFailed(socket)
+  return failed[socket] == true or socket.errored ~= nil
+end
+
 -- the Date header's text, made at most once a second
 local dateText, dateSecond
 function M.utcDate()

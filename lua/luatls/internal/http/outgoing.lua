@@ -465,7 +465,7 @@ function OutgoingMessage:addTrailers(headers)
 end
 
 local function onFinish(msg)
-  if msg.socket and msg.socket._hadError then return end
+  if msg.socket and common.hasFailed(msg.socket) then return end
   local hook = msg._finishHook
   if hook then hook(msg) end
   msg:emit("finish")
