@@ -3,12 +3,14 @@
 -- setup(), what https.Server (a tls.Server) shares with it.
 --
 -- Each connection has one parser (src/http/parser.c) fed the socket's
--- 'data': a request's head comes to Lua as one table, its body is pushed
--- into the IncomingMessage (the socket pauses while the reader is full).
--- Pipelined requests get their responses in order: a response waits in the
--- connection's queue until the one before it finished. Timeouts: the
--- socket's (server.timeout), keep-alive between requests
--- (keepAliveTimeout), and headersTimeout / requestTimeout, checked every
+-- bytes (straight from its handle while nothing else reads the socket,
+-- else its 'data': Connection:hook): a request's head comes to Lua as one
+-- table, its body is pushed into the IncomingMessage (the socket pauses
+-- while the reader is full). Pipelined requests get their responses in
+-- order: a response waits in the connection's queue until the one before
+-- it finished. Timeouts: the socket's (server.timeout), keep-alive between
+-- requests (keepAliveTimeout + keepAliveTimeoutBuffer, swept by a timer per
+-- server: markIdle), and headersTimeout / requestTimeout, checked every
 -- connectionsCheckingInterval over the connections with a request under way.
 local errors = require("luatls.errors")
 local tick = require("luatls.tick")
