@@ -426,4 +426,18 @@ describe("events.EventEmitter", function()
     assert.is_true(s.encrypted)
     s:destroy()
   end)
+  it("Class.adopt(obj, ...) makes a table of one's own an instance, as new(...) does", function()
+    local Point = EventEmitter:extend("Point")
+    function Point:init(x) EventEmitter.init(self); self.x = x end
+    EventEmitter.defineProperty(Point, "double", function(self) return self.x * 2 end)
+    local t = {}
+    assert.equal(t, Point.adopt(t, 21))
+    assert.equal(Point, getmetatable(t))
+    assert.is_true(EventEmitter.instanceOf(t, Point))
+    assert.equal(42, t.double)
+    local heard
+    t:on("x", function(v) heard = v end)
+    t:emit("x", 1)
+    assert.equal(1, heard)
+  end)
 end)

@@ -158,6 +158,21 @@ function M.randomString(n)
 end
 
 -- listen(server) -> port: listen on a free loopback port and wait for it.
+-- M.httpBody(shape, data[, trailer]) -> a request's header line and body
+-- bytes for data: shape "length" (Content-Length) or "chunked" (chunks of
+-- random sizes up to 9000 bytes, then the last chunk, the trailer line if
+-- given, and the empty line)
+function M.httpBody(shape, data, trailer)
+  if shape == "length" then return "Content-Length: " .. #data, data end
+  local pieces, at = {}, 1
+  while at <= #data do
+    local piece = data:sub(at, at + math.random(1, 9000) - 1)
+    pieces[#pieces + 1] = string.format("%x\r\n%s\r\n", #piece, piece)
+    at = at + #piece
+  end
+  return "Transfer-Encoding: chunked", table.concat(pieces) .. "0\r\n" .. (trailer or "") .. "\r\n"
+end
+
 function M.listen(server)
   local port
   server:listen(0, "127.0.0.1", function() port = server:address().port end)

@@ -27,19 +27,7 @@ local function makeTraffic(seed, connections)
       local body = ""
       if shape ~= "none" then
         local data = helper.randomString(({ 0, 1, 700, 20000, 70000 })[math.random(5)])
-        if shape == "length" then
-          head[#head + 1] = "Content-Length: " .. #data
-          body = data
-        else
-          head[#head + 1] = "Transfer-Encoding: chunked"
-          local pieces, at = {}, 1
-          while at <= #data do
-            local piece = data:sub(at, at + math.random(1, 9000) - 1)
-            pieces[#pieces + 1] = string.format("%x\r\n%s\r\n", #piece, piece)
-            at = at + #piece
-          end
-          body = table.concat(pieces) .. "0\r\n" .. (math.random(2) == 1 and "X-T: t\r\n" or "") .. "\r\n"
-        end
+        head[#head + 1], body = helper.httpBody(shape, data, math.random(2) == 1 and "X-T: t\r\n" or nil)
       end
       if r == count then head[#head + 1] = "Connection: close" end
       parts[#parts + 1] = table.concat(head, "\r\n") .. "\r\n\r\n" .. body

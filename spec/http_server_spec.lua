@@ -219,6 +219,33 @@ print(r.msg.get_all("Set-Cookie"))
     closeServer(server)
   end)
 
+  it("a body that came whole while its reader was paused: the next request on the connection is served", function()
+    -- (the body comes in one read, more than the reader holds: the socket
+    -- paused for the full reader; its _read, which resumed
+    -- the socket, is never called once the body ended)
+    local server = http.createServer(function(req, res)
+      local got = 0
+      req:on("data", function(d) got = got + #d end)
+      req:on("end", function() res:done(req.url .. " " .. got) end)
+      req:pause()
+      setTimeout(function() req:resume() end, 20)
+    end)
+    local port = listen(server)
+    local out = ""
+    local client = net.connect(port, "127.0.0.1", function(client)
+      client:write("POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\n" .. string.rep("a", 20000))
+    end)
+    client:on("data", function(d)
+      out = out .. d
+      if out:find("/one 20000", 1, true) and not out:find("/two", 1, true) then
+        client:write("POST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc")
+      end
+    end)
+    helper.wait(function() return client.destroyed end, 5000, "both responses")
+    assert.matches("/one 20000.*/two 3$", out)
+    closeServer(server)
+  end)
+
   it("HTTP/1.0: no chunked framing, the connection closes after the response", function()
     local server = http.createServer(function(_, res)
       res:write("one ")

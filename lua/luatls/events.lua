@@ -99,16 +99,27 @@ local function class(parent, name)
   -- code never assigns a property that has a setter or only a getter). It
   -- is made at the first new(), from the metamethods cls has by then.
   local building
-  function cls.new(...)
-    if building == nil then
-      building = {}
-      for k, v in pairs(cls) do
-        if type(k) == "string" and k:sub(1, 2) == "__" then building[k] = v end
-      end
-      building.__newindex, building.__implements = nil, nil
-      building.__parent = cls -- instanceOf(obj, cls) holds during init too
+  local function makeBuilding()
+    building = {}
+    for k, v in pairs(cls) do
+      if type(k) == "string" and k:sub(1, 2) == "__" then building[k] = v end
     end
+    building.__newindex, building.__implements = nil, nil
+    building.__parent = cls -- instanceOf(obj, cls) holds during init too
+  end
+  function cls.new(...)
+    if building == nil then makeBuilding() end
     local obj = setmetatable({}, building)
+    obj:init(...)
+    return setmetatable(obj, cls)
+  end
+
+  -- Class.adopt(obj, ...): what new(...) does, on a table of the caller's
+  -- that has no fields and no (or an unprotected) metatable: for objects
+  -- that become instances late (the http server's lazy requests)
+  function cls.adopt(obj, ...)
+    if building == nil then makeBuilding() end
+    setmetatable(obj, building)
     obj:init(...)
     return setmetatable(obj, cls)
   end

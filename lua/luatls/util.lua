@@ -255,7 +255,13 @@ function render(v, ctx, level, indent, col)
     local name = metaName(mt)
     return name and ("[userdata " .. name .. "]") or "[userdata]"
   end
-  -- a table
+  -- a table (one whose state is made at first use is made now:
+  -- __materialize, e.g. the http server's lazy requests)
+  local materialize = mt and rawget(mt, "__materialize")
+  if materialize then
+    materialize(v)
+    mt = getmetatable_raw(v)
+  end
   if mt and rawget(mt, "__tostring") then
     if isErrorObject(v, mt) then return renderError(v, ctx, level, indent, col) end
     local ok, s = pcall(tostring, v)

@@ -135,6 +135,148 @@ function IncomingMessage:_destroy(err, cb)
   done(err)
 end
 
+-- ---- lazy requests ---------------------------------------------------------
+--
+-- Most requests have no body and most handlers never use the request as a
+-- stream, yet an eager request costs a Readable (its state, push(nil), and
+-- after the response the dump: resume, end, destroy, close, a tick each).
+-- For a request with no body the server makes a lazy one instead
+-- (IncomingMessage.lazy): a table with the head's fields (method, url,
+-- headers, rawHeaders, httpVersion*, socket, upgrade, complete) whose
+-- metatable makes it a real IncomingMessage at the first use of anything
+-- else (a method, a property, a new field, pairs, util.inspect): the
+-- replay of what the eager request went through by then, with its ticks
+-- where the eager ones were:
+--   - its complete (lazyComplete) reserves the place push(nil)'s tick had
+--     in the queue; made real later, that tick goes there (tick.fill), or
+--     runs at once when the queue went past it (nobody saw the request
+--     meanwhile, so nobody saw the difference);
+--   - when its response finished and no script code can run before the
+--     dump's ticks are done (the server's quiet(): no listener on the
+--     response, no tick queued but reserved places, ...), the server
+--     settles it (lazySettle) instead of dumping it: made real later, the
+--     dump is replayed to its end at once, which leaves the state the
+--     eager dump had left by then.
+-- getmetatable gives the class, and instanceOf holds, as for any instance.
+-- spec/http_lazy_spec.lua runs seeded traffic through lazy and eager
+-- requests (IncomingMessage.lazyRequests = false) and compares all a
+-- script sees.
+IncomingMessage.lazyRequests = true
+
+local HEAD, COMPLETE, SETTLED = 1, 2, 3
+-- lazy request -> { stage, slot (of push(nil)'s tick), passed (settled
+-- after that tick's time) }
+local lazyState = setmetatable({}, { __mode = "k" })
+
+local function runTicks(list)
+  for _, t in ipairs(list) do t[1](table.unpack(t, 2, t.n)) end
+end
+
+local function materialize(req)
+  local st = lazyState[req]
+  lazyState[req] = nil
+  local socket, resume, complete = rawget(req, "socket"), rawget(req, "_resumeSource"), rawget(req, "complete")
+  local head = {
+    versionMajor = rawget(req, "httpVersionMajor"), versionMinor = rawget(req, "httpVersionMinor"),
+    httpVersion = rawget(req, "httpVersion"), rawHeaders = rawget(req, "rawHeaders"),
+    headers = rawget(req, "headers"), method = rawget(req, "method"), url = rawget(req, "url"),
+    upgrade = rawget(req, "upgrade"),
+  }
+  -- (a script's rawset fields would be lost: keep them)
+  local extra
+  for k, v in next, req do
+    if head[k] == nil and k ~= "socket" and k ~= "_resumeSource" and k ~= "complete" and k ~= "httpVersionMajor"
+      and k ~= "httpVersionMinor" then
+      extra = extra or {}
+      extra[k] = v
+    end
+  end
+  for k in next, req do rawset(req, k, nil) end
+  debug.setmetatable(req, nil)
+  IncomingMessage.adopt(req, socket)
+  req:_setHead(head)
+  req._resumeSource = resume
+  if extra then
+    for k, v in pairs(extra) do req[k] = v end
+  end
+  if st.stage == HEAD then return end
+  req.complete = complete
+  local ticks = tick.capture(req._bodyEnd, req)
+  if st.stage == SETTLED then
+    if st.passed then
+      tick.runCaptured(ticks)
+      ticks = {}
+    end
+    for _, t in ipairs(tick.capture(req._dumpUnread, req)) do ticks[#ticks + 1] = t end
+    tick.runCaptured(ticks)
+  elseif #ticks > 0 and not tick.fill(st.slot, runTicks, ticks) then
+    tick.runCaptured(ticks)
+  end
+end
+
+local lazyMeta
+
+-- IncomingMessage.lazy(socket, head, resumeSource) -> a lazy request for
+-- the parser's head of a request without a body
+function IncomingMessage.lazy(socket, head, resumeSource)
+  if not lazyMeta then
+    lazyMeta = {
+      __metatable = IncomingMessage, __name = IncomingMessage.__name,
+      __index = function(req, key)
+        materialize(req)
+        return req[key]
+      end,
+      __newindex = function(req, key, value)
+        materialize(req)
+        req[key] = value
+      end,
+      __pairs = function(req)
+        materialize(req)
+        return next, req, nil
+      end,
+      __materialize = materialize, -- (util.inspect's seam)
+    }
+    for k, v in pairs(IncomingMessage) do
+      if type(k) == "string" and k:sub(1, 2) == "__" and lazyMeta[k] == nil and type(v) == "function" then
+        lazyMeta[k] = v
+      end
+    end
+  end
+  local req = setmetatable({
+    socket = socket, method = head.method, url = head.url, headers = head.headers,
+    rawHeaders = head.rawHeaders, httpVersionMajor = head.versionMajor,
+    httpVersionMinor = head.versionMinor, httpVersion = head.httpVersion, upgrade = false,
+    complete = false, _resumeSource = resumeSource,
+  }, lazyMeta)
+  lazyState[req] = { stage = HEAD }
+  return req
+end
+
+-- lazyComplete(req) -> false when req is not lazy (the caller completes it);
+-- else its body is complete now
+function IncomingMessage.lazyComplete(req)
+  local st = lazyState[req]
+  if not st then return false end
+  rawset(req, "complete", true)
+  st.stage = COMPLETE
+  st.slot = tick.reserve()
+  return true
+end
+
+-- lazySettle(req) -> true: req was a complete lazy request, now settled
+-- (the caller made sure nobody can see it before the dump would be done)
+function IncomingMessage.lazySettle(req)
+  local st = lazyState[req]
+  if not st or st.stage ~= COMPLETE then return false end
+  st.stage = SETTLED
+  st.passed = tick.passed(st.slot)
+  return true
+end
+
+function IncomingMessage.isLazy(req)
+  return lazyState[req] ~= nil
+end
+
 -- connResetException("aborted"): the error a request gets when its
 -- connection closes before it is complete
 function IncomingMessage.aborted(message)

@@ -6,7 +6,9 @@
 -- bytes (straight from its handle while nothing else reads the socket,
 -- else its 'data': Connection:hook): a request's head comes to Lua as one
 -- table, its body is pushed into the IncomingMessage (the socket pauses
--- while the reader is full). Pipelined requests get their responses in
+-- while the reader is full); a request without a body is a lazy one, a
+-- Readable only if a script uses it so (incoming.lua; quiet() below says
+-- when one nobody used may skip its dump). Pipelined requests get their responses in
 -- order: a response waits in the connection's queue until the one before
 -- it finished. Timeouts: the socket's (server.timeout), keep-alive between
 -- requests (keepAliveTimeout + keepAliveTimeoutBuffer, swept by a timer per
@@ -213,9 +215,16 @@ local EVENTS = {}
 function EVENTS.headers(conn, head)
   local server, socket = conn.server, conn.socket
   conn.headersStart = nil -- the head is complete
-  local req = server._IncomingMessage.new(socket)
-  req:_setHead(head)
-  req._resumeSource = function() conn:resume() end
+  local req
+  if not head.upgrade and not head.chunked and (head.contentLength or 0) == 0 and
+    server._IncomingMessage == IncomingMessage and IncomingMessage.lazyRequests then
+    -- no body: a lazy request (incoming.lua), a Readable only if used so
+    req = IncomingMessage.lazy(socket, head, conn.resumeSource)
+  else
+    req = server._IncomingMessage.new(socket)
+    req:_setHead(head)
+    req._resumeSource = conn.resumeSource
+  end
   conn.current = req
   conn.incoming[#conn.incoming + 1] = req
 
@@ -294,12 +303,30 @@ function EVENTS.complete(conn, trailers)
   conn.current = nil
   conn.requestStart = nil
   if not req then return end
+  if IncomingMessage.lazyComplete(req) then return end
   req:_setTrailers(trailers)
   req.complete = true
   req:_bodyEnd()
+  -- the socket paused for a reader that was full reads on now: the next
+  -- request comes after this one (as Node's parserOnMessageComplete; the
+  -- reader's _read, which resumed it, is never called on an ended stream)
+  if #conn.outgoing <= 16 then conn:resume() end
 end
 
 local function emitClose(res) res:emit("close") end
+
+-- quiet(conn, res): whether, once resOnFinish is done, no script code can
+-- run before the queue of ticks is empty: then a lazy request nobody used
+-- may skip its dump and the response its 'close' tick (they would have
+-- run unseen). Nothing queued but
+-- reserved places, no listener of the response's 'finish' (yet to be
+-- emitted) or 'close' (its tick), no response waiting for the socket, the
+-- socket not about to end or be destroyed and no 'drain' to come.
+local function quiet(conn, res)
+  return #conn.outgoing == 0 and not res._last and not conn.server._httpClosing and
+    res:listenerCount("finish") == 0 and res:listenerCount("close") == 0 and
+    not conn.socket.writableNeedDrain and tick.onlyReserved()
+end
 
 -- before the response's 'finish' listeners (as Node's own listener, the
 -- first): the next response, or the connection idle or ended
@@ -311,10 +338,14 @@ resOnFinish = function(conn, req, res)
       break
     end
   end
-  -- a body nobody read is discarded, so the connection can go on
-  req:_dumpUnread()
+  -- a body nobody read is discarded, so the connection can go on (a lazy
+  -- request nobody used is settled instead, when nobody can see it)
+  local settled = IncomingMessage.isLazy(req) and quiet(conn, res) and IncomingMessage.lazySettle(req)
+  if not settled then req:_dumpUnread() end
   res:detachSocket(socket)
-  nextTick(emitClose, res)
+  -- (quiet: the response's 'close' has no listener, and none can come
+  -- before its tick would run)
+  if not settled then nextTick(emitClose, res) end
   if res._last then
     socket:destroySoon()
   elseif #conn.outgoing == 0 then
@@ -477,6 +508,7 @@ function M.connectionListener(server, socket)
     maxHeadersCount = server.maxHeadersCount or 1000,
   })
   conn.onData = function(data) onData(conn, data) end
+  conn.resumeSource = function() conn:resume() end
   conn.onEnd = function() onEnd(conn) end
   conn.onTimeout = function() onTimeout(conn) end
   conn.onDrain = function() OutgoingMessage.socketOnDrain(socket) end
