@@ -216,9 +216,11 @@ function EVENTS.headers(conn, head)
   local server, socket = conn.server, conn.socket
   conn.headersStart = nil -- the head is complete
   local req
-  if not head.upgrade and not head.chunked and (head.contentLength or 0) == 0 and
+  if head.shouldKeepAlive and not head.upgrade and not head.chunked and (head.contentLength or 0) == 0 and
     server._IncomingMessage == IncomingMessage and IncomingMessage.lazyRequests then
     -- no body: a lazy request (incoming.lua), a Readable only if used so
+    -- (not the connection's last: its response is never quiet, and a lazy
+    -- request made real costs more than an eager one)
     req = IncomingMessage.lazy(socket, head, conn.resumeSource)
   else
     req = server._IncomingMessage.new(socket)
