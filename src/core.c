@@ -28,6 +28,17 @@ static const luatls_tls_feature *const tls_features[] = {
     NULL,
 };
 
+/* table_new(narr, nrec) -> a table with room for narr array items and nrec
+ * fields (Lua's own lua_createtable; events.lua's class makes instances the
+ * size the class's first instance grew to, instead of growing each one) */
+static int l_table_new(lua_State *L) {
+  lua_Integer narr = luaL_checkinteger(L, 1), nrec = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, narr >= 0 && narr <= 1 << 20, 1, "out of range");
+  luaL_argcheck(L, nrec >= 0 && nrec <= 1 << 20, 2, "out of range");
+  lua_createtable(L, (int)narr, (int)nrec);
+  return 1;
+}
+
 int luaopen_luatls_core(lua_State *L) {
   /* a peer that goes away must give EPIPE, not kill the process */
   signal(SIGPIPE, SIG_IGN);
@@ -59,5 +70,7 @@ int luaopen_luatls_core(lua_State *L) {
   luatls_open_tls_context(L, tls_features);
   luatls_open_tls_ca(L);
   luatls_open_tls(L, tls_features);
+  lua_pushcfunction(L, l_table_new);
+  lua_setfield(L, -2, "table_new");
   return 1;
 }

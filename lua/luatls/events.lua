@@ -46,6 +46,9 @@
 -- Listener storage is private (self._events, self._eventNames,
 -- self._maxListeners) so subclasses may use any public field name.
 local errors = require("luatls.errors")
+-- (a table with room for n fields; plain {} when the C core is absent)
+local core_ok, core = pcall(require, "luatls.core")
+local tableNew = core_ok and core.table_new or function() return {} end
 
 -- Metamethods a subclass inherits from its parent when it is made.
 local METAMETHODS = { "__tostring", "__close", "__gc", "__eq", "__lt", "__le", "__concat", "__len" }
@@ -107,9 +110,20 @@ local function class(parent, name)
     building.__newindex, building.__implements = nil, nil
     building.__parent = cls -- instanceOf(obj, cls) holds during init too
   end
+  -- Instances are made the size the first one grew to by the end of its
+  -- init (fields added one by one grow a table through every power of
+  -- two, each time rehashing what it holds).
+  local size
   function cls.new(...)
     if building == nil then makeBuilding() end
-    local obj = setmetatable({}, building)
+    if size == nil then
+      local obj = setmetatable({}, building)
+      obj:init(...)
+      size = 0
+      for _ in next, obj do size = size + 1 end
+      return setmetatable(obj, cls)
+    end
+    local obj = setmetatable(tableNew(0, size), building)
     obj:init(...)
     return setmetatable(obj, cls)
   end

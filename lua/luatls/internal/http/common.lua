@@ -57,28 +57,29 @@ end
 -- a value as it goes on the wire: a string, a number, or a list of them
 -- (ERR_HTTP_INVALID_HEADER_VALUE for nil, ERR_INVALID_CHAR for a control
 -- character: Node's validateHeaderValue)
+local function checkValue(name, v, level)
+  local t = type(v)
+  if t == "number" then return end
+  if t ~= "string" then
+    errors.throw("ERR_HTTP_INVALID_HEADER_VALUE", string.format('Invalid value "%s" for header "%s"',
+      tostring(v), name), { name = "TypeError" }, level + 1)
+  end
+  if M.hasInvalidChar(v) then
+    errors.throw("ERR_INVALID_CHAR", string.format('Invalid character in header content ["%s"]', name),
+      { name = "TypeError" }, level + 1)
+  end
+end
+
 function M.validateHeaderValue(name, value, level)
   level = (level or 2) + 1
   if value == nil then
     errors.throw("ERR_HTTP_INVALID_HEADER_VALUE", string.format('Invalid value "undefined" for header "%s"',
       name), { name = "TypeError" }, level)
   end
-  local function check(v)
-    local t = type(v)
-    if t == "number" then return end
-    if t ~= "string" then
-      errors.throw("ERR_HTTP_INVALID_HEADER_VALUE", string.format('Invalid value "%s" for header "%s"',
-        tostring(v), name), { name = "TypeError" }, level + 1)
-    end
-    if M.hasInvalidChar(v) then
-      errors.throw("ERR_INVALID_CHAR", string.format('Invalid character in header content ["%s"]', name),
-        { name = "TypeError" }, level + 1)
-    end
-  end
   if type(value) == "table" then
-    for _, v in ipairs(value) do check(v) end
+    for _, v in ipairs(value) do checkValue(name, v, level) end
   else
-    check(value)
+    checkValue(name, value, level)
   end
 end
 

@@ -24,6 +24,8 @@ local OutgoingMessage = require("luatls.internal.http.outgoing")
 
 local nextTick = tick.nextTick
 local STATUS_CODES = common.STATUS_CODES
+-- code -> the status line with its standard message, made once
+local STATUS_LINES = {}
 
 local M = {}
 
@@ -151,7 +153,13 @@ function ServerResponse:writeHead(statusCode, reason, headers)
   end
   if code == 204 or code == 304 or (code >= 100 and code <= 199) then self._hasBody = false end
   if self._expect_continue and not self._sent100 then self.shouldKeepAlive = false end
-  self:_storeHeader(string.format("HTTP/1.1 %d %s\r\n", code, self.statusMessage), merged)
+  local message, line = self.statusMessage, nil
+  if message == STATUS_CODES[code] then line = STATUS_LINES[code] end
+  if not line then
+    line = string.format("HTTP/1.1 %d %s\r\n", code, message)
+    if message == STATUS_CODES[code] then STATUS_LINES[code] = line end
+  end
+  self:_storeHeader(line, merged)
   return self
 end
 ServerResponse.writeHeader = ServerResponse.writeHead
